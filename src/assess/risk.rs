@@ -1,0 +1,398 @@
+//! Container risk: exposure x authentication x what the launch configuration gives away.
+
+use super::credentials::{LaunchFacts, analyze_launch};
+use crate::model::{
+    AuthKind, Container, ContainerDetails, Exposure, PortBinding, ProbeReport, Risk, RiskLevel,
+};
+
+/// The verdict for one published port.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PortVerdict {
+    pub binding: PortBinding,
+    pub exposure: Exposure,
+    pub auth: AuthKind,
+    /// True while a probe for this port has been asked for but has not answered.
+    pub probe_pending: bool,
+}
+
+/// Everything the containers pane and the reports show about one container's risk.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ContainerAssessment {
+    pub exposure: Exposure,
+    /// Authentication of the most exposed port (`Unknown` when nothing is published).
+    pub auth: AuthKind,
+    pub ports: Vec<PortVerdict>,
+    pub risk: Risk,
+}
+
+/// Probe results, looked up by binding.
+pub trait ProbeLookup {
+    fn report_for(&self, container_id: &str, binding: &PortBinding) -> Option<&ProbeReport>;
+    fn is_pending(&self, container_id: &str, binding: &PortBinding) -> bool;
+}
+
+fn port_auth(report: Option<&ProbeReport>, facts: &LaunchFacts, protocol_is_tcp: bool) -> AuthKind {
+    match report.map(|r| r.auth) {
+        Some(measured) if measured != AuthKind::Unknown => measured,
+        // No conclusive probe: fall back on what the launch configuration says.
+        _ if protocol_is_tcp => facts.implied_auth().unwrap_or(AuthKind::Unknown),
+        _ => AuthKind::Unknown,
+    }
+}
+
+fn auth_evidence(report: Option<&ProbeReport>) -> String {
+    let Some(report) = report else {
+        return "not probed yet".to_string();
+    };
+    let decisive = report
+        .hits
+        .iter()
+        .find(|hit| hit.status.is_some_and(|s| s < 300 || s == 401 || s == 403))
+        .or_else(|| report.hits.first());
+    let product = report
+        .product
+        .as_deref()
+        .map(|p| format!(", {p}"))
+        .unwrap_or_default();
+    match decisive {
+        Some(hit) => match hit.status {
+            Some(status) => format!("GET {} -> {status}{product}", hit.path),
+            None => format!("GET {}: {}", hit.path, hit.note),
+        },
+        None => "no probe answer".to_string(),
+    }
+}
+
+/// Assesses one container. `extra_ports` are host-network listeners attributed to it.
+pub fn assess_container(
+    container: &Container,
+    details: Option<&ContainerDetails>,
+    extra_ports: &[PortBinding],
+    probes: &dyn ProbeLookup,
+) -> ContainerAssessment {
+    let facts = details
+        .map(|d| analyze_launch(&d.command_line(), &d.env))
+        .unwrap_or_default();
+
+    let bindings: Vec<PortBinding> = container
+        .ports
+        .iter()
+        .chain(extra_ports.iter())
+        .cloned()
+        .collect();
+    let ports: Vec<PortVerdict> = bindings
+        .into_iter()
+        .map(|binding| {
+            let report = probes.report_for(&container.id, &binding);
+            PortVerdict {
+                exposure: binding.exposure(),
+                auth: port_auth(
+                    report,
+                    &facts,
+                    binding.protocol == crate::model::Protocol::Tcp,
+                ),
+                probe_pending: probes.is_pending(&container.id, &binding),
+                binding,
+            }
+        })
+        .collect();
+
+    let exposure = ports
+        .iter()
+        .map(|p| p.exposure)
+        .max()
+        .unwrap_or(Exposure::None);
+    let auth = worst_auth(&ports, exposure);
+    let mut risk = Risk::new(RiskLevel::Info);
+
+    if ports.is_empty() {
+        if let Some(configured) = details
+            .map(|d| &d.configured_ports)
+            .filter(|ports| !ports.is_empty())
+        {
+            let shown: Vec<String> = configured.iter().map(PortBinding::display).collect();
+            risk.raise(
+                RiskLevel::Info,
+                format!(
+                    "{}; publishes {} when started",
+                    container.state.as_str(),
+                    shown.join(", ")
+                ),
+            );
+        } else {
+            risk.raise(RiskLevel::Info, "nothing published");
+        }
+    }
+
+    for port in &ports {
+        let report = probes.report_for(&container.id, &port.binding);
+        let shown = port.binding.display();
+        match (port.exposure, port.auth) {
+            (Exposure::Public, AuthKind::None) => risk.raise(
+                RiskLevel::Critical,
+                format!(
+                    "{shown} reachable from outside with no authentication ({})",
+                    auth_evidence(report)
+                ),
+            ),
+            (Exposure::Public, AuthKind::Unknown) => risk.raise(
+                RiskLevel::High,
+                format!(
+                    "{shown} reachable from outside; authentication unknown ({})",
+                    auth_evidence(report)
+                ),
+            ),
+            (Exposure::Public, kind) => risk.raise(
+                RiskLevel::Medium,
+                format!(
+                    "{shown} reachable from outside behind {} authentication",
+                    kind.as_str()
+                ),
+            ),
+            (_, _) => risk.raise(
+                RiskLevel::Low,
+                format!("{shown} published on loopback only"),
+            ),
+        }
+        if let Some(report) = report {
+            for leak in &report.leaks {
+                let level = if port.exposure == Exposure::Public {
+                    RiskLevel::High
+                } else {
+                    RiskLevel::Low
+                };
+                risk.raise(level, format!("{shown}: {leak}"));
+            }
+        }
+    }
+
+    let outside = exposure == Exposure::Public;
+    let credential_level = if outside {
+        RiskLevel::High
+    } else {
+        RiskLevel::Low
+    };
+    for signal in &facts.credentials {
+        match &signal.weakness {
+            Some(why) => risk.raise(
+                credential_level,
+                format!(
+                    "weak credential in {}: {} ({why})",
+                    signal.source, signal.masked
+                ),
+            ),
+            None => risk.raise(
+                credential_level,
+                format!(
+                    "credential visible to anyone who can inspect the container: {} {}",
+                    signal.source, signal.masked
+                ),
+            ),
+        }
+    }
+    if let Some(source) = &facts.share_tunnel {
+        // A share tunnel reaches the internet whatever the bind address: no firewall stops it.
+        if container.state == crate::model::ContainerState::Running {
+            risk.raise(
+                RiskLevel::High,
+                format!("public share tunnel requested ({source}): reachable from the internet through the tunnel whatever the bind address"),
+            );
+        } else {
+            risk.raise(
+                RiskLevel::Info,
+                format!("public share tunnel requested ({source}) when running"),
+            );
+        }
+    }
+    if let Some(source) = &facts.listen_all
+        && outside
+    {
+        risk.raise(
+            RiskLevel::Info,
+            format!("application told to listen on all interfaces ({source})"),
+        );
+    }
+    if container.health == crate::model::Health::Unhealthy {
+        risk.raise(RiskLevel::Info, "healthcheck failing (unhealthy)");
+    }
+    ContainerAssessment {
+        exposure,
+        auth,
+        ports,
+        risk,
+    }
+}
+
+/// The container-level auth: that of the weakest port among the most exposed ones.
+fn worst_auth(ports: &[PortVerdict], exposure: Exposure) -> AuthKind {
+    let rank = |kind: AuthKind| match kind {
+        AuthKind::None => 0,
+        AuthKind::Unknown => 1,
+        AuthKind::Login => 2,
+        AuthKind::Basic => 3,
+        AuthKind::ApiKey => 4,
+    };
+    ports
+        .iter()
+        .filter(|p| p.exposure == exposure)
+        .map(|p| p.auth)
+        .min_by_key(|kind| rank(*kind))
+        .unwrap_or(AuthKind::Unknown)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{ContainerState, Health, ProbeHit, Protocol};
+    use std::collections::HashMap;
+
+    struct Probes(HashMap<u16, ProbeReport>);
+
+    impl ProbeLookup for Probes {
+        fn report_for(&self, _: &str, binding: &PortBinding) -> Option<&ProbeReport> {
+            self.0.get(&binding.host_port)
+        }
+        fn is_pending(&self, _: &str, _: &PortBinding) -> bool {
+            false
+        }
+    }
+
+    fn container(ports: &[(&str, u16, u16)]) -> Container {
+        Container {
+            id: "a".repeat(64),
+            name: "sdnext".into(),
+            image: "sdnext:latest".into(),
+            state: ContainerState::Running,
+            health: Health::None,
+            status_text: "Up 5 minutes".into(),
+            created_unix: 0,
+            ports: ports
+                .iter()
+                .map(|(ip, host, inner)| PortBinding {
+                    host_ip: ip.to_string(),
+                    host_port: *host,
+                    container_port: *inner,
+                    protocol: Protocol::Tcp,
+                })
+                .collect(),
+            labels: vec![],
+            network_mode: "bridge".into(),
+        }
+    }
+
+    fn report(auth: AuthKind, path: &str, status: u16) -> ProbeReport {
+        ProbeReport {
+            target: "127.0.0.1:1".into(),
+            auth,
+            product: Some("Gradio".into()),
+            leaks: vec![],
+            hits: vec![ProbeHit {
+                path: path.into(),
+                status: Some(status),
+                note: String::new(),
+            }],
+        }
+    }
+
+    fn details(args: &[&str], env: &[&str]) -> ContainerDetails {
+        ContainerDetails {
+            id: "a".repeat(64),
+            image_id: "sha256:1".into(),
+            path: "python".into(),
+            args: args.iter().map(|s| s.to_string()).collect(),
+            entrypoint: vec![],
+            cmd: vec![],
+            env: env.iter().map(|s| s.to_string()).collect(),
+            mounts: vec![],
+            networks: vec![],
+            restart_policy: "no".into(),
+            auto_remove: false,
+            runtime: "runc".into(),
+            gpu_requests: vec![],
+            configured_ports: vec![],
+            started_at: None,
+            finished_at: None,
+            exit_code: None,
+            pid: None,
+            health: Health::None,
+            hostname: String::new(),
+        }
+    }
+
+    #[test]
+    fn public_without_auth_is_critical_with_evidence() {
+        let c = container(&[("0.0.0.0", 36325, 7860)]);
+        let probes = Probes(HashMap::from([(
+            36325,
+            report(AuthKind::None, "/config", 200),
+        )]));
+        let a = assess_container(&c, None, &[], &probes);
+        assert_eq!(a.exposure, Exposure::Public);
+        assert_eq!(a.auth, AuthKind::None);
+        assert_eq!(a.risk.level, RiskLevel::Critical);
+        assert!(a.risk.reasons[0].contains("0.0.0.0:36325->7860/tcp"));
+        assert!(a.risk.reasons[0].contains("GET /config -> 200, Gradio"));
+    }
+
+    #[test]
+    fn public_behind_auth_is_medium_and_loopback_is_low() {
+        let c = container(&[("0.0.0.0", 8080, 80)]);
+        let probes = Probes(HashMap::from([(8080, report(AuthKind::Basic, "/", 401))]));
+        assert_eq!(
+            assess_container(&c, None, &[], &probes).risk.level,
+            RiskLevel::Medium
+        );
+
+        let c = container(&[("127.0.0.1", 5000, 8000)]);
+        let probes = Probes(HashMap::from([(5000, report(AuthKind::None, "/", 200))]));
+        let a = assess_container(&c, None, &[], &probes);
+        assert_eq!(a.exposure, Exposure::Local);
+        assert_eq!(a.risk.level, RiskLevel::Low);
+    }
+
+    #[test]
+    fn weak_credential_makes_protected_public_service_high() {
+        let c = container(&[("0.0.0.0", 7860, 7860)]);
+        let d = details(
+            &["--listen", "--username", "admin", "--password", "goldman"],
+            &[],
+        );
+        let probes = Probes(HashMap::from([(
+            7860,
+            report(AuthKind::Login, "/config", 401),
+        )]));
+        let a = assess_container(&c, Some(&d), &[], &probes);
+        assert_eq!(a.risk.level, RiskLevel::High);
+        let all = a.risk.reasons.join("\n");
+        assert!(
+            all.contains("weak credential in arg --password: g…(7 chars)"),
+            "{all}"
+        );
+        assert!(!all.contains("goldman"));
+    }
+
+    #[test]
+    fn nothing_published_is_info_and_share_tunnel_is_high() {
+        let c = container(&[]);
+        let a = assess_container(&c, None, &[], &Probes(HashMap::new()));
+        assert_eq!(a.exposure, Exposure::None);
+        assert_eq!(a.risk.level, RiskLevel::Info);
+
+        let d = details(&["app.py"], &["GRADIO_SHARE=true"]);
+        let a = assess_container(&c, Some(&d), &[], &Probes(HashMap::new()));
+        assert_eq!(a.risk.level, RiskLevel::High);
+    }
+
+    #[test]
+    fn unprobed_public_port_falls_back_on_launch_args() {
+        let c = container(&[("0.0.0.0", 8000, 8000)]);
+        let d = details(&["--api-key-file", "/run/secrets/key"], &[]);
+        let a = assess_container(&c, Some(&d), &[], &Probes(HashMap::new()));
+        assert_eq!(a.auth, AuthKind::ApiKey);
+        assert_eq!(a.risk.level, RiskLevel::Medium);
+
+        let a = assess_container(&c, None, &[], &Probes(HashMap::new()));
+        assert_eq!(a.auth, AuthKind::Unknown);
+        assert_eq!(a.risk.level, RiskLevel::High);
+    }
+}

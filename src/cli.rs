@@ -1,0 +1,107 @@
+//! The command-line contract.
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+
+const EXAMPLES: &str = "\
+Examples:
+  vigil                                   open the triage screen
+  vigil --read-only                       observer mode: watch, change nothing
+  vigil --docker-host tcp://10.0.0.5:2376 watch another engine (TLS with DOCKER_TLS_VERIFY=1)
+  vigil scan containers                   print exposed containers as a table
+  vigil scan containers --format json --fail-on critical
+                                          for cron/CI: exit 3 if anything is critical
+  vigil config init                       write a commented config file
+";
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "vigil",
+    version,
+    about = "Live incident triage for GPU hosts running GenAI containers",
+    long_about = "vigil shows, in one screen, which containers and host services are exposed and \
+                  to whom, whether they ask for credentials, and how risky each one is.",
+    after_help = EXAMPLES
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Args, Clone, Default)]
+pub struct GlobalArgs {
+    /// Observer mode: show everything, change nothing.
+    #[arg(long, global = true, env = "VIGIL_READ_ONLY", value_parser = clap::builder::BoolishValueParser::new(), num_args = 0..=1, default_missing_value = "true")]
+    pub read_only: Option<bool>,
+
+    /// Docker endpoint (unix://, tcp://, https://); default: DOCKER_HOST or the local socket.
+    #[arg(long, global = true, value_name = "URL")]
+    pub docker_host: Option<String>,
+
+    /// Theme: dark, light, high-contrast, or a path to a theme file.
+    #[arg(long, global = true, value_name = "NAME|PATH")]
+    pub theme: Option<String>,
+
+    /// Config file (default: $XDG_CONFIG_HOME/vigil/config.toml).
+    #[arg(long, global = true, value_name = "PATH")]
+    pub config: Option<PathBuf>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Scan without the TUI and print the result.
+    #[command(subcommand)]
+    Scan(ScanCommand),
+    /// Manage the configuration file.
+    #[command(subcommand)]
+    Config(ConfigCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ScanCommand {
+    /// Containers and host listeners with exposure, authentication and risk.
+    Containers(ScanContainersArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ScanContainersArgs {
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
+    pub format: OutputFormat,
+
+    /// Exit with status 3 when anything is at or above this level.
+    #[arg(long, value_name = "LEVEL", value_parser = parse_level)]
+    pub fail_on: Option<crate::model::RiskLevel>,
+
+    /// Do not send HTTP probes; judge authentication from launch arguments only.
+    #[arg(long)]
+    pub no_probe: bool,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum OutputFormat {
+    Table,
+    Json,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ConfigCommand {
+    /// Write a commented default config file (refuses to overwrite unless --force).
+    Init {
+        #[arg(long)]
+        force: bool,
+    },
+    /// Print the path of the config file in use.
+    Path,
+}
+
+fn parse_level(text: &str) -> Result<crate::model::RiskLevel, String> {
+    crate::model::RiskLevel::parse(text)
+        .ok_or_else(|| "expected one of: critical, high, medium, low, info".to_string())
+}
+
+/// Exit status when `--fail-on` is met.
+pub const EXIT_RISK_FOUND: i32 = 3;

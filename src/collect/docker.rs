@@ -1,0 +1,476 @@
+//! The Docker collector: container list, on-demand inspect, live events, reconnect with backoff.
+//!
+//! Idle cost is one long-lived `/events` request plus a slow safety poll. The list is refreshed
+//! only when an event says something changed (debounced), and each container is inspected once
+//! per start, because its configuration is immutable.
+
+use crate::model::{
+    Container, ContainerDetails, ContainerState, Health, MountInfo, NetworkInfo, PortBinding,
+    Protocol, dedupe_bindings,
+};
+use bollard::Docker;
+use bollard::models::{ContainerInspectResponse, ContainerSummary, EventMessage};
+use bollard::query_parameters::{EventsOptions, ListContainersOptions};
+use futures_util::StreamExt;
+use std::collections::{HashMap, HashSet};
+use std::time::Duration;
+use tokio::sync::mpsc;
+
+/// What the Docker collector reports.
+#[derive(Debug, Clone)]
+pub enum DockerUpdate {
+    Connecting {
+        endpoint: String,
+    },
+    Connected {
+        endpoint: String,
+        server_version: String,
+        api_version: String,
+    },
+    /// The full current list (running and stopped).
+    Containers(Vec<Container>),
+    Details(Box<ContainerDetails>),
+    Down {
+        endpoint: String,
+        reason: String,
+        retry_in: Duration,
+    },
+}
+
+/// How to reach the engine and how often to double-check.
+#[derive(Debug, Clone)]
+pub struct DockerSettings {
+    /// Explicit endpoint (`--docker-host`); `None` means `DOCKER_HOST` or the default socket.
+    pub host: Option<String>,
+    /// Safety poll in case an event was missed.
+    pub safety_poll: Duration,
+    /// Delay after an event before re-listing, so a burst of events costs one request.
+    pub debounce: Duration,
+}
+
+impl Default for DockerSettings {
+    fn default() -> Self {
+        DockerSettings {
+            host: None,
+            safety_poll: Duration::from_secs(30),
+            debounce: Duration::from_millis(80),
+        }
+    }
+}
+
+impl DockerSettings {
+    /// The endpoint as the user would write it.
+    pub fn endpoint(&self) -> String {
+        self.host
+            .clone()
+            .filter(|h| !h.is_empty())
+            .or_else(|| std::env::var("DOCKER_HOST").ok().filter(|h| !h.is_empty()))
+            .unwrap_or_else(|| "unix:///var/run/docker.sock".to_string())
+    }
+}
+
+/// Connects and negotiates the API version (the crate's default is newer than most daemons).
+pub async fn connect(settings: &DockerSettings) -> Result<(Docker, String, String), String> {
+    let endpoint = settings.endpoint();
+    let docker = Docker::connect_with_host(&endpoint)
+        .map_err(|err| explain_error(&endpoint, &err))?
+        .with_timeout(Duration::from_secs(10));
+    let docker = docker
+        .negotiate_version()
+        .await
+        .map_err(|err| explain_error(&endpoint, &err))?;
+    let version = docker
+        .version()
+        .await
+        .map_err(|err| explain_error(&endpoint, &err))?;
+    Ok((
+        docker,
+        version.version.unwrap_or_else(|| "?".into()),
+        version.api_version.unwrap_or_else(|| "?".into()),
+    ))
+}
+
+/// Turns a connection error into a sentence that tells the engineer what to do.
+pub fn explain_error(endpoint: &str, err: &bollard::errors::Error) -> String {
+    let mut chain = err.to_string();
+    let mut source = std::error::Error::source(err);
+    while let Some(inner) = source {
+        chain.push_str(": ");
+        chain.push_str(&inner.to_string());
+        source = inner.source();
+    }
+    let lower = chain.to_ascii_lowercase();
+    let socket = endpoint.strip_prefix("unix://").unwrap_or(endpoint);
+    if matches!(err, bollard::errors::Error::SocketNotFoundError(_))
+        || lower.contains("no such file")
+        || lower.contains("os error 2)")
+    {
+        format!("socket {socket} not found: is dockerd running?")
+    } else if lower.contains("permission denied") || lower.contains("os error 13") {
+        format!("permission denied on {socket}: run as root or as a member of the docker group")
+    } else if lower.contains("connection refused") || lower.contains("os error 111") {
+        format!("connection refused at {endpoint}: the daemon is stopped or restarting")
+    } else if lower.contains("timed out") || lower.contains("timeout") {
+        format!("no answer from {endpoint} (timed out)")
+    } else {
+        crate::sanitize::escape(&chain).into_owned()
+    }
+}
+
+fn list_options() -> ListContainersOptions {
+    ListContainersOptions {
+        all: true,
+        ..Default::default()
+    }
+}
+
+/// Container events that change what the pane shows. Exec events (healthchecks run one every
+/// interval) are left out on purpose: they would turn events back into polling.
+const WATCHED_ACTIONS: &[&str] = &[
+    "create",
+    "start",
+    "restart",
+    "die",
+    "stop",
+    "kill",
+    "pause",
+    "unpause",
+    "destroy",
+    "rename",
+    "update",
+    "health_status",
+    "oom",
+];
+
+fn events_options() -> EventsOptions {
+    let mut filters = HashMap::new();
+    filters.insert("type".to_string(), vec!["container".to_string()]);
+    filters.insert(
+        "event".to_string(),
+        WATCHED_ACTIONS.iter().map(|a| a.to_string()).collect(),
+    );
+    EventsOptions {
+        filters: Some(filters),
+        ..Default::default()
+    }
+}
+
+/// Lists every container once, for `vigil scan` and the collector.
+pub async fn list_containers(docker: &Docker) -> Result<Vec<Container>, bollard::errors::Error> {
+    let summaries = docker.list_containers(Some(list_options())).await?;
+    Ok(summaries
+        .into_iter()
+        .filter_map(container_from_summary)
+        .collect())
+}
+
+/// Inspects one container; `None` when it vanished in the meantime.
+pub async fn inspect(docker: &Docker, id: &str) -> Option<ContainerDetails> {
+    docker
+        .inspect_container(id, None)
+        .await
+        .ok()
+        .map(details_from_inspect)
+}
+
+/// Runs forever: connect, list, follow events, and reconnect with backoff when the engine goes.
+pub async fn run(settings: DockerSettings, updates: mpsc::Sender<DockerUpdate>) {
+    let endpoint = settings.endpoint();
+    let mut backoff = Duration::from_millis(250);
+    loop {
+        if updates
+            .send(DockerUpdate::Connecting {
+                endpoint: endpoint.clone(),
+            })
+            .await
+            .is_err()
+        {
+            return;
+        }
+        let reason = match connect(&settings).await {
+            Ok((docker, server_version, api_version)) => {
+                backoff = Duration::from_millis(250);
+                if updates
+                    .send(DockerUpdate::Connected {
+                        endpoint: endpoint.clone(),
+                        server_version,
+                        api_version,
+                    })
+                    .await
+                    .is_err()
+                {
+                    return;
+                }
+                match follow(&docker, &settings, &endpoint, &updates).await {
+                    Some(reason) => reason,
+                    None => return,
+                }
+            }
+            Err(reason) => reason,
+        };
+        tracing::warn!(%endpoint, %reason, "docker engine unavailable");
+        if updates
+            .send(DockerUpdate::Down {
+                endpoint: endpoint.clone(),
+                reason,
+                retry_in: backoff,
+            })
+            .await
+            .is_err()
+        {
+            return;
+        }
+        tokio::time::sleep(backoff).await;
+        backoff = (backoff * 2).min(Duration::from_secs(5));
+    }
+}
+
+/// Follows one connection until it breaks. Returns the reason, or `None` when the receiver is gone.
+async fn follow(
+    docker: &Docker,
+    settings: &DockerSettings,
+    endpoint: &str,
+    updates: &mpsc::Sender<DockerUpdate>,
+) -> Option<String> {
+    // Subscribe before listing so nothing that happens in between is missed.
+    let mut events = Box::pin(docker.events(Some(events_options())));
+    let mut inspected: HashMap<String, ContainerState> = HashMap::new();
+    let mut must_inspect: HashSet<String> = HashSet::new();
+    let mut relist_due: Option<tokio::time::Instant> = Some(tokio::time::Instant::now());
+    let mut poll = tokio::time::interval(settings.safety_poll);
+    poll.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    poll.tick().await;
+
+    loop {
+        let debounce_sleep = async {
+            match relist_due {
+                Some(at) => tokio::time::sleep_until(at).await,
+                None => std::future::pending().await,
+            }
+        };
+        tokio::select! {
+            event = events.next() => match event {
+                Some(Ok(message)) => {
+                    if let Some(id) = event_container_id(&message) {
+                        must_inspect.insert(id);
+                    }
+                    if relist_due.is_none() {
+                        relist_due = Some(tokio::time::Instant::now() + settings.debounce);
+                    }
+                }
+                Some(Err(err)) => return Some(explain_error(endpoint, &err)),
+                None => return Some("the event stream closed: the daemon stopped or restarted".into()),
+            },
+            _ = debounce_sleep => {
+                relist_due = None;
+                let containers = match list_containers(docker).await {
+                    Ok(containers) => containers,
+                    Err(err) => return Some(explain_error(endpoint, &err)),
+                };
+                let to_inspect: Vec<String> = containers
+                    .iter()
+                    .filter(|c| must_inspect.contains(&c.id) || inspected.get(&c.id) != Some(&c.state))
+                    .map(|c| c.id.clone())
+                    .collect();
+                let present: HashSet<&str> = containers.iter().map(|c| c.id.as_str()).collect();
+                inspected.retain(|id, _| present.contains(id.as_str()));
+                let states: HashMap<String, ContainerState> =
+                    containers.iter().map(|c| (c.id.clone(), c.state)).collect();
+                if updates.send(DockerUpdate::Containers(containers)).await.is_err() {
+                    return None;
+                }
+                must_inspect.clear();
+                // Bounded concurrency: a host with hundreds of containers must not flood the daemon.
+                let mut details = futures_util::stream::iter(to_inspect)
+                    .map(|id| async move { inspect(docker, &id).await })
+                    .buffer_unordered(4);
+                while let Some(found) = details.next().await {
+                    if let Some(found) = found {
+                        if let Some(state) = states.get(&found.id) {
+                            inspected.insert(found.id.clone(), *state);
+                        }
+                        if updates.send(DockerUpdate::Details(Box::new(found))).await.is_err() {
+                            return None;
+                        }
+                    }
+                }
+            },
+            _ = poll.tick() => {
+                if relist_due.is_none() {
+                    relist_due = Some(tokio::time::Instant::now());
+                }
+            },
+            () = updates.closed() => return None,
+        }
+    }
+}
+
+fn event_container_id(message: &EventMessage) -> Option<String> {
+    message.actor.as_ref().and_then(|actor| actor.id.clone())
+}
+
+/// Converts the list endpoint's summary into the domain type. Entries without an id are dropped.
+pub fn container_from_summary(summary: ContainerSummary) -> Option<Container> {
+    let id = summary.id?;
+    let name = summary
+        .names
+        .unwrap_or_default()
+        .into_iter()
+        .next()
+        .map(|n| n.trim_start_matches('/').to_string())
+        .unwrap_or_else(|| id.chars().take(12).collect());
+    let status_text = summary.status.unwrap_or_default();
+    let ports = summary
+        .ports
+        .unwrap_or_default()
+        .into_iter()
+        .filter_map(|port| {
+            Some(PortBinding {
+                host_port: port.public_port?,
+                host_ip: port.ip.unwrap_or_default(),
+                container_port: port.private_port,
+                protocol: Protocol::parse(&port.typ.map(|t| t.to_string()).unwrap_or_default()),
+            })
+        })
+        .collect();
+    let mut labels: Vec<(String, String)> =
+        summary.labels.unwrap_or_default().into_iter().collect();
+    labels.sort();
+    Some(Container {
+        health: Health::from_status_text(&status_text),
+        state: ContainerState::parse(&summary.state.map(|s| s.to_string()).unwrap_or_default()),
+        name,
+        image: summary.image.unwrap_or_default(),
+        status_text,
+        created_unix: summary.created.unwrap_or_default(),
+        ports: dedupe_bindings(ports),
+        labels,
+        network_mode: summary
+            .host_config
+            .and_then(|hc| hc.network_mode)
+            .unwrap_or_default(),
+        id,
+    })
+}
+
+/// Converts an inspect response into the details the pane and the assessment need.
+pub fn details_from_inspect(response: ContainerInspectResponse) -> ContainerDetails {
+    let config = response.config.unwrap_or_default();
+    let host_config = response.host_config.unwrap_or_default();
+    let state = response.state.unwrap_or_default();
+
+    let mounts = response
+        .mounts
+        .unwrap_or_default()
+        .into_iter()
+        .map(|mount| MountInfo {
+            kind: mount.typ.map(|t| t.to_string()).unwrap_or_default(),
+            name: mount.name,
+            source: mount.source.unwrap_or_default(),
+            destination: mount.destination.unwrap_or_default(),
+            read_write: mount.rw.unwrap_or(false),
+        })
+        .collect();
+    let mut networks: Vec<NetworkInfo> = response
+        .network_settings
+        .and_then(|settings| settings.networks)
+        .unwrap_or_default()
+        .into_iter()
+        .map(|(name, endpoint)| NetworkInfo {
+            name,
+            ip_address: endpoint.ip_address.unwrap_or_default(),
+            aliases: endpoint.aliases.unwrap_or_default(),
+        })
+        .collect();
+    networks.sort_by(|a, b| a.name.cmp(&b.name));
+    let gpu_requests = host_config
+        .device_requests
+        .unwrap_or_default()
+        .into_iter()
+        .map(|request| {
+            let count = match request.count {
+                Some(-1) => "all".to_string(),
+                Some(n) => n.to_string(),
+                None => "-".to_string(),
+            };
+            let ids = request.device_ids.unwrap_or_default();
+            let caps: Vec<String> = request
+                .capabilities
+                .unwrap_or_default()
+                .into_iter()
+                .map(|set| set.join("+"))
+                .collect();
+            let driver = request
+                .driver
+                .filter(|d| !d.is_empty())
+                .unwrap_or_else(|| "default".into());
+            if ids.is_empty() {
+                format!("{driver}: count={count} caps=[{}]", caps.join(","))
+            } else {
+                format!(
+                    "{driver}: devices={} caps=[{}]",
+                    ids.join(","),
+                    caps.join(",")
+                )
+            }
+        })
+        .collect();
+    let mut configured_ports = Vec::new();
+    for (container_port, bindings) in host_config.port_bindings.unwrap_or_default() {
+        let (number, protocol) = container_port
+            .split_once('/')
+            .unwrap_or((container_port.as_str(), "tcp"));
+        let Ok(number) = number.parse::<u16>() else {
+            continue;
+        };
+        for binding in bindings.unwrap_or_default() {
+            configured_ports.push(PortBinding {
+                host_ip: binding.host_ip.unwrap_or_default(),
+                // An empty host port means "random": shown as 0 until the container runs.
+                host_port: binding.host_port.and_then(|p| p.parse().ok()).unwrap_or(0),
+                container_port: number,
+                protocol: Protocol::parse(protocol),
+            });
+        }
+    }
+    let restart_policy = host_config
+        .restart_policy
+        .map(|policy| {
+            let name = policy.name.map(|n| n.to_string()).unwrap_or_default();
+            match policy.maximum_retry_count {
+                Some(retries) if retries > 0 => format!("{name}:{retries}"),
+                _ => name,
+            }
+        })
+        .filter(|name| !name.is_empty())
+        .unwrap_or_else(|| "no".to_string());
+    let health = match state.health.and_then(|h| h.status) {
+        Some(bollard::models::HealthStatusEnum::HEALTHY) => Health::Healthy,
+        Some(bollard::models::HealthStatusEnum::UNHEALTHY) => Health::Unhealthy,
+        Some(bollard::models::HealthStatusEnum::STARTING) => Health::Starting,
+        _ => Health::None,
+    };
+    let zero_time = |t: &String| t.starts_with("0001-01-01");
+    ContainerDetails {
+        id: response.id.unwrap_or_default(),
+        image_id: response.image.unwrap_or_default(),
+        path: response.path.unwrap_or_default(),
+        args: response.args.unwrap_or_default(),
+        entrypoint: config.entrypoint.unwrap_or_default(),
+        cmd: config.cmd.unwrap_or_default(),
+        env: config.env.unwrap_or_default(),
+        mounts,
+        networks,
+        restart_policy,
+        auto_remove: host_config.auto_remove.unwrap_or(false),
+        runtime: host_config.runtime.unwrap_or_default(),
+        gpu_requests,
+        configured_ports: dedupe_bindings(configured_ports),
+        started_at: state.started_at.filter(|t| !zero_time(t)),
+        finished_at: state.finished_at.filter(|t| !zero_time(t)),
+        exit_code: state.exit_code,
+        pid: state.pid.filter(|pid| *pid > 0),
+        health,
+        hostname: config.hostname.unwrap_or_default(),
+    }
+}

@@ -1,0 +1,7 @@
+//! Read-only collectors. Each one runs on its own task or thread and sends owned snapshots on a
+//! channel; none of them knows about the UI.
+
+pub mod cgroup;
+pub mod docker;
+pub mod listeners;
+pub mod probe;

@@ -1,0 +1,184 @@
+//! Dispatch of the command line to the TUI and the headless commands.
+
+use crate::cli::{Cli, Command, ConfigCommand, OutputFormat, ScanCommand, ScanContainersArgs};
+use crate::collect::{docker, listeners::ListenerScanner, probe};
+use crate::config::{self, FileProblem, Settings};
+use crate::inventory::Inventory;
+use crate::report::containers::ContainersReport;
+use futures_util::StreamExt;
+
+/// Settings after defaults, file and flags, plus any problem met on the way (shown, not fatal).
+pub struct Resolved {
+    pub settings: Settings,
+    pub config_path: Option<std::path::PathBuf>,
+    pub problems: Vec<String>,
+}
+
+pub fn resolve(cli: &Cli) -> Resolved {
+    let explicit = cli.global.config.is_some();
+    let config_path = cli
+        .global
+        .config
+        .clone()
+        .or_else(config::default_config_path);
+    let mut problems = Vec::new();
+    let file = match &config_path {
+        Some(path) => config::load_file(path, explicit).unwrap_or_else(|problem: FileProblem| {
+            problems.push(format!("config {problem}; using defaults"));
+            config::FileConfig::default()
+        }),
+        None => config::FileConfig::default(),
+    };
+    let mut settings = Settings::default().overlay(&file);
+    if let Some(read_only) = cli.global.read_only {
+        settings.read_only = read_only;
+    }
+    if let Some(host) = cli.global.docker_host.clone() {
+        settings.docker_host = Some(host);
+    }
+    if let Some(theme) = cli.global.theme.clone() {
+        settings.theme = theme;
+    }
+    Resolved {
+        settings,
+        config_path,
+        problems,
+    }
+}
+
+/// Runs the command and returns the process exit status.
+pub fn run(cli: Cli) -> i32 {
+    let resolved = resolve(&cli);
+    match cli.command {
+        None => crate::tui::run(resolved),
+        Some(Command::Scan(ScanCommand::Containers(args))) => {
+            for problem in &resolved.problems {
+                eprintln!("vigil: {problem}");
+            }
+            scan_containers(&resolved.settings, &args)
+        }
+        Some(Command::Config(ConfigCommand::Path)) => match resolved.config_path {
+            Some(path) => {
+                println!("{}", path.display());
+                0
+            }
+            None => {
+                eprintln!("vigil: neither XDG_CONFIG_HOME nor HOME is set");
+                1
+            }
+        },
+        Some(Command::Config(ConfigCommand::Init { force })) => {
+            config_init(resolved.config_path, force)
+        }
+    }
+}
+
+fn config_init(path: Option<std::path::PathBuf>, force: bool) -> i32 {
+    let Some(path) = path else {
+        eprintln!("vigil: neither XDG_CONFIG_HOME nor HOME is set; use --config PATH");
+        return 1;
+    };
+    if path.exists() && !force {
+        eprintln!(
+            "vigil: {} already exists (use --force to overwrite)",
+            path.display()
+        );
+        return 1;
+    }
+    if let Some(parent) = path.parent()
+        && let Err(err) = std::fs::create_dir_all(parent)
+    {
+        eprintln!("vigil: cannot create {}: {err}", parent.display());
+        return 1;
+    }
+    match std::fs::write(&path, config::SAMPLE_CONFIG) {
+        Ok(()) => {
+            println!("wrote {}", path.display());
+            0
+        }
+        Err(err) => {
+            eprintln!("vigil: cannot write {}: {err}", path.display());
+            1
+        }
+    }
+}
+
+fn scan_containers(settings: &Settings, args: &ScanContainersArgs) -> i32 {
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(err) => {
+            eprintln!("vigil: cannot start the async runtime: {err}");
+            return 1;
+        }
+    };
+    let inventory = match runtime.block_on(collect_inventory(settings, !args.no_probe)) {
+        Ok(inventory) => inventory,
+        Err(message) => {
+            eprintln!("vigil: {message}");
+            return 1;
+        }
+    };
+    let report = ContainersReport::build(&inventory);
+    match args.format {
+        OutputFormat::Json => println!("{}", report.to_json()),
+        OutputFormat::Table => print!("{}", report.to_table()),
+    }
+    match (args.fail_on, report.worst()) {
+        (Some(threshold), Some(worst)) if worst >= threshold => crate::cli::EXIT_RISK_FOUND,
+        _ => 0,
+    }
+}
+
+/// One complete pass: list, inspect, listeners, probes. Used by `vigil scan`.
+pub async fn collect_inventory(
+    settings: &Settings,
+    probe_ports: bool,
+) -> Result<Inventory, String> {
+    let docker_settings = docker::DockerSettings {
+        host: settings.docker_host.clone(),
+        ..Default::default()
+    };
+    let endpoint = docker_settings.endpoint();
+    let (client, _, _) = docker::connect(&docker_settings).await?;
+    let mut inventory = Inventory::default();
+    let containers = docker::list_containers(&client)
+        .await
+        .map_err(|err| docker::explain_error(&endpoint, &err))?;
+    let ids: Vec<String> = containers.iter().map(|c| c.id.clone()).collect();
+    inventory.apply_containers(containers);
+    let client_ref = &client;
+    let details: Vec<_> = futures_util::stream::iter(ids)
+        .map(|id| async move { docker::inspect(client_ref, &id).await })
+        .buffer_unordered(8)
+        .collect()
+        .await;
+    for found in details.into_iter().flatten() {
+        inventory.apply_details(found);
+    }
+    inventory.listeners = tokio::task::spawn_blocking(|| ListenerScanner::new().scan())
+        .await
+        .map_err(|err| err.to_string())?
+        .unwrap_or_default();
+    if probe_ports {
+        let probe_settings = probe::ProbeSettings {
+            request_timeout: std::time::Duration::from_millis(settings.probe_timeout_ms),
+        };
+        let needed = inventory.probes_needed();
+        let reports: Vec<_> = futures_util::stream::iter(needed)
+            .map(|(key, binding)| async move {
+                let report =
+                    probe::probe_port(&binding.host_ip, binding.host_port, probe_settings).await;
+                (key, report)
+            })
+            .buffer_unordered(16)
+            .collect()
+            .await;
+        for (key, report) in reports {
+            inventory.apply_probe(key, report);
+        }
+    }
+    Ok(inventory)
+}

@@ -1,0 +1,228 @@
+//! Configuration: embedded defaults, overlaid by the user's file, overlaid by CLI flags.
+//!
+//! A broken file never stops vigil mid-incident: the error names the file, line and field, and
+//! the defaults are used instead.
+
+use serde::{Deserialize, Serialize};
+use std::path::{Path, PathBuf};
+
+/// The file format. Every field is optional; unknown fields are errors, so typos are reported.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct FileConfig {
+    /// Built-in theme name (`dark`, `light`, `high-contrast`) or a path to a theme file.
+    pub theme: Option<String>,
+    /// Start in observer mode: nothing can be changed.
+    pub read_only: Option<bool>,
+    /// Docker endpoint; empty means `DOCKER_HOST` or the default socket.
+    pub docker_host: Option<String>,
+    #[serde(default)]
+    pub docker: DockerConfig,
+    #[serde(default)]
+    pub probe: ProbeConfig,
+    #[serde(default)]
+    pub listeners: ListenersConfig,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct DockerConfig {
+    /// Seconds between safety re-lists (events do the real work).
+    pub safety_poll_secs: Option<u64>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct ProbeConfig {
+    /// Send harmless GET probes to published ports to learn whether they ask for credentials.
+    pub enabled: Option<bool>,
+    /// Per-request timeout in milliseconds.
+    pub timeout_ms: Option<u64>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct ListenersConfig {
+    /// Seconds between scans of /proc/net/tcp.
+    pub scan_secs: Option<u64>,
+}
+
+/// The effective settings after defaults, file and flags.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Settings {
+    pub theme: String,
+    pub read_only: bool,
+    pub docker_host: Option<String>,
+    pub safety_poll_secs: u64,
+    pub probe_enabled: bool,
+    pub probe_timeout_ms: u64,
+    pub listener_scan_secs: u64,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            theme: "dark".into(),
+            read_only: false,
+            docker_host: None,
+            safety_poll_secs: 30,
+            probe_enabled: true,
+            probe_timeout_ms: 1500,
+            listener_scan_secs: 2,
+        }
+    }
+}
+
+impl Settings {
+    /// Applies the file's values over the defaults.
+    pub fn overlay(mut self, file: &FileConfig) -> Settings {
+        if let Some(theme) = &file.theme {
+            self.theme = theme.clone();
+        }
+        if let Some(read_only) = file.read_only {
+            self.read_only = read_only;
+        }
+        if let Some(host) = file.docker_host.as_ref().filter(|h| !h.is_empty()) {
+            self.docker_host = Some(host.clone());
+        }
+        if let Some(secs) = file.docker.safety_poll_secs {
+            self.safety_poll_secs = secs.max(1);
+        }
+        if let Some(enabled) = file.probe.enabled {
+            self.probe_enabled = enabled;
+        }
+        if let Some(ms) = file.probe.timeout_ms {
+            self.probe_timeout_ms = ms.clamp(50, 30_000);
+        }
+        if let Some(secs) = file.listeners.scan_secs {
+            self.listener_scan_secs = secs.max(1);
+        }
+        self
+    }
+}
+
+/// `$XDG_CONFIG_HOME/vigil/config.toml`, else `~/.config/vigil/config.toml`.
+pub fn default_config_path() -> Option<PathBuf> {
+    xdg_dir("XDG_CONFIG_HOME", ".config").map(|dir| dir.join("vigil").join("config.toml"))
+}
+
+/// `$XDG_STATE_HOME/vigil`, else `~/.local/state/vigil`: where the log goes.
+pub fn state_dir() -> Option<PathBuf> {
+    xdg_dir("XDG_STATE_HOME", ".local/state").map(|dir| dir.join("vigil"))
+}
+
+fn xdg_dir(variable: &str, fallback_under_home: &str) -> Option<PathBuf> {
+    std::env::var_os(variable)
+        .map(PathBuf::from)
+        .filter(|p| p.is_absolute())
+        .or_else(|| {
+            std::env::var_os("HOME")
+                .map(PathBuf::from)
+                .map(|home| home.join(fallback_under_home))
+        })
+}
+
+/// A config or theme file problem, with enough context to fix it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileProblem {
+    pub path: PathBuf,
+    pub line: Option<usize>,
+    pub message: String,
+}
+
+impl std::fmt::Display for FileProblem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.line {
+            Some(line) => write!(f, "{} line {}: {}", self.path.display(), line, self.message),
+            None => write!(f, "{}: {}", self.path.display(), self.message),
+        }
+    }
+}
+
+/// Parses TOML text into `T`, turning errors into a `FileProblem` with the line number.
+pub fn parse_toml<T: serde::de::DeserializeOwned>(
+    path: &Path,
+    text: &str,
+) -> Result<T, FileProblem> {
+    toml::from_str(text).map_err(|err| {
+        let line = err
+            .span()
+            .map(|span| text[..span.start.min(text.len())].matches('\n').count() + 1);
+        FileProblem {
+            path: path.to_path_buf(),
+            line,
+            // toml's message already names the field ("unknown field `themee`, expected ...").
+            message: err.message().trim().to_string(),
+        }
+    })
+}
+
+/// Loads the config file. A missing file at the default location is not a problem; a missing file
+/// that was asked for explicitly is.
+pub fn load_file(path: &Path, explicit: bool) -> Result<FileConfig, FileProblem> {
+    match std::fs::read_to_string(path) {
+        Ok(text) => parse_toml(path, &text),
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound && !explicit => {
+            Ok(FileConfig::default())
+        }
+        Err(err) => Err(FileProblem {
+            path: path.to_path_buf(),
+            line: None,
+            message: err.to_string(),
+        }),
+    }
+}
+
+/// The commented file written by `vigil config init`.
+pub const SAMPLE_CONFIG: &str = include_str!("../assets/config.sample.toml");
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sample_config_parses_and_matches_defaults() {
+        let file: FileConfig =
+            parse_toml(Path::new("sample"), SAMPLE_CONFIG).expect("sample parses");
+        assert_eq!(Settings::default().overlay(&file), Settings::default());
+    }
+
+    #[test]
+    fn unknown_field_names_line_and_field() {
+        let text = "theme = \"dark\"\n\n[probe]\ntimeout_msec = 5\n";
+        let problem =
+            parse_toml::<FileConfig>(Path::new("/x/config.toml"), text).expect_err("typo");
+        assert_eq!(problem.line, Some(4));
+        assert!(
+            problem.message.contains("timeout_msec"),
+            "{}",
+            problem.message
+        );
+        assert!(problem.to_string().starts_with("/x/config.toml line 4:"));
+    }
+
+    #[test]
+    fn wrong_type_is_reported() {
+        let problem =
+            parse_toml::<FileConfig>(Path::new("c"), "read_only = \"yes\"\n").expect_err("type");
+        assert_eq!(problem.line, Some(1));
+    }
+
+    #[test]
+    fn overlay_applies_and_clamps() {
+        let file = FileConfig {
+            theme: Some("light".into()),
+            read_only: Some(true),
+            probe: ProbeConfig {
+                enabled: Some(false),
+                timeout_ms: Some(1),
+            },
+            ..Default::default()
+        };
+        let settings = Settings::default().overlay(&file);
+        assert_eq!(settings.theme, "light");
+        assert!(settings.read_only);
+        assert!(!settings.probe_enabled);
+        assert_eq!(settings.probe_timeout_ms, 50);
+    }
+}

@@ -1,0 +1,177 @@
+//! Everything known about the host's containers and listeners at one moment, and the derived
+//! assessment. The TUI and `vigil scan` both build one of these, so they cannot disagree.
+
+use crate::assess::{ContainerAssessment, assess_container, risk::ProbeLookup};
+use crate::model::{
+    Container, ContainerDetails, ContainerState, Listener, ListenerOwner, PortBinding, ProbeReport,
+    Protocol,
+};
+use std::collections::{HashMap, HashSet};
+
+/// Identifies one probed binding of one container.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct ProbeKey {
+    pub container_id: String,
+    pub host_ip: String,
+    pub host_port: u16,
+}
+
+impl ProbeKey {
+    pub fn new(container_id: &str, binding: &PortBinding) -> Self {
+        ProbeKey {
+            container_id: container_id.to_string(),
+            host_ip: binding.host_ip.clone(),
+            host_port: binding.host_port,
+        }
+    }
+}
+
+#[derive(Debug, Default, Clone)]
+pub struct Inventory {
+    pub containers: Vec<Container>,
+    pub details: HashMap<String, ContainerDetails>,
+    pub probes: HashMap<ProbeKey, ProbeReport>,
+    pub pending: HashSet<ProbeKey>,
+    pub listeners: Vec<Listener>,
+}
+
+/// One container with its verdict.
+pub struct Assessed<'a> {
+    pub container: &'a Container,
+    pub details: Option<&'a ContainerDetails>,
+    pub assessment: ContainerAssessment,
+}
+
+impl ProbeLookup for Inventory {
+    fn report_for(&self, container_id: &str, binding: &PortBinding) -> Option<&ProbeReport> {
+        self.probes.get(&ProbeKey::new(container_id, binding))
+    }
+
+    fn is_pending(&self, container_id: &str, binding: &PortBinding) -> bool {
+        self.pending.contains(&ProbeKey::new(container_id, binding))
+    }
+}
+
+impl Inventory {
+    /// Replaces the container list; forgets details and probes of containers that are gone.
+    pub fn apply_containers(&mut self, containers: Vec<Container>) {
+        let present: HashSet<&str> = containers.iter().map(|c| c.id.as_str()).collect();
+        self.details.retain(|id, _| present.contains(id.as_str()));
+        let running: HashSet<&str> = containers
+            .iter()
+            .filter(|c| c.state == ContainerState::Running)
+            .map(|c| c.id.as_str())
+            .collect();
+        // A stopped container's old probe result says nothing about its next start.
+        self.probes
+            .retain(|key, _| running.contains(key.container_id.as_str()));
+        self.pending
+            .retain(|key| running.contains(key.container_id.as_str()));
+        self.containers = containers;
+    }
+
+    /// Stores inspect details. A new start time means a restart: earlier probes are stale.
+    pub fn apply_details(&mut self, details: ContainerDetails) {
+        let restarted = self
+            .details
+            .get(&details.id)
+            .is_some_and(|old| old.started_at != details.started_at);
+        if restarted {
+            self.probes.retain(|key, _| key.container_id != details.id);
+        }
+        self.details.insert(details.id.clone(), details);
+    }
+
+    pub fn apply_probe(&mut self, key: ProbeKey, report: ProbeReport) {
+        self.pending.remove(&key);
+        let still_bound = self
+            .containers
+            .iter()
+            .any(|c| c.id == key.container_id && c.state == ContainerState::Running);
+        if still_bound {
+            self.probes.insert(key, report);
+        }
+    }
+
+    /// TCP bindings of running containers that have no probe result and none under way.
+    pub fn probes_needed(&self) -> Vec<(ProbeKey, PortBinding)> {
+        let mut needed = Vec::new();
+        for container in &self.containers {
+            if container.state != ContainerState::Running {
+                continue;
+            }
+            let extra = self.host_network_ports(&container.id);
+            for binding in container.ports.iter().chain(extra.iter()) {
+                if binding.protocol != Protocol::Tcp {
+                    continue;
+                }
+                let key = ProbeKey::new(&container.id, binding);
+                if !self.probes.contains_key(&key) && !self.pending.contains(&key) {
+                    needed.push((key, binding.clone()));
+                }
+            }
+        }
+        needed
+    }
+
+    /// Ports that a host-network container listens on, from the host's socket table.
+    pub fn host_network_ports(&self, container_id: &str) -> Vec<PortBinding> {
+        let mut ports: Vec<PortBinding> = self
+            .listeners
+            .iter()
+            .filter(|l| matches!(&l.owner, ListenerOwner::Container(id) if id == container_id))
+            .map(|l| PortBinding {
+                host_ip: l.address.to_string(),
+                host_port: l.port,
+                container_port: l.port,
+                protocol: Protocol::Tcp,
+            })
+            .collect();
+        ports = crate::model::dedupe_bindings(ports);
+        ports
+    }
+
+    /// Listeners that belong to no container: docker-proxy sockets of a published port and sockets
+    /// of host-network containers are attributed to their container instead.
+    pub fn host_listeners(&self) -> Vec<&Listener> {
+        let published: HashSet<u16> = self
+            .containers
+            .iter()
+            .flat_map(|c| c.ports.iter().map(|p| p.host_port))
+            .collect();
+        let known_ids: HashSet<&str> = self.containers.iter().map(|c| c.id.as_str()).collect();
+        self.listeners
+            .iter()
+            .filter(|listener| match &listener.owner {
+                ListenerOwner::Host => true,
+                ListenerOwner::DockerProxy => !published.contains(&listener.port),
+                ListenerOwner::Container(id) => !known_ids.contains(id.as_str()),
+            })
+            .collect()
+    }
+
+    /// Every container with its assessment, most at risk first, then by name.
+    pub fn assess_all(&self) -> Vec<Assessed<'_>> {
+        let mut assessed: Vec<Assessed<'_>> = self
+            .containers
+            .iter()
+            .map(|container| {
+                let details = self.details.get(&container.id);
+                let extra = self.host_network_ports(&container.id);
+                Assessed {
+                    container,
+                    details,
+                    assessment: assess_container(container, details, &extra, self),
+                }
+            })
+            .collect();
+        assessed.sort_by(|a, b| {
+            b.assessment
+                .risk
+                .level
+                .cmp(&a.assessment.risk.level)
+                .then_with(|| a.container.name.cmp(&b.container.name))
+        });
+        assessed
+    }
+}

@@ -1,0 +1,18 @@
+//! vigil: live incident triage for GPU hosts running GenAI containers.
+//!
+//! The library holds everything; `main.rs` only parses the command line and dispatches, so the
+//! TUI, the headless commands and the tests drive the same core.
+
+pub mod assess;
+pub mod cli;
+pub mod collect;
+pub mod commands;
+pub mod config;
+pub mod inventory;
+pub mod logging;
+pub mod model;
+pub mod report;
+pub mod sanitize;
+pub mod secrets;
+pub mod theme;
+pub mod tui;

@@ -1,0 +1,166 @@
+//! `vigil scan containers`: the containers pane as JSON or a plain table.
+
+use crate::inventory::Inventory;
+use crate::model::{AuthKind, Exposure, RiskLevel};
+use serde::Serialize;
+
+#[derive(Serialize)]
+pub struct PortJson {
+    pub host_ip: String,
+    pub host_port: u16,
+    pub container_port: u16,
+    pub protocol: &'static str,
+    pub exposure: Exposure,
+    pub auth: AuthKind,
+}
+
+#[derive(Serialize)]
+pub struct ContainerJson {
+    pub id: String,
+    pub name: String,
+    pub image: String,
+    pub state: &'static str,
+    pub health: &'static str,
+    pub ports: Vec<PortJson>,
+    pub exposure: Exposure,
+    pub auth: AuthKind,
+    pub risk: RiskLevel,
+    pub reasons: Vec<String>,
+}
+
+#[derive(Serialize)]
+pub struct ListenerJson {
+    pub address: String,
+    pub port: u16,
+    pub protocol: &'static str,
+    pub pid: Option<i32>,
+    pub process: Option<String>,
+    pub user: Option<String>,
+    pub exposure: Exposure,
+}
+
+#[derive(Serialize)]
+pub struct ContainersReport {
+    pub containers: Vec<ContainerJson>,
+    pub listeners: Vec<ListenerJson>,
+}
+
+impl ContainersReport {
+    pub fn build(inventory: &Inventory) -> Self {
+        let containers = inventory
+            .assess_all()
+            .into_iter()
+            .map(|item| ContainerJson {
+                id: item.container.id.clone(),
+                name: item.container.name.clone(),
+                image: item.container.image.clone(),
+                state: item.container.state.as_str(),
+                health: item.container.health.as_str(),
+                ports: item
+                    .assessment
+                    .ports
+                    .iter()
+                    .map(|port| PortJson {
+                        host_ip: port.binding.host_ip.clone(),
+                        host_port: port.binding.host_port,
+                        container_port: port.binding.container_port,
+                        protocol: port.binding.protocol.as_str(),
+                        exposure: port.exposure,
+                        auth: port.auth,
+                    })
+                    .collect(),
+                exposure: item.assessment.exposure,
+                auth: item.assessment.auth,
+                risk: item.assessment.risk.level,
+                reasons: item.assessment.risk.reasons.clone(),
+            })
+            .collect();
+        let listeners = inventory
+            .host_listeners()
+            .into_iter()
+            .map(|l| ListenerJson {
+                address: l.address.to_string(),
+                port: l.port,
+                protocol: l.protocol,
+                pid: l.pid,
+                process: l.process.clone(),
+                user: l.user.clone(),
+                exposure: l.exposure(),
+            })
+            .collect();
+        ContainersReport {
+            containers,
+            listeners,
+        }
+    }
+
+    /// The worst risk in the report, for `--fail-on`.
+    pub fn worst(&self) -> Option<RiskLevel> {
+        self.containers.iter().map(|c| c.risk).max()
+    }
+
+    pub fn to_json(&self) -> String {
+        serde_json::to_string_pretty(self).unwrap_or_else(|err| format!("{{\"error\":\"{err}\"}}"))
+    }
+
+    /// A plain table for people and grep. Host strings are escaped: they are attacker-controlled.
+    pub fn to_table(&self) -> String {
+        use crate::sanitize::escape;
+        let mut out = String::new();
+        out.push_str(&format!(
+            "{:<24} {:<6} {:<8} {:<7} {:<10} {:<12} PORTS\n",
+            "NAME", "EXP", "RISK", "AUTH", "STATE", "ID"
+        ));
+        for c in &self.containers {
+            let ports: Vec<String> = c
+                .ports
+                .iter()
+                .map(|p| {
+                    let ip = if p.host_ip.contains(':') {
+                        format!("[{}]", p.host_ip)
+                    } else {
+                        p.host_ip.clone()
+                    };
+                    format!("{ip}:{}->{}/{}", p.host_port, p.container_port, p.protocol)
+                })
+                .collect();
+            let state = if c.health == "none" {
+                c.state.to_string()
+            } else {
+                c.health.to_string()
+            };
+            out.push_str(&format!(
+                "{:<24} {:<6} {:<8} {:<7} {:<10} {:<12} {}\n",
+                escape(&c.name),
+                c.exposure.marker(),
+                c.risk.as_str(),
+                c.auth.as_str(),
+                state,
+                c.id.get(..12).unwrap_or(&c.id),
+                ports.join(", ")
+            ));
+            for reason in &c.reasons {
+                out.push_str(&format!("    - {}\n", escape(reason)));
+            }
+        }
+        if !self.listeners.is_empty() {
+            out.push_str("\nHOST LISTENERS (not containers)\n");
+            for l in &self.listeners {
+                let address = if l.address.contains(':') {
+                    format!("[{}]:{}", l.address, l.port)
+                } else {
+                    format!("{}:{}", l.address, l.port)
+                };
+                out.push_str(&format!(
+                    "{:<24} {:<6} {} (pid {}, {})\n",
+                    address,
+                    l.exposure.marker(),
+                    escape(l.process.as_deref().unwrap_or("?")),
+                    l.pid.map_or("?".to_string(), |p| p.to_string()),
+                    escape(l.user.as_deref().unwrap_or("?"))
+                ));
+            }
+        }
+        out
+    }
+}

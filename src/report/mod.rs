@@ -1,0 +1,3 @@
+//! Renderers of one inventory for the headless commands.
+
+pub mod containers;

@@ -1,0 +1,76 @@
+//! Makes attacker-controlled text safe to put on a terminal.
+//!
+//! Container names, labels, arguments, environment values and process names come from whoever
+//! controls the host's workloads. Control characters could move the cursor or rewrite the screen,
+//! and bidirectional overrides could make `evil` read as `live`. ratatui silently drops control
+//! characters, which hides the attack instead of showing it, so vigil escapes them visibly.
+
+use std::borrow::Cow;
+
+/// True for characters that must never reach the terminal raw.
+fn needs_escape(ch: char) -> bool {
+    ch.is_control()
+        || matches!(ch,
+            // Bidirectional formatting: embeddings, overrides, isolates, marks.
+            '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200E}' | '\u{200F}' | '\u{061C}'
+            // Zero-width characters that hide content or split look-alike names.
+            | '\u{200B}'..='\u{200D}' | '\u{2060}' | '\u{FEFF}'
+            // Line and paragraph separators.
+            | '\u{2028}' | '\u{2029}')
+}
+
+/// Escapes control, bidi and zero-width characters as visible `\n`, `\e`, `\u{202e}` sequences.
+/// Clean text is returned borrowed, so the common case costs nothing.
+pub fn escape(text: &str) -> Cow<'_, str> {
+    if !text.chars().any(needs_escape) {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for ch in text.chars() {
+        if !needs_escape(ch) {
+            out.push(ch);
+            continue;
+        }
+        match ch {
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            '\u{1b}' => out.push_str("\\e"),
+            other => out.push_str(&format!("\\u{{{:x}}}", other as u32)),
+        }
+    }
+    Cow::Owned(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn clean_text_is_borrowed() {
+        assert!(matches!(escape("sdnext-web_1"), Cow::Borrowed(_)));
+    }
+
+    #[test]
+    fn escape_sequences_become_visible() {
+        assert_eq!(escape("a\u{1b}[2Jb"), "a\\e[2Jb");
+        assert_eq!(escape("line1\nline2\r"), "line1\\nline2\\r");
+        assert_eq!(escape("bell\u{7}"), "bell\\u{7}");
+        assert_eq!(escape("c1\u{9b}31m"), "c1\\u{9b}31m");
+    }
+
+    #[test]
+    fn bidi_and_zero_width_become_visible() {
+        assert_eq!(escape("admin\u{202e}txt.exe"), "admin\\u{202e}txt.exe");
+        assert_eq!(escape("a\u{2066}b\u{2069}"), "a\\u{2066}b\\u{2069}");
+        assert_eq!(escape("ro\u{200b}ot"), "ro\\u{200b}ot");
+    }
+
+    #[test]
+    fn ordinary_unicode_is_kept() {
+        assert_eq!(
+            escape("Stable Diffusion – ñ 日本"),
+            "Stable Diffusion – ñ 日本"
+        );
+    }
+}

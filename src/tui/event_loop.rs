@@ -1,0 +1,148 @@
+//! The one `select!` loop: terminal input, collector channels, probe results, the clock and
+//! signals. It redraws only when something changed, at most once per frame interval.
+
+use super::app::{App, Effect};
+use super::terminal;
+use crate::collect::{docker, listeners, probe};
+use crate::config::Settings;
+use crate::inventory::ProbeKey;
+use crate::model::ProbeReport;
+use color_eyre::eyre::{Result, WrapErr};
+use crossterm::event::EventStream;
+use futures_util::StreamExt;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::signal::unix::{SignalKind, signal};
+use tokio::sync::{Semaphore, mpsc};
+use tokio::time::Instant;
+
+/// How the loop ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Exit {
+    Quit,
+    Signal(i32),
+    TerminalGone,
+}
+
+impl Exit {
+    /// Conventional status: 128 + signal number for a signal.
+    pub fn code(self) -> i32 {
+        match self {
+            Exit::Quit => 0,
+            Exit::Signal(number) => 128 + number,
+            Exit::TerminalGone => 1,
+        }
+    }
+}
+
+/// Shortest interval between two frames: bursts of updates cost one redraw.
+const FRAME: Duration = Duration::from_millis(16);
+/// At most this many probes run at once, so a host with hundreds of ports is not hammered.
+const PROBE_CONCURRENCY: usize = 8;
+
+pub async fn run(mut app: App, settings: Settings) -> Result<Exit> {
+    let mut tui = terminal::enter().wrap_err("cannot enter full-screen mode")?;
+    let outcome = drive(&mut app, &mut tui, settings).await;
+    terminal::restore();
+    if let Some(at) = app.first_list_at {
+        tracing::info!(?at, "first container list was shown");
+    }
+    outcome
+}
+
+async fn drive(app: &mut App, tui: &mut terminal::Tui, settings: Settings) -> Result<Exit> {
+    let size = tui.size()?;
+    app.resize(size.width, size.height);
+
+    let (docker_tx, mut docker_rx) = mpsc::channel(64);
+    tokio::spawn(docker::run(
+        docker::DockerSettings {
+            host: settings.docker_host.clone(),
+            safety_poll: Duration::from_secs(settings.safety_poll_secs),
+            ..Default::default()
+        },
+        docker_tx,
+    ));
+    let (listener_tx, mut listener_rx) = mpsc::channel(4);
+    if let Err(err) = listeners::spawn(
+        Duration::from_secs(settings.listener_scan_secs),
+        listener_tx,
+    ) {
+        app.show_problem(format!("cannot start the listener scanner: {err}"));
+    }
+    let (probe_tx, mut probe_rx) = mpsc::channel::<(ProbeKey, ProbeReport)>(64);
+    let probe_slots = Arc::new(Semaphore::new(PROBE_CONCURRENCY));
+    let probe_settings = probe::ProbeSettings {
+        request_timeout: Duration::from_millis(settings.probe_timeout_ms),
+    };
+
+    let mut terminal_events = EventStream::new();
+    let mut sigterm = signal(SignalKind::terminate())?;
+    let mut sighup = signal(SignalKind::hangup())?;
+    let mut sigint = signal(SignalKind::interrupt())?;
+    let mut clock = tokio::time::interval(Duration::from_secs(1));
+    clock.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+
+    let mut last_draw = Instant::now() - FRAME;
+    loop {
+        if app.dirty && last_draw.elapsed() >= FRAME {
+            tui.draw(|frame| super::view::draw(app, frame))?;
+            app.dirty = false;
+            last_draw = Instant::now();
+        }
+        let frame_due = async {
+            if app.dirty {
+                tokio::time::sleep_until(last_draw + FRAME).await;
+            } else {
+                std::future::pending::<()>().await;
+            }
+        };
+        tokio::select! {
+            event = terminal_events.next() => match event {
+                Some(Ok(event)) => app.on_event(event),
+                // The terminal is gone (SSH dropped without SIGHUP reaching us): stop cleanly.
+                Some(Err(_)) | None => return Ok(Exit::TerminalGone),
+            },
+            Some(update) = docker_rx.recv() => app.apply_docker(update),
+            Some(update) = listener_rx.recv() => app.apply_listeners(update),
+            Some((key, report)) = probe_rx.recv() => app.apply_probe(key, report),
+            _ = clock.tick() => app.tick(jiff::Timestamp::now()),
+            _ = sigterm.recv() => return Ok(Exit::Signal(libc_signal::TERM)),
+            _ = sighup.recv() => return Ok(Exit::Signal(libc_signal::HUP)),
+            _ = sigint.recv() => return Ok(Exit::Signal(libc_signal::INT)),
+            () = frame_due => {}
+        }
+        for effect in app.take_effects() {
+            match effect {
+                Effect::Probe(targets) => {
+                    for (key, binding) in targets {
+                        let results = probe_tx.clone();
+                        let slots = probe_slots.clone();
+                        tokio::spawn(async move {
+                            let Ok(_slot) = slots.acquire_owned().await else {
+                                return;
+                            };
+                            let report = probe::probe_port(
+                                &binding.host_ip,
+                                binding.host_port,
+                                probe_settings,
+                            )
+                            .await;
+                            let _ = results.send((key, report)).await;
+                        });
+                    }
+                }
+            }
+        }
+        if app.should_quit {
+            return Ok(Exit::Quit);
+        }
+    }
+}
+
+/// Signal numbers on Linux, named so the exit codes read clearly.
+mod libc_signal {
+    pub const HUP: i32 = 1;
+    pub const INT: i32 = 2;
+    pub const TERM: i32 = 15;
+}

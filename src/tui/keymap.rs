@@ -1,0 +1,251 @@
+//! Keys resolve to actions through this table; the help popup is generated from it, so the help
+//! can never drift from what the keys do.
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+/// Everything a key can ask for. Handlers in `App::update` turn these into state changes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    Quit,
+    FocusNext,
+    FocusPrev,
+    FocusPane(usize),
+    Up,
+    Down,
+    PageUp,
+    PageDown,
+    Home,
+    End,
+    Open,
+    Back,
+    Filter,
+    Help,
+    Zoom,
+    Refresh,
+    /// Keys reserved for remediation (stop, rebind, block): refused in observer mode.
+    Remediate(Remediation),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Remediation {
+    Stop,
+    Rebind,
+    Block,
+}
+
+impl Remediation {
+    pub fn verb(self) -> &'static str {
+        match self {
+            Remediation::Stop => "stop",
+            Remediation::Rebind => "rebind to 127.0.0.1",
+            Remediation::Block => "block in the firewall",
+        }
+    }
+}
+
+/// One line of the keymap.
+pub struct Binding {
+    pub keys: &'static [(KeyCode, KeyModifiers)],
+    /// How the keys are written in the help.
+    pub label: &'static str,
+    pub action: Action,
+    pub help: &'static str,
+}
+
+const NONE: KeyModifiers = KeyModifiers::NONE;
+const SHIFT: KeyModifiers = KeyModifiers::SHIFT;
+const CTRL: KeyModifiers = KeyModifiers::CONTROL;
+
+pub const BINDINGS: &[Binding] = &[
+    Binding {
+        keys: &[(KeyCode::Char('q'), NONE), (KeyCode::Char('c'), CTRL)],
+        label: "q, Ctrl-C",
+        action: Action::Quit,
+        help: "quit (q closes a popup first)",
+    },
+    Binding {
+        keys: &[
+            (KeyCode::Char('?'), NONE),
+            (KeyCode::Char('?'), SHIFT),
+            (KeyCode::F(1), NONE),
+        ],
+        label: "?, F1",
+        action: Action::Help,
+        help: "show every key",
+    },
+    Binding {
+        keys: &[(KeyCode::Tab, NONE)],
+        label: "Tab",
+        action: Action::FocusNext,
+        help: "focus the next pane",
+    },
+    Binding {
+        keys: &[(KeyCode::BackTab, SHIFT), (KeyCode::BackTab, NONE)],
+        label: "Shift-Tab",
+        action: Action::FocusPrev,
+        help: "focus the previous pane",
+    },
+    Binding {
+        keys: &[(KeyCode::Char('1'), NONE)],
+        label: "1",
+        action: Action::FocusPane(0),
+        help: "containers and exposed ports",
+    },
+    Binding {
+        keys: &[(KeyCode::Char('2'), NONE)],
+        label: "2",
+        action: Action::FocusPane(1),
+        help: "GPUs",
+    },
+    Binding {
+        keys: &[(KeyCode::Char('3'), NONE)],
+        label: "3",
+        action: Action::FocusPane(2),
+        help: "commit timeline",
+    },
+    Binding {
+        keys: &[(KeyCode::Char('4'), NONE)],
+        label: "4",
+        action: Action::FocusPane(3),
+        help: "secret findings",
+    },
+    Binding {
+        keys: &[(KeyCode::Char('k'), NONE), (KeyCode::Up, NONE)],
+        label: "k, ↑",
+        action: Action::Up,
+        help: "move up",
+    },
+    Binding {
+        keys: &[(KeyCode::Char('j'), NONE), (KeyCode::Down, NONE)],
+        label: "j, ↓",
+        action: Action::Down,
+        help: "move down",
+    },
+    Binding {
+        keys: &[(KeyCode::PageUp, NONE), (KeyCode::Char('b'), CTRL)],
+        label: "PgUp",
+        action: Action::PageUp,
+        help: "page up",
+    },
+    Binding {
+        keys: &[(KeyCode::PageDown, NONE), (KeyCode::Char('f'), CTRL)],
+        label: "PgDn",
+        action: Action::PageDown,
+        help: "page down",
+    },
+    Binding {
+        keys: &[(KeyCode::Home, NONE), (KeyCode::Char('g'), NONE)],
+        label: "Home, g",
+        action: Action::Home,
+        help: "first row",
+    },
+    Binding {
+        keys: &[
+            (KeyCode::End, NONE),
+            (KeyCode::Char('G'), SHIFT),
+            (KeyCode::Char('G'), NONE),
+        ],
+        label: "End, G",
+        action: Action::End,
+        help: "last row",
+    },
+    Binding {
+        keys: &[(KeyCode::Enter, NONE)],
+        label: "Enter",
+        action: Action::Open,
+        help: "details of the selected row",
+    },
+    Binding {
+        keys: &[(KeyCode::Esc, NONE)],
+        label: "Esc",
+        action: Action::Back,
+        help: "close popup / clear filter",
+    },
+    Binding {
+        keys: &[(KeyCode::Char('/'), NONE)],
+        label: "/",
+        action: Action::Filter,
+        help: "filter rows (name, image, port, risk)",
+    },
+    Binding {
+        keys: &[(KeyCode::Char('z'), NONE)],
+        label: "z",
+        action: Action::Zoom,
+        help: "zoom the focused pane",
+    },
+    Binding {
+        keys: &[(KeyCode::Char('r'), NONE)],
+        label: "r",
+        action: Action::Refresh,
+        help: "probe the selected container again",
+    },
+    Binding {
+        keys: &[(KeyCode::Char('s'), NONE)],
+        label: "s",
+        action: Action::Remediate(Remediation::Stop),
+        help: "stop container (operator mode)",
+    },
+    Binding {
+        keys: &[(KeyCode::Char('b'), NONE)],
+        label: "b",
+        action: Action::Remediate(Remediation::Rebind),
+        help: "rebind ports to 127.0.0.1 (operator mode)",
+    },
+    Binding {
+        keys: &[(KeyCode::Char('f'), NONE)],
+        label: "f",
+        action: Action::Remediate(Remediation::Block),
+        help: "block port in firewall (operator mode)",
+    },
+];
+
+/// Finds the action bound to a key, if any.
+pub fn resolve(key: KeyEvent) -> Option<Action> {
+    // Terminals disagree on whether Shift is reported with upper-case letters and symbols.
+    let modifiers =
+        key.modifiers & (KeyModifiers::CONTROL | KeyModifiers::SHIFT | KeyModifiers::ALT);
+    BINDINGS
+        .iter()
+        .find(|binding| {
+            binding
+                .keys
+                .iter()
+                .any(|(code, mods)| *code == key.code && *mods == modifiers)
+        })
+        .map(|binding| binding.action)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key(code: KeyCode, modifiers: KeyModifiers) -> KeyEvent {
+        KeyEvent::new(code, modifiers)
+    }
+
+    #[test]
+    fn common_keys_resolve() {
+        assert_eq!(resolve(key(KeyCode::Char('q'), NONE)), Some(Action::Quit));
+        assert_eq!(resolve(key(KeyCode::Char('c'), CTRL)), Some(Action::Quit));
+        assert_eq!(
+            resolve(key(KeyCode::Char('3'), NONE)),
+            Some(Action::FocusPane(2))
+        );
+        assert_eq!(
+            resolve(key(KeyCode::BackTab, SHIFT)),
+            Some(Action::FocusPrev)
+        );
+        assert_eq!(resolve(key(KeyCode::Char('?'), SHIFT)), Some(Action::Help));
+        assert_eq!(resolve(key(KeyCode::Char('x'), NONE)), None);
+    }
+
+    #[test]
+    fn no_key_is_bound_twice() {
+        let mut seen = std::collections::HashSet::new();
+        for binding in BINDINGS {
+            for key in binding.keys {
+                assert!(seen.insert(*key), "{key:?} bound twice");
+            }
+        }
+    }
+}

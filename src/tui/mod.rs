@@ -1,0 +1,51 @@
+//! The full-screen triage view: app state, keymap, layout, drawing and the event loop.
+
+pub mod app;
+mod event_loop;
+pub mod keymap;
+pub mod layout;
+pub mod panes;
+pub mod popups;
+pub mod terminal;
+pub mod text;
+pub mod view;
+
+use crate::commands::Resolved;
+
+/// Runs the TUI until the user quits or a signal arrives. Returns the exit status.
+pub fn run(resolved: Resolved) -> i32 {
+    let log = crate::logging::init();
+    terminal::install_panic_hook();
+    let no_color = crate::theme::no_color_requested();
+    let (theme, theme_problem) = crate::theme::load(&resolved.settings.theme, no_color);
+    let mut problems = resolved.problems.clone();
+    problems.extend(theme_problem);
+    for problem in &problems {
+        tracing::warn!(%problem, "configuration problem");
+    }
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(err) => {
+            eprintln!("vigil: cannot start the async runtime: {err}");
+            return 1;
+        }
+    };
+    let mut app = app::App::new(resolved.settings.clone(), theme);
+    for problem in problems {
+        app.show_problem(problem);
+    }
+    let outcome = runtime.block_on(event_loop::run(app, resolved.settings));
+    // Collectors may be parked in blocking reads: do not wait for them on the way out.
+    runtime.shutdown_background();
+    drop(log);
+    match outcome {
+        Ok(exit) => exit.code(),
+        Err(err) => {
+            eprintln!("vigil: {err:?}");
+            1
+        }
+    }
+}

@@ -1,0 +1,320 @@
+//! Pane 1: every container with its exposure, authentication, risk and ports, and below it the
+//! host listeners that are not containers.
+
+use super::pane_block;
+use crate::model::{AuthKind, ContainerState, Exposure, Health};
+use crate::tui::app::{App, ContainerRow, DockerStatus, ListenerRow, RowId};
+use crate::tui::layout::PaneId;
+use crate::tui::text::{human_duration, seconds_since, truncate};
+use ratatui::layout::{Constraint, Rect};
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Cell, Paragraph, Row, Table, Wrap};
+
+/// Optional columns appear as the pane gets wider; the exposure marker is always right after the
+/// name so it survives an 80-column terminal.
+struct Columns {
+    id: bool,
+    uptime: bool,
+    image: bool,
+}
+
+fn columns_for(width: u16) -> Columns {
+    Columns {
+        uptime: width >= 96,
+        id: width >= 110,
+        image: width >= 140,
+    }
+}
+
+pub fn exposure_style(app: &App, exposure: Exposure) -> Style {
+    match exposure {
+        Exposure::Public => app.theme.high,
+        Exposure::Local => app.theme.low,
+        Exposure::None => app.theme.muted,
+    }
+}
+
+pub fn auth_style(app: &App, auth: AuthKind) -> Style {
+    match auth {
+        AuthKind::None => app.theme.high,
+        AuthKind::Unknown => app.theme.warn,
+        _ => app.theme.ok,
+    }
+}
+
+/// `running`, `UNHEALTHY`, `exited(1)`: health wins over the plain state because an unhealthy
+/// container must never look healthy.
+pub fn state_label(row: &ContainerRow) -> String {
+    match (row.state, row.health) {
+        (ContainerState::Running, Health::Unhealthy) => "UNHEALTHY".into(),
+        (ContainerState::Running, Health::Healthy) => "healthy".into(),
+        (ContainerState::Running, Health::Starting) => "starting".into(),
+        (ContainerState::Exited, _) => match row.exit_code {
+            Some(code) => format!("exited({code})"),
+            None => "exited".into(),
+        },
+        (state, _) => state.as_str().into(),
+    }
+}
+
+fn state_style(app: &App, row: &ContainerRow) -> Style {
+    match (row.state, row.health) {
+        (ContainerState::Running, Health::Unhealthy) => app.theme.critical,
+        (ContainerState::Running, Health::Starting) => app.theme.warn,
+        (ContainerState::Running, _) => app.theme.ok,
+        (ContainerState::Restarting | ContainerState::Paused | ContainerState::Dead, _) => {
+            app.theme.warn
+        }
+        _ => app.theme.muted,
+    }
+}
+
+fn uptime(app: &App, row: &ContainerRow) -> String {
+    if row.state != ContainerState::Running {
+        return "-".into();
+    }
+    row.started_at
+        .as_deref()
+        .and_then(|t| seconds_since(t, app.now))
+        .map(human_duration)
+        .unwrap_or_else(|| "?".into())
+}
+
+fn auth_label(row: &ContainerRow) -> String {
+    if row.exposure == Exposure::None {
+        "-".into()
+    } else if row.auth_pending && row.auth == AuthKind::Unknown {
+        "probing".into()
+    } else {
+        row.auth.as_str().into()
+    }
+}
+
+fn title_summary(app: &App) -> String {
+    let total = app.inventory.containers.len();
+    let running = app
+        .inventory
+        .containers
+        .iter()
+        .filter(|c| c.state == ContainerState::Running)
+        .count();
+    let mut text = format!("{running}/{total} running");
+    if !app.filter.is_empty() {
+        text.push_str(&format!(
+            " · filter \"{}\" ({} shown)",
+            app.filter,
+            app.container_rows.len()
+        ));
+    }
+    text
+}
+
+pub fn draw(app: &App, area: Rect, frame: &mut ratatui::Frame) {
+    let block = pane_block(app, PaneId::Containers, Some(title_summary(app)));
+    frame.render_widget(block, area);
+    let areas = app.areas();
+    let Some(table_area) = areas.container_table else {
+        return;
+    };
+
+    if let Some(notice) = docker_notice(app) {
+        let message = Paragraph::new(notice).wrap(Wrap { trim: true });
+        if app.container_rows.is_empty() {
+            frame.render_widget(message, table_area);
+            draw_listeners(app, &areas, frame);
+            return;
+        }
+        // Keep the last known rows visible under the notice: stale data is labelled, not hidden.
+        let [notice_area, rest] = ratatui::layout::Layout::vertical([
+            Constraint::Length(2.min(table_area.height)),
+            Constraint::Min(0),
+        ])
+        .areas(table_area);
+        frame.render_widget(message, notice_area);
+        draw_containers(app, rest, frame);
+    } else if app.container_rows.is_empty() {
+        let text = if app.filter.is_empty() {
+            "No containers on this engine."
+        } else {
+            "No container matches the filter (Esc clears it)."
+        };
+        frame.render_widget(
+            Paragraph::new(Span::styled(text, app.theme.muted)),
+            table_area,
+        );
+    } else {
+        draw_containers(app, table_area, frame);
+    }
+    draw_listeners(app, &areas, frame);
+}
+
+/// A line saying why the list may be stale or empty: connecting, or the engine is down.
+fn docker_notice(app: &App) -> Option<Line<'static>> {
+    match &app.docker {
+        DockerStatus::Connected { .. } => None,
+        DockerStatus::Connecting { endpoint } if app.first_list_at.is_none() => Some(Line::from(
+            Span::styled(format!("Connecting to {endpoint} …"), app.theme.muted),
+        )),
+        DockerStatus::Connecting { .. } => None,
+        DockerStatus::Down {
+            reason, retry_in, ..
+        } => Some(Line::from(vec![
+            Span::styled("Docker unavailable: ", app.theme.error),
+            Span::styled(
+                format!(
+                    "{} (retrying every {:.1}s; rows below may be stale)",
+                    crate::sanitize::escape(reason),
+                    retry_in.as_secs_f32()
+                ),
+                app.theme.text,
+            ),
+        ])),
+    }
+}
+
+fn draw_containers(app: &App, area: Rect, frame: &mut ratatui::Frame) {
+    if area.height == 0 {
+        return;
+    }
+    let columns = columns_for(area.width);
+    let mut header = vec!["NAME", "EXP", "RISK", "AUTH", "STATE"];
+    let mut widths = vec![
+        Constraint::Fill(2),
+        Constraint::Length(6),
+        Constraint::Length(8),
+        Constraint::Length(7),
+        Constraint::Length(10),
+    ];
+    if columns.uptime {
+        header.push("UP");
+        widths.push(Constraint::Length(6));
+    }
+    if columns.id {
+        header.push("ID");
+        widths.push(Constraint::Length(12));
+    }
+    if columns.image {
+        header.push("IMAGE");
+        widths.push(Constraint::Fill(2));
+    }
+    header.push("PORTS");
+    widths.push(Constraint::Fill(3));
+
+    let visible = area.height.saturating_sub(1) as usize;
+    let selected_id = match &app.selected {
+        Some(RowId::Container(id)) => Some(id.as_str()),
+        _ => None,
+    };
+    let rows: Vec<Row> = app
+        .container_rows
+        .iter()
+        .skip(app.container_offset)
+        .take(visible)
+        .map(|row| {
+            let mut cells = vec![
+                Cell::from(Span::styled(row.name.clone(), app.theme.text)),
+                Cell::from(Span::styled(
+                    row.exposure.marker(),
+                    exposure_style(app, row.exposure),
+                )),
+                Cell::from(Span::styled(
+                    row.risk.as_str().to_uppercase(),
+                    app.theme.risk(row.risk),
+                )),
+                Cell::from(Span::styled(auth_label(row), auth_style(app, row.auth))),
+                Cell::from(Span::styled(state_label(row), state_style(app, row))),
+            ];
+            if columns.uptime {
+                cells.push(Cell::from(Span::styled(uptime(app, row), app.theme.muted)));
+            }
+            if columns.id {
+                cells.push(Cell::from(Span::styled(
+                    row.short_id.clone(),
+                    app.theme.muted,
+                )));
+            }
+            if columns.image {
+                cells.push(Cell::from(Span::styled(row.image.clone(), app.theme.muted)));
+            }
+            let ports = if row.ports.is_empty() {
+                Span::styled("-", app.theme.muted)
+            } else {
+                Span::styled(row.ports.join(", "), app.theme.text)
+            };
+            cells.push(Cell::from(ports));
+            let style = if selected_id == Some(row.id.as_str()) {
+                app.theme.selected
+            } else {
+                Style::default()
+            };
+            Row::new(cells).style(style)
+        })
+        .collect();
+    let table = Table::new(rows, widths)
+        .header(Row::new(header).style(app.theme.title))
+        .column_spacing(1);
+    frame.render_widget(table, area);
+}
+
+fn draw_listeners(app: &App, areas: &crate::tui::layout::Areas, frame: &mut ratatui::Frame) {
+    let Some(area) = areas.listener_table else {
+        return;
+    };
+    let title = match &app.listeners_problem {
+        Some(problem) => Line::from(Span::styled(
+            format!("Host listeners: {problem}"),
+            app.theme.error,
+        )),
+        None => Line::from(Span::styled(
+            format!(
+                "Host listeners (not containers): {}",
+                app.listener_rows.len()
+            ),
+            app.theme.title,
+        )),
+    };
+    let [title_area, table_area] =
+        ratatui::layout::Layout::vertical([Constraint::Length(1), Constraint::Min(0)]).areas(area);
+    frame.render_widget(Paragraph::new(title), title_area);
+    let visible = table_area.height.saturating_sub(1) as usize;
+    let rows: Vec<Row> = app
+        .listener_rows
+        .iter()
+        .skip(app.listener_offset)
+        .take(visible)
+        .map(|row| listener_row(app, row))
+        .collect();
+    let table = Table::new(
+        rows,
+        [
+            Constraint::Length(24),
+            Constraint::Length(6),
+            Constraint::Fill(1),
+        ],
+    )
+    .header(Row::new(vec!["ADDRESS", "EXP", "PROCESS"]).style(app.theme.muted))
+    .column_spacing(1);
+    frame.render_widget(table, table_area);
+}
+
+fn listener_row<'a>(app: &App, row: &'a ListenerRow) -> Row<'a> {
+    let selected =
+        matches!(&app.selected, Some(RowId::Listener(a, p)) if *a == row.address && *p == row.port);
+    Row::new(vec![
+        Cell::from(Span::styled(
+            truncate(&row.shown_address, 24),
+            app.theme.text,
+        )),
+        Cell::from(Span::styled(
+            row.exposure.marker(),
+            exposure_style(app, row.exposure),
+        )),
+        Cell::from(Span::styled(row.owner.clone(), app.theme.muted)),
+    ])
+    .style(if selected {
+        app.theme.selected
+    } else {
+        Style::default()
+    })
+}

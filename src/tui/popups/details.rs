@@ -1,0 +1,336 @@
+//! `Enter`: everything about one container or listener. Every secret value is masked and every
+//! host string escaped before it becomes a Span.
+
+use crate::assess::credentials::mask_argv;
+use crate::assess::{assess_container, risk::ProbeLookup};
+use crate::inventory::ProbeKey;
+use crate::model::Exposure;
+use crate::sanitize::escape;
+use crate::secrets::mask::mask_env_entry;
+use crate::tui::app::{App, RowId};
+use crate::tui::panes::containers::{auth_style, exposure_style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
+
+fn heading(app: &App, text: &str) -> Line<'static> {
+    Line::from(Span::styled(text.to_string(), app.theme.title))
+}
+
+fn field(app: &App, label: &str, value: String) -> Line<'static> {
+    Line::from(vec![
+        Span::styled(format!("{label:<15}"), app.theme.muted),
+        Span::styled(value, app.theme.text),
+    ])
+}
+
+/// The detail lines for a row; `None` when the row no longer exists.
+pub fn lines(app: &App, row: &RowId) -> Option<Vec<Line<'static>>> {
+    match row {
+        RowId::Container(id) => container_lines(app, id),
+        RowId::Listener(address, port) => {
+            let listener = app
+                .inventory
+                .listeners
+                .iter()
+                .find(|l| l.address == *address && l.port == *port)?;
+            Some(vec![
+                heading(
+                    app,
+                    &format!("Host listener {}", listener.address_display()),
+                ),
+                field(app, "exposure", listener.exposure().marker().to_string()),
+                field(
+                    app,
+                    "process",
+                    escape(&listener.owner_display()).into_owned(),
+                ),
+                field(app, "socket inode", listener.inode.to_string()),
+                Line::from(""),
+                Line::from(Span::styled(
+                    match listener.exposure() {
+                        Exposure::Public => {
+                            "Reachable from other hosts unless a firewall drops it."
+                        }
+                        _ => "Reachable from this host only.",
+                    },
+                    app.theme.muted,
+                )),
+            ])
+        }
+    }
+}
+
+fn container_lines(app: &App, id: &str) -> Option<Vec<Line<'static>>> {
+    let inventory = &app.inventory;
+    let container = inventory.containers.iter().find(|c| c.id == id)?;
+    let details = inventory.details.get(id);
+    let extra = inventory.host_network_ports(id);
+    let assessment = assess_container(container, details, &extra, inventory);
+    let mut out = Vec::new();
+
+    out.push(Line::from(vec![
+        Span::styled(escape(&container.name).into_owned(), app.theme.title),
+        Span::styled(format!("  {}", container.short_id()), app.theme.muted),
+    ]));
+    out.push(field(app, "image", escape(&container.image).into_owned()));
+    if let Some(d) = details {
+        out.push(field(app, "image id", escape(&d.image_id).into_owned()));
+    }
+    out.push(field(
+        app,
+        "state",
+        format!(
+            "{} ({})",
+            container.state.as_str(),
+            escape(&container.status_text)
+        ),
+    ));
+    let health = details.map_or(container.health, |d| d.health);
+    out.push(field(app, "health", health.as_str().to_string()));
+    if let Some(started) = details.and_then(|d| d.started_at.as_deref()) {
+        out.push(field(app, "started", escape(started).into_owned()));
+    }
+    out.push(Line::from(""));
+
+    out.push(Line::from(vec![
+        Span::styled(format!("{:<15}", "risk"), app.theme.muted),
+        Span::styled(
+            assessment.risk.level.as_str().to_uppercase(),
+            app.theme.risk(assessment.risk.level),
+        ),
+    ]));
+    for (reason, level) in assessment
+        .risk
+        .reasons
+        .iter()
+        .zip(&assessment.risk.reason_levels)
+    {
+        out.push(Line::from(vec![
+            Span::styled(format!("  {:<9}", level.as_str()), app.theme.risk(*level)),
+            Span::styled(escape(reason).into_owned(), app.theme.text),
+        ]));
+    }
+    out.push(Line::from(""));
+
+    out.push(heading(app, "Ports"));
+    if assessment.ports.is_empty() {
+        out.push(Line::from(Span::styled(
+            "  nothing published",
+            app.theme.muted,
+        )));
+        if let Some(d) = details.filter(|d| !d.configured_ports.is_empty()) {
+            for port in &d.configured_ports {
+                out.push(Line::from(Span::styled(
+                    format!(
+                        "  configured: {} (inactive while {})",
+                        port.display(),
+                        container.state.as_str()
+                    ),
+                    app.theme.muted,
+                )));
+            }
+        }
+    }
+    for port in &assessment.ports {
+        out.push(Line::from(vec![
+            Span::raw("  "),
+            Span::styled(format!("{:<28}", port.binding.display()), app.theme.text),
+            Span::styled(
+                format!("{:<7}", port.exposure.marker()),
+                exposure_style(app, port.exposure),
+            ),
+            Span::styled(
+                format!("auth {}", port.auth.as_str()),
+                auth_style(app, port.auth),
+            ),
+        ]));
+        let key = ProbeKey::new(id, &port.binding);
+        match inventory.report_for(id, &port.binding) {
+            Some(report) => {
+                let product = report.product.as_deref().unwrap_or("no known product");
+                out.push(Line::from(Span::styled(
+                    format!("    probe of {}: {product}", report.target),
+                    app.theme.muted,
+                )));
+                for hit in &report.hits {
+                    let status = hit.status.map_or("---".to_string(), |s| s.to_string());
+                    out.push(Line::from(vec![
+                        Span::styled(
+                            format!("      GET {:<22} ", escape(&hit.path)),
+                            app.theme.muted,
+                        ),
+                        Span::styled(format!("{status:<4}"), app.theme.text),
+                        Span::styled(escape(&hit.note).into_owned(), app.theme.muted),
+                    ]));
+                }
+                for leak in &report.leaks {
+                    out.push(Line::from(Span::styled(
+                        format!("    leak: {}", escape(leak)),
+                        app.theme.high,
+                    )));
+                }
+            }
+            None if inventory.pending.contains(&key) => out.push(Line::from(Span::styled(
+                "    probe under way…",
+                app.theme.muted,
+            ))),
+            None => out.push(Line::from(Span::styled(
+                "    not probed (probes disabled, not TCP, or not running)",
+                app.theme.muted,
+            ))),
+        }
+    }
+    out.push(Line::from(""));
+
+    let Some(d) = details else {
+        out.push(Line::from(Span::styled(
+            "inspect details not loaded yet…",
+            app.theme.muted,
+        )));
+        return Some(out);
+    };
+    out.push(heading(app, "Command"));
+    out.push(Line::from(Span::styled(
+        format!("  {}", mask_argv(&d.command_line()).join(" ")),
+        app.theme.text,
+    )));
+    out.push(Line::from(""));
+    out.push(heading(app, "Environment (secret values masked)"));
+    if d.env.is_empty() {
+        out.push(Line::from(Span::styled("  (none)", app.theme.muted)));
+    }
+    for entry in &d.env {
+        let (shown, masked) = mask_env_entry(entry);
+        out.push(Line::from(Span::styled(
+            format!("  {shown}"),
+            if masked {
+                app.theme.warn
+            } else {
+                app.theme.text
+            },
+        )));
+    }
+    out.push(Line::from(""));
+    out.push(heading(app, "Mounts"));
+    if d.mounts.is_empty() {
+        out.push(Line::from(Span::styled("  (none)", app.theme.muted)));
+    }
+    for mount in &d.mounts {
+        let source = mount
+            .name
+            .as_deref()
+            .filter(|_| mount.kind == "volume")
+            .unwrap_or(&mount.source);
+        out.push(Line::from(Span::styled(
+            format!(
+                "  {:<6} {} -> {} ({})",
+                escape(&mount.kind),
+                escape(source),
+                escape(&mount.destination),
+                if mount.read_write { "rw" } else { "ro" }
+            ),
+            app.theme.text,
+        )));
+    }
+    out.push(Line::from(""));
+    out.push(heading(app, "Networks"));
+    out.push(field(
+        app,
+        "  mode",
+        escape(&container.network_mode).into_owned(),
+    ));
+    for network in &d.networks {
+        let aliases = if network.aliases.is_empty() {
+            String::new()
+        } else {
+            format!(" aliases {}", escape(&network.aliases.join(",")))
+        };
+        out.push(Line::from(Span::styled(
+            format!(
+                "  {} {}{aliases}",
+                escape(&network.name),
+                escape(&network.ip_address)
+            ),
+            app.theme.text,
+        )));
+    }
+    out.push(Line::from(""));
+    out.push(heading(app, "Configuration"));
+    match (container.compose_project(), container.compose_service()) {
+        (Some(project), service) => out.push(field(
+            app,
+            "compose",
+            format!(
+                "project {} service {}",
+                escape(project),
+                escape(service.unwrap_or("?"))
+            ),
+        )),
+        _ => out.push(field(app, "compose", "not compose-managed".into())),
+    }
+    out.push(field(
+        app,
+        "restart policy",
+        escape(&d.restart_policy).into_owned(),
+    ));
+    if d.auto_remove {
+        out.push(field(
+            app,
+            "auto-remove",
+            "yes (--rm): stopping deletes it".into(),
+        ));
+    }
+    out.push(field(
+        app,
+        "runtime",
+        escape(if d.runtime.is_empty() {
+            "default"
+        } else {
+            &d.runtime
+        })
+        .into_owned(),
+    ));
+    if d.gpu_requests.is_empty() {
+        out.push(field(app, "GPU requests", "none".into()));
+    }
+    for request in &d.gpu_requests {
+        out.push(field(app, "GPU requests", escape(request).into_owned()));
+    }
+    if !container.labels.is_empty() {
+        out.push(Line::from(""));
+        out.push(heading(app, "Labels"));
+        for (key, value) in &container.labels {
+            let (shown, _) = mask_env_entry(&format!("{key}={value}"));
+            out.push(Line::from(Span::styled(
+                format!("  {shown}"),
+                app.theme.muted,
+            )));
+        }
+    }
+    Some(out)
+}
+
+pub fn draw(app: &App, row: &RowId, scroll: u16, frame: &mut ratatui::Frame) {
+    let area = super::centered(frame.area(), 110, frame.area().height.saturating_sub(2));
+    frame.render_widget(Clear, area);
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(app.theme.border_focused)
+        .title(Span::styled(
+            " Details (Esc closes, ↑↓ scroll) ",
+            app.theme.title,
+        ));
+    let content = lines(app, row).unwrap_or_else(|| {
+        vec![Line::from(Span::styled(
+            "This row no longer exists.",
+            app.theme.muted,
+        ))]
+    });
+    frame.render_widget(
+        Paragraph::new(content)
+            .block(block)
+            .wrap(Wrap { trim: false })
+            .scroll((scroll, 0)),
+        area,
+    );
+}
