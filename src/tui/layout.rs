@@ -67,6 +67,8 @@ pub struct Areas {
     pub container_table: Option<Rect>,
     /// Inside the containers pane: the host listener table (title and header rows included).
     pub listener_table: Option<Rect>,
+    /// Inside the containers pane: one line with the selected row's main risk reason.
+    pub reason_line: Option<Rect>,
 }
 
 /// Rows above the first data row in each table.
@@ -125,15 +127,10 @@ pub fn compute(area: Rect, focus: PaneId, zoom: bool, listener_count: usize) -> 
         areas.panes[focus.index()] = Some(pane);
     } else {
         let [top, bottom] =
-            Layout::vertical([Constraint::Percentage(62), Constraint::Percentage(38)]).areas(body);
+            Layout::vertical([Constraint::Percentage(64), Constraint::Percentage(36)]).areas(body);
         areas.panes[PaneId::Containers.index()] = Some(top);
-        let direction = if area.width >= 90 {
-            Direction::Horizontal
-        } else {
-            Direction::Vertical
-        };
         let bottom_panes = Layout::default()
-            .direction(direction)
+            .direction(Direction::Horizontal)
             .constraints([Constraint::Ratio(1, 3); 3])
             .split(bottom);
         for (slot, rect) in [PaneId::Gpu, PaneId::Commits, PaneId::Secrets]
@@ -145,7 +142,13 @@ pub fn compute(area: Rect, focus: PaneId, zoom: bool, listener_count: usize) -> 
     }
 
     if let Some(pane) = areas.pane(PaneId::Containers) {
-        let content = inner(pane);
+        let mut content = inner(pane);
+        if content.height >= 6 {
+            let [rest, reason] =
+                Layout::vertical([Constraint::Min(1), Constraint::Length(1)]).areas(content);
+            areas.reason_line = Some(reason);
+            content = rest;
+        }
         let wanted = if listener_count == 0 {
             0
         } else {

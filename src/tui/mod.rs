@@ -49,3 +49,6 @@ pub fn run(resolved: Resolved) -> i32 {
         }
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -14,6 +14,9 @@ use ratatui::widgets::{Cell, Paragraph, Row, Table, Wrap};
 /// Optional columns appear as the pane gets wider; the exposure marker is always right after the
 /// name so it survives an 80-column terminal.
 struct Columns {
+    auth: bool,
+    state: bool,
+    ports: bool,
     id: bool,
     uptime: bool,
     image: bool,
@@ -21,6 +24,9 @@ struct Columns {
 
 fn columns_for(width: u16) -> Columns {
     Columns {
+        auth: width >= 36,
+        state: width >= 48,
+        ports: width >= 60,
         uptime: width >= 96,
         id: width >= 110,
         image: width >= 140,
@@ -147,6 +153,30 @@ pub fn draw(app: &App, area: Rect, frame: &mut ratatui::Frame) {
         draw_containers(app, table_area, frame);
     }
     draw_listeners(app, &areas, frame);
+    draw_reason(app, &areas, frame);
+}
+
+/// The selected container's most severe reason, so the "why" is visible without opening details.
+fn draw_reason(app: &App, areas: &crate::tui::layout::Areas, frame: &mut ratatui::Frame) {
+    let Some(area) = areas.reason_line else {
+        return;
+    };
+    let Some(RowId::Container(id)) = &app.selected else {
+        return;
+    };
+    let Some(row) = app.container_rows.iter().find(|r| &r.id == id) else {
+        return;
+    };
+    let line = Line::from(vec![
+        Span::styled("why ", app.theme.muted),
+        Span::styled(
+            format!("{} ", row.risk.as_str().to_uppercase()),
+            app.theme.risk(row.risk),
+        ),
+        Span::styled(format!(" {}", row.top_reason), app.theme.text),
+        Span::styled("  (Enter: all reasons)", app.theme.muted),
+    ]);
+    frame.render_widget(Paragraph::new(line), area);
 }
 
 /// A line saying why the list may be stale or empty: connecting, or the engine is down.
@@ -178,14 +208,20 @@ fn draw_containers(app: &App, area: Rect, frame: &mut ratatui::Frame) {
         return;
     }
     let columns = columns_for(area.width);
-    let mut header = vec!["NAME", "EXP", "RISK", "AUTH", "STATE"];
+    let mut header = vec!["NAME", "EXP", "RISK"];
     let mut widths = vec![
         Constraint::Fill(2),
         Constraint::Length(6),
         Constraint::Length(8),
-        Constraint::Length(7),
-        Constraint::Length(10),
     ];
+    if columns.auth {
+        header.push("AUTH");
+        widths.push(Constraint::Length(7));
+    }
+    if columns.state {
+        header.push("STATE");
+        widths.push(Constraint::Length(10));
+    }
     if columns.uptime {
         header.push("UP");
         widths.push(Constraint::Length(6));
@@ -198,8 +234,10 @@ fn draw_containers(app: &App, area: Rect, frame: &mut ratatui::Frame) {
         header.push("IMAGE");
         widths.push(Constraint::Fill(2));
     }
-    header.push("PORTS");
-    widths.push(Constraint::Fill(3));
+    if columns.ports {
+        header.push("PORTS");
+        widths.push(Constraint::Fill(3));
+    }
 
     let visible = area.height.saturating_sub(1) as usize;
     let selected_id = match &app.selected {
@@ -222,9 +260,19 @@ fn draw_containers(app: &App, area: Rect, frame: &mut ratatui::Frame) {
                     row.risk.as_str().to_uppercase(),
                     app.theme.risk(row.risk),
                 )),
-                Cell::from(Span::styled(auth_label(row), auth_style(app, row.auth))),
-                Cell::from(Span::styled(state_label(row), state_style(app, row))),
             ];
+            if columns.auth {
+                cells.push(Cell::from(Span::styled(
+                    auth_label(row),
+                    auth_style(app, row.auth),
+                )));
+            }
+            if columns.state {
+                cells.push(Cell::from(Span::styled(
+                    state_label(row),
+                    state_style(app, row),
+                )));
+            }
             if columns.uptime {
                 cells.push(Cell::from(Span::styled(uptime(app, row), app.theme.muted)));
             }
@@ -237,12 +285,14 @@ fn draw_containers(app: &App, area: Rect, frame: &mut ratatui::Frame) {
             if columns.image {
                 cells.push(Cell::from(Span::styled(row.image.clone(), app.theme.muted)));
             }
-            let ports = if row.ports.is_empty() {
-                Span::styled("-", app.theme.muted)
-            } else {
-                Span::styled(row.ports.join(", "), app.theme.text)
-            };
-            cells.push(Cell::from(ports));
+            if columns.ports {
+                let ports = if row.ports.is_empty() {
+                    Span::styled("-", app.theme.muted)
+                } else {
+                    Span::styled(row.ports.join(", "), app.theme.text)
+                };
+                cells.push(Cell::from(ports));
+            }
             let style = if selected_id == Some(row.id.as_str()) {
                 app.theme.selected
             } else {

@@ -1,0 +1,423 @@
+//! Rendering tests on ratatui's TestBackend: text snapshots plus per-cell style checks.
+
+use super::app::{App, Popup, RowId};
+use super::keymap::Action;
+use crate::collect::docker::DockerUpdate;
+use crate::collect::listeners::ListenerUpdate;
+use crate::config::Settings;
+use crate::inventory::ProbeKey;
+use crate::model::{
+    AuthKind, Container, ContainerDetails, ContainerState, Health, Listener, ListenerOwner,
+    PortBinding, ProbeHit, ProbeReport, Protocol, RiskLevel,
+};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use ratatui::buffer::Buffer;
+use std::time::Duration;
+
+fn binding(ip: &str, host: u16, inner: u16) -> PortBinding {
+    PortBinding {
+        host_ip: ip.into(),
+        host_port: host,
+        container_port: inner,
+        protocol: Protocol::Tcp,
+    }
+}
+
+fn container(n: u8, name: &str, state: ContainerState, ports: Vec<PortBinding>) -> Container {
+    Container {
+        id: format!("{n:02x}").repeat(32),
+        name: name.into(),
+        image: format!("{name}:latest"),
+        state,
+        health: Health::None,
+        status_text: "Up 5 minutes".into(),
+        created_unix: 0,
+        ports,
+        labels: vec![],
+        network_mode: "bridge".into(),
+    }
+}
+
+fn details(id: &str, args: &[&str], env: &[&str]) -> ContainerDetails {
+    ContainerDetails {
+        id: id.into(),
+        image_id: "sha256:0123".into(),
+        path: "python".into(),
+        args: args.iter().map(|s| s.to_string()).collect(),
+        entrypoint: vec![],
+        cmd: vec![],
+        env: env.iter().map(|s| s.to_string()).collect(),
+        mounts: vec![],
+        networks: vec![],
+        restart_policy: "unless-stopped".into(),
+        auto_remove: false,
+        runtime: "nvidia".into(),
+        gpu_requests: vec!["nvidia: count=all caps=[gpu]".into()],
+        configured_ports: vec![],
+        started_at: Some("2026-11-22T01:00:00Z".into()),
+        finished_at: None,
+        exit_code: Some(0),
+        pid: Some(4242),
+        health: Health::None,
+        hostname: String::new(),
+    }
+}
+
+fn report(auth: AuthKind, path: &str, status: u16, product: Option<&str>) -> ProbeReport {
+    ProbeReport {
+        target: "127.0.0.1:1".into(),
+        auth,
+        product: product.map(str::to_string),
+        leaks: vec![],
+        hits: vec![ProbeHit {
+            path: path.into(),
+            status: Some(status),
+            note: String::new(),
+        }],
+    }
+}
+
+/// A fixed scene: an open Gradio UI, a protected one with a weak password, a loopback API,
+/// an unhealthy container, a stopped one, and a host listener.
+fn scene() -> App {
+    let settings = Settings {
+        probe_enabled: false,
+        ..Settings::default()
+    };
+    let mut app = App::new(settings, crate::theme::default_theme());
+    app.host_name = "gpu-host-01".into();
+    app.now = "2026-11-22T03:00:00Z".parse().expect("timestamp");
+    let sdnext = container(
+        1,
+        "sdnext",
+        ContainerState::Running,
+        vec![binding("0.0.0.0", 36325, 7860)],
+    );
+    let whisper = container(
+        2,
+        "whisper-webui",
+        ContainerState::Running,
+        vec![binding("0.0.0.0", 7861, 7860)],
+    );
+    let vllm = container(
+        3,
+        "vllm",
+        ContainerState::Running,
+        vec![binding("127.0.0.1", 5000, 8000)],
+    );
+    let mut comfy = container(4, "comfyui", ContainerState::Running, vec![]);
+    comfy.health = Health::Unhealthy;
+    let flux = container(5, "flux", ContainerState::Exited, vec![]);
+    let ids: Vec<String> = [&sdnext, &whisper, &vllm]
+        .iter()
+        .map(|c| c.id.clone())
+        .collect();
+    app.apply_docker(DockerUpdate::Connected {
+        endpoint: "unix:///var/run/docker.sock".into(),
+        server_version: "28.2.2".into(),
+        api_version: "1.50".into(),
+    });
+    app.apply_docker(DockerUpdate::Containers(vec![
+        sdnext, whisper, vllm, comfy, flux,
+    ]));
+    app.apply_docker(DockerUpdate::Details(Box::new(details(
+        &ids[1],
+        &[
+            "app.py",
+            "--listen",
+            "--username",
+            "admin",
+            "--password",
+            "goldman",
+        ],
+        &["HF_TOKEN=hf_abcdefghijklmnopqrstuvwxyz012345"],
+    ))));
+    app.apply_probe(
+        ProbeKey::new(&ids[0], &binding("0.0.0.0", 36325, 7860)),
+        report(AuthKind::None, "/config", 200, Some("Gradio")),
+    );
+    app.apply_probe(
+        ProbeKey::new(&ids[1], &binding("0.0.0.0", 7861, 7860)),
+        report(AuthKind::Login, "/config", 401, Some("Gradio")),
+    );
+    app.apply_probe(
+        ProbeKey::new(&ids[2], &binding("127.0.0.1", 5000, 8000)),
+        report(AuthKind::ApiKey, "/v1/models", 401, None),
+    );
+    app.apply_listeners(ListenerUpdate::Listeners(vec![Listener {
+        address: "0.0.0.0".parse().expect("ip"),
+        port: 5003,
+        protocol: "tcp",
+        inode: 1,
+        pid: Some(4242),
+        process: Some("busybox".into()),
+        user: Some("root".into()),
+        owner: ListenerOwner::Host,
+    }]));
+    app
+}
+
+fn render(app: &mut App, width: u16, height: u16) -> Buffer {
+    app.resize(width, height);
+    let mut terminal = Terminal::new(TestBackend::new(width, height)).expect("test terminal");
+    terminal
+        .draw(|frame| super::view::draw(app, frame))
+        .expect("draw");
+    terminal.backend().buffer().clone()
+}
+
+fn text_of(buffer: &Buffer) -> String {
+    let area = buffer.area;
+    let mut out = String::new();
+    for y in 0..area.height {
+        for x in 0..area.width {
+            out.push_str(buffer[(x, y)].symbol());
+        }
+        out.push('\n');
+    }
+    out
+}
+
+fn find(buffer: &Buffer, needle: &str) -> Option<(u16, u16)> {
+    let text = text_of(buffer);
+    for (y, line) in text.lines().enumerate() {
+        if let Some(byte) = line.find(needle) {
+            let x = line[..byte].chars().count();
+            return Some((x as u16, y as u16));
+        }
+    }
+    None
+}
+
+#[test]
+fn wide_layout_snapshot() {
+    let mut app = scene();
+    let buffer = render(&mut app, 140, 30);
+    insta::assert_snapshot!("wide_140x30", text_of(&buffer));
+}
+
+#[test]
+fn eighty_columns_keep_marker_after_name_and_risk_text() {
+    let mut app = scene();
+    let buffer = render(&mut app, 80, 24);
+    let text = text_of(&buffer);
+    insta::assert_snapshot!("narrow_80x24", text);
+    let line = text
+        .lines()
+        .find(|l| l.contains("sdnext"))
+        .expect("sdnext row");
+    let name_at = line.find("sdnext").expect("name");
+    let marker_at = line.find("PUBLIC").expect("marker");
+    assert!(marker_at > name_at && line.contains("CRITICAL"), "{line}");
+}
+
+#[test]
+fn risk_cells_use_the_theme_colour_of_their_level() {
+    let mut app = scene();
+    let buffer = render(&mut app, 140, 30);
+    for (word, level) in [
+        ("CRITICAL", RiskLevel::Critical),
+        ("HIGH", RiskLevel::High),
+        ("LOW", RiskLevel::Low),
+        ("INFO", RiskLevel::Info),
+    ] {
+        let (x, y) = find(&buffer, word).unwrap_or_else(|| panic!("{word} on screen"));
+        let cell = &buffer[(x, y)];
+        let expected = app.theme.risk(level);
+        assert_eq!(cell.fg, expected.fg.unwrap_or(cell.fg), "{word} foreground");
+        if let Some(bg) = expected.bg {
+            assert_eq!(cell.bg, bg, "{word} background");
+        }
+    }
+}
+
+#[test]
+fn unhealthy_never_looks_healthy() {
+    let mut app = scene();
+    let buffer = render(&mut app, 140, 30);
+    let (x, y) = find(&buffer, "UNHEALTHY").expect("unhealthy shown");
+    assert_eq!(
+        buffer[(x, y)].bg,
+        app.theme.critical.bg.expect("critical has a background")
+    );
+}
+
+#[test]
+fn monochrome_still_writes_every_level() {
+    let mut app = scene();
+    app.theme = crate::theme::Theme::monochrome();
+    let buffer = render(&mut app, 140, 30);
+    let text = text_of(&buffer);
+    for word in ["CRITICAL", "HIGH", "LOW", "INFO", "PUBLIC", "LOCAL", "NONE"] {
+        assert!(text.contains(word), "{word} missing in monochrome");
+    }
+    assert!(
+        buffer
+            .content
+            .iter()
+            .all(|c| c.fg == ratatui::style::Color::Reset)
+    );
+}
+
+#[test]
+fn details_mask_secrets_and_show_probe_results() {
+    let mut app = scene();
+    let whisper = app
+        .container_rows
+        .iter()
+        .find(|r| r.name == "whisper-webui")
+        .expect("row")
+        .id
+        .clone();
+    app.popup = Some(Popup::Details {
+        row: RowId::Container(whisper),
+        scroll: 0,
+    });
+    let buffer = render(&mut app, 120, 60);
+    let text = text_of(&buffer);
+    assert!(!text.contains("goldman"), "password leaked:\n{text}");
+    assert!(!text.contains("abcdefghijklmnop"), "token leaked:\n{text}");
+    assert!(text.contains("--password g…(7 chars)"), "{text}");
+    assert!(text.contains("HF_TOKEN=hf_a…(35 chars)"), "{text}");
+    assert!(text.contains("GET /config"), "{text}");
+    assert!(text.contains("401"), "{text}");
+    assert!(text.contains("weak credential"), "{text}");
+    assert!(text.contains("nvidia: count=all caps=[gpu]"), "{text}");
+}
+
+#[test]
+fn hostile_strings_are_escaped_on_screen() {
+    let mut app = scene();
+    let evil = container(
+        9,
+        "evil\u{1b}[2Jname\u{202e}gpj",
+        ContainerState::Running,
+        vec![],
+    );
+    let mut list = app.inventory.containers.clone();
+    list.push(evil);
+    app.apply_docker(DockerUpdate::Containers(list));
+    let buffer = render(&mut app, 140, 30);
+    let text = text_of(&buffer);
+    assert!(text.contains("evil\\e[2Jname\\u{202e}gpj"), "{text}");
+    assert!(!text.contains('\u{1b}'));
+}
+
+#[test]
+fn every_size_renders_without_panic() {
+    let mut app = scene();
+    for (w, h) in [
+        (1, 1),
+        (10, 3),
+        (20, 5),
+        (40, 12),
+        (59, 15),
+        (60, 16),
+        (80, 24),
+        (200, 60),
+    ] {
+        let buffer = render(&mut app, w, h);
+        assert_eq!(buffer.area.width, w);
+    }
+    let buffer = render(&mut app, 40, 12);
+    let text = text_of(&buffer);
+    assert!(text.contains("1 Containers"), "{text}");
+    assert!(text.contains("sdnext"), "{text}");
+}
+
+#[test]
+fn keys_move_focus_selection_and_filter() {
+    let mut app = scene();
+    app.resize(140, 30);
+    let first = app.selected.clone();
+    app.update(Action::Down);
+    assert_ne!(app.selected, first);
+    app.update(Action::End);
+    assert!(matches!(app.selected, Some(RowId::Listener(_, 5003))));
+    app.update(Action::Home);
+    assert_eq!(app.selected, first);
+    app.update(Action::FocusNext);
+    assert_eq!(app.focus, super::layout::PaneId::Gpu);
+    app.update(Action::FocusPrev);
+    app.update(Action::Filter);
+    for ch in "vllm".chars() {
+        app.on_key(crossterm::event::KeyEvent::from(
+            crossterm::event::KeyCode::Char(ch),
+        ));
+    }
+    assert_eq!(app.container_rows.len(), 1);
+    assert_eq!(app.container_rows[0].name, "vllm");
+    app.on_key(crossterm::event::KeyEvent::from(
+        crossterm::event::KeyCode::Esc,
+    ));
+    assert_eq!(app.container_rows.len(), 5);
+}
+
+#[test]
+fn read_only_refuses_remediation_keys() {
+    let mut app = scene();
+    app.read_only = true;
+    app.update(Action::Remediate(super::keymap::Remediation::Stop));
+    let status = app.status.clone().expect("a status message");
+    assert!(status.text.starts_with("read-only"), "{}", status.text);
+    let buffer = render(&mut app, 140, 30);
+    assert!(text_of(&buffer).contains("[RO]"));
+}
+
+#[test]
+fn docker_down_is_explained_and_rows_are_kept() {
+    let mut app = scene();
+    app.apply_docker(DockerUpdate::Down {
+        endpoint: "unix:///var/run/docker.sock".into(),
+        reason:
+            "connection refused at unix:///var/run/docker.sock: the daemon is stopped or restarting"
+                .into(),
+        retry_in: Duration::from_secs(2),
+    });
+    let buffer = render(&mut app, 140, 30);
+    let text = text_of(&buffer);
+    assert!(
+        text.contains("Docker unavailable: connection refused"),
+        "{text}"
+    );
+    assert!(text.contains("sdnext"), "last known rows stay visible");
+    assert!(text.contains("DOWN"));
+}
+
+#[test]
+fn mouse_click_selects_pane_and_row() {
+    use crossterm::event::{KeyModifiers, MouseButton, MouseEvent, MouseEventKind};
+    let mut app = scene();
+    app.resize(140, 30);
+    let areas = app.areas();
+    let gpu = areas.pane(super::layout::PaneId::Gpu).expect("gpu pane");
+    app.on_mouse(MouseEvent {
+        kind: MouseEventKind::Down(MouseButton::Left),
+        column: gpu.x + 2,
+        row: gpu.y + 2,
+        modifiers: KeyModifiers::NONE,
+    });
+    assert_eq!(app.focus, super::layout::PaneId::Gpu);
+    let table = areas.container_table.expect("table");
+    app.on_mouse(MouseEvent {
+        kind: MouseEventKind::Down(MouseButton::Left),
+        column: table.x + 3,
+        row: table.y + 3,
+        modifiers: KeyModifiers::NONE,
+    });
+    assert_eq!(app.focus, super::layout::PaneId::Containers);
+    let third = app.container_rows[2].id.clone();
+    assert_eq!(app.selected, Some(RowId::Container(third)));
+}
+
+#[test]
+fn help_lists_every_binding() {
+    let mut app = scene();
+    app.update(Action::Help);
+    let buffer = render(&mut app, 120, 40);
+    let text = text_of(&buffer);
+    for binding in super::keymap::BINDINGS {
+        assert!(text.contains(binding.help), "help lacks {}", binding.help);
+    }
+}
