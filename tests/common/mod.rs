@@ -1,0 +1,389 @@
+//! Shared helpers for the integration tests: real Docker, real tmux, real network namespaces.
+//!
+//! Tests that need something this machine lacks skip with a printed reason when run by hand;
+//! under `VIGIL_REQUIRE_DOCKER=1` (set by CI) they fail instead, so CI can never be green by
+//! skipping.
+
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::sync::OnceLock;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::{Duration, Instant};
+
+pub const IMAGE: &str = "vigil-test-busybox:latest";
+
+fn required() -> bool {
+    std::env::var("VIGIL_REQUIRE_DOCKER").is_ok_and(|v| v == "1")
+}
+
+/// Skips (returns false) or fails, depending on VIGIL_REQUIRE_DOCKER.
+pub fn need(test: &str, available: bool, what: &str) -> bool {
+    if available {
+        return true;
+    }
+    assert!(
+        !required(),
+        "{test}: {what} is required under VIGIL_REQUIRE_DOCKER=1 but is not available"
+    );
+    eprintln!("SKIPPED {test}: {what} is not available on this machine");
+    false
+}
+
+pub fn docker_available() -> bool {
+    static AVAILABLE: OnceLock<bool> = OnceLock::new();
+    *AVAILABLE.get_or_init(|| {
+        Command::new("docker")
+            .args(["version", "--format", "{{.Server.Version}}"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success())
+    })
+}
+
+pub fn is_root() -> bool {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("Uid:"))
+                .map(|l| l.split_whitespace().nth(1) == Some("0"))
+        })
+        .unwrap_or(false)
+}
+
+pub fn tool_available(name: &str) -> bool {
+    Command::new("sh")
+        .args(["-c", &format!("command -v {name}")])
+        .stdout(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success())
+}
+
+pub fn need_docker(test: &str) -> bool {
+    need(test, docker_available(), "a running Docker engine")
+}
+
+pub fn need_tmux(test: &str) -> bool {
+    need(test, tool_available("tmux"), "tmux")
+}
+
+/// Runs a command and returns its output, panicking with stderr on failure.
+pub fn run(program: &str, args: &[&str]) -> Output {
+    let output = Command::new(program)
+        .args(args)
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run {program}: {e}"));
+    assert!(
+        output.status.success(),
+        "{program} {args:?} failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    output
+}
+
+pub fn docker(args: &[&str]) -> String {
+    String::from_utf8_lossy(&run("docker", args).stdout).trim().to_string()
+}
+
+/// A unique `vigil-test-*` name: the only names tests may create, stop or remove.
+pub fn unique_name(label: &str) -> String {
+    static COUNTER: AtomicU32 = AtomicU32::new(0);
+    format!(
+        "vigil-test-{label}-{}-{}",
+        std::process::id(),
+        COUNTER.fetch_add(1, Ordering::SeqCst)
+    )
+}
+
+/// Random upper-case letters and digits, like the incident's vLLM keys. Generated at run time:
+/// no secret is ever committed.
+pub fn random_token(length: usize) -> String {
+    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+    let mut file = std::fs::File::open("/dev/urandom").expect("urandom");
+    let mut bytes = vec![0u8; length];
+    std::io::Read::read_exact(&mut file, &mut bytes).expect("read urandom");
+    bytes
+        .iter()
+        .map(|b| ALPHABET[*b as usize % ALPHABET.len()] as char)
+        .collect()
+}
+
+fn static_busybox() -> Option<PathBuf> {
+    ["/bin/busybox", "/usr/bin/busybox"]
+        .iter()
+        .map(PathBuf::from)
+        .find(|p| p.exists())
+}
+
+/// Imports the test image from a tar of the static busybox (no registry here). Once per process;
+/// importing again is harmless, so parallel test binaries do not need to coordinate.
+pub fn ensure_image() {
+    static DONE: OnceLock<()> = OnceLock::new();
+    DONE.get_or_init(|| {
+        let busybox = static_busybox().expect("busybox-static is installed (/bin/busybox)");
+        let root = tempfile::tempdir().expect("tempdir");
+        let bin = root.path().join("bin");
+        std::fs::create_dir_all(&bin).expect("mkdir bin");
+        std::fs::copy(&busybox, bin.join("busybox")).expect("copy busybox");
+        for applet in ["sh", "httpd", "sleep", "cat", "echo", "wget", "nc"] {
+            std::os::unix::fs::symlink("busybox", bin.join(applet)).expect("symlink");
+        }
+        std::fs::create_dir_all(root.path().join("www")).expect("mkdir www");
+        std::fs::write(root.path().join("www/index.html"), "<html>vigil test</html>\n").expect("index");
+        std::fs::create_dir_all(root.path().join("tmp")).expect("mkdir tmp");
+        let tar = root.path().join("image.tar");
+        run(
+            "tar",
+            &[
+                "-C",
+                root.path().to_str().expect("utf8"),
+                "--exclude=./image.tar",
+                "-cf",
+                tar.to_str().expect("utf8"),
+                ".",
+            ],
+        );
+        run("docker", &["import", tar.to_str().expect("utf8"), IMAGE]);
+    });
+}
+
+/// Containers created by one test; removed on drop, also when the test fails.
+#[derive(Default)]
+pub struct Containers {
+    pub names: Vec<String>,
+}
+
+impl Containers {
+    pub fn new() -> Self {
+        ensure_image();
+        Containers::default()
+    }
+
+    /// `docker run -d` (or `create` when `start` is false) with a `vigil-test-*` name.
+    pub fn add(&mut self, label: &str, docker_args: &[&str], command: &[&str], start: bool) -> String {
+        let name = unique_name(label);
+        assert!(name.starts_with("vigil-test-"));
+        let mut args: Vec<&str> = vec![if start { "run" } else { "create" }];
+        if start {
+            args.push("-d");
+        }
+        args.extend(["--name", &name]);
+        args.extend(docker_args);
+        args.push(IMAGE);
+        args.extend(command);
+        self.names.push(name.clone());
+        docker(&args);
+        name
+    }
+
+    /// An open web server on `bind` (e.g. `0.0.0.0::80` for a random port on all interfaces).
+    pub fn open_http(&mut self, label: &str, bind: &str, extra: &[&str]) -> String {
+        let mut args = vec!["-p", bind];
+        args.extend(extra);
+        self.add(label, &args, &["/bin/busybox", "httpd", "-f", "-p", "80", "-h", "/www"], true)
+    }
+
+    /// A web server behind HTTP basic auth with a password generated now.
+    pub fn basic_auth_http(&mut self, label: &str, bind: &str) -> String {
+        let script = format!(
+            "echo '/:admin:{}' > /tmp/httpd.conf && exec /bin/busybox httpd -f -p 80 -h /www -c /tmp/httpd.conf",
+            random_token(16)
+        );
+        self.add(label, &["-p", bind], &["/bin/sh", "-c", &script], true)
+    }
+
+    pub fn host_port(&self, name: &str, container_port: &str) -> u16 {
+        let out = docker(&["port", name, container_port]);
+        out.lines()
+            .next()
+            .and_then(|l| l.rsplit(':').next())
+            .and_then(|p| p.trim().parse().ok())
+            .unwrap_or_else(|| panic!("no host port for {name} {container_port}: {out}"))
+    }
+}
+
+impl Drop for Containers {
+    fn drop(&mut self) {
+        for chunk in self.names.chunks(100) {
+            let mut args = vec!["rm", "-f", "-v"];
+            args.extend(chunk.iter().map(String::as_str));
+            let _ = Command::new("docker").args(&args).output();
+        }
+    }
+}
+
+/// The vigil binary built by cargo for this test run.
+pub fn vigil_bin() -> &'static str {
+    env!("CARGO_BIN_EXE_vigil")
+}
+
+/// A private HOME/XDG tree so tests never read or write the developer's config or logs.
+pub struct Sandbox {
+    pub dir: tempfile::TempDir,
+}
+
+impl Sandbox {
+    pub fn new() -> Self {
+        Sandbox {
+            dir: tempfile::tempdir().expect("tempdir"),
+        }
+    }
+
+    pub fn env(&self) -> Vec<(String, String)> {
+        let root = self.dir.path();
+        vec![
+            ("HOME".into(), root.display().to_string()),
+            ("XDG_CONFIG_HOME".into(), root.join("config").display().to_string()),
+            ("XDG_STATE_HOME".into(), root.join("state").display().to_string()),
+            ("TERM".into(), "xterm-256color".into()),
+        ]
+    }
+
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+}
+
+/// Runs `vigil` with arguments in the sandbox and returns (status, stdout, stderr).
+pub fn vigil(sandbox: &Sandbox, args: &[&str]) -> (i32, String, String) {
+    let output = Command::new(vigil_bin())
+        .args(args)
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .envs(sandbox.env())
+        .output()
+        .expect("run vigil");
+    (
+        output.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+/// A tmux server of its own (private socket) running one command in a detached session.
+pub struct Tmux {
+    socket: String,
+    pub session: String,
+}
+
+impl Tmux {
+    /// Starts `command` through `sh -c` so that its exit status is printed and the pane stays
+    /// open afterwards for inspection.
+    pub fn start(command: &str, env: &[(String, String)], width: u16, height: u16) -> Tmux {
+        let socket = format!("vigil-test-{}-{}", std::process::id(), unique_name("tmux"));
+        let session = "vigil".to_string();
+        let mut exports = String::new();
+        for (key, value) in env {
+            exports.push_str(&format!("{key}='{value}' "));
+        }
+        let wrapped = format!("env {exports} {command}; echo VIGIL-EXITED:$?; sleep 600");
+        let w = width.to_string();
+        let h = height.to_string();
+        run(
+            "tmux",
+            &[
+                "-L", &socket, "-f", "/dev/null", "new-session", "-d", "-s", &session, "-x", &w,
+                "-y", &h, "sh", "-c", &wrapped,
+            ],
+        );
+        let tmux = Tmux { socket, session };
+        tmux.tmux(&["set-option", "-g", "status", "off"]);
+        tmux.tmux(&["resize-window", "-t", &tmux.session, "-x", &w, "-y", &h]);
+        tmux
+    }
+
+    pub fn tmux(&self, args: &[&str]) -> String {
+        let mut full = vec!["-L", &self.socket];
+        full.extend(args);
+        let output = Command::new("tmux").args(&full).output().expect("tmux");
+        String::from_utf8_lossy(&output.stdout).into_owned()
+    }
+
+    pub fn capture(&self) -> String {
+        self.tmux(&["capture-pane", "-p", "-t", &self.session])
+    }
+
+    /// Capture with escape sequences, for colour checks and screenshots.
+    pub fn capture_ansi(&self) -> String {
+        self.tmux(&["capture-pane", "-p", "-e", "-t", &self.session])
+    }
+
+    pub fn keys(&self, keys: &[&str]) {
+        let mut args = vec!["send-keys", "-t", &self.session];
+        args.extend(keys);
+        self.tmux(&args);
+    }
+
+    pub fn resize(&self, width: u16, height: u16) {
+        self.tmux(&[
+            "resize-window",
+            "-t",
+            &self.session,
+            "-x",
+            &width.to_string(),
+            "-y",
+            &height.to_string(),
+        ]);
+    }
+
+    /// Polls the screen every 20 ms until `check` holds; returns how long it took.
+    pub fn wait_for(&self, what: &str, timeout: Duration, check: impl Fn(&str) -> bool) -> Duration {
+        let start = Instant::now();
+        loop {
+            let screen = self.capture();
+            if check(&screen) {
+                return start.elapsed();
+            }
+            if start.elapsed() > timeout {
+                panic!("timed out after {timeout:?} waiting for {what}; screen:\n{screen}");
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    /// `#{alternate_on} #{mouse_any_flag}` of the pane: what a crashed TUI leaves behind.
+    pub fn terminal_modes(&self) -> (bool, bool) {
+        let out = self.tmux(&[
+            "display-message",
+            "-p",
+            "-t",
+            &self.session,
+            "#{alternate_on} #{mouse_any_flag} #{mouse_button_flag} #{mouse_all_flag}",
+        ]);
+        let flags: Vec<&str> = out.split_whitespace().collect();
+        let alternate = flags.first() == Some(&"1");
+        let mouse = flags.iter().skip(1).any(|f| *f == "1");
+        (alternate, mouse)
+    }
+
+    /// PID of the program started in the pane (the child of the wrapping shell).
+    pub fn program_pid(&self) -> Option<i32> {
+        let shell: i32 = self
+            .tmux(&["display-message", "-p", "-t", &self.session, "#{pane_pid}"])
+            .trim()
+            .parse()
+            .ok()?;
+        let children = std::fs::read_to_string(format!("/proc/{shell}/task/{shell}/children")).ok()?;
+        children.split_whitespace().next()?.parse().ok()
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        let _ = Command::new("tmux")
+            .args(["-L", &self.socket, "kill-server"])
+            .output();
+    }
+}
+
+/// The row of the screen that mentions `needle`.
+pub fn line_with<'a>(screen: &'a str, needle: &str) -> Option<&'a str> {
+    screen.lines().find(|l| l.contains(needle))
+}
+
+pub fn send_signal(pid: i32, signal: &str) {
+    run("kill", &[&format!("-{signal}"), &pid.to_string()]);
+}

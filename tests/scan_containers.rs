@@ -1,0 +1,183 @@
+//! `vigil scan containers` against a real Docker engine.
+
+mod common;
+
+use common::*;
+use serde_json::Value;
+
+fn scan_json(sandbox: &Sandbox, extra: &[&str]) -> (i32, Value) {
+    let mut args = vec!["scan", "containers", "--format", "json"];
+    args.extend(extra);
+    let (code, stdout, stderr) = vigil(sandbox, &args);
+    let json: Value = serde_json::from_str(&stdout)
+        .unwrap_or_else(|e| panic!("not JSON ({e}): {stdout}\nstderr: {stderr}"));
+    (code, json)
+}
+
+fn container<'a>(json: &'a Value, name: &str) -> &'a Value {
+    json["containers"]
+        .as_array()
+        .expect("containers array")
+        .iter()
+        .find(|c| c["name"] == name)
+        .unwrap_or_else(|| panic!("{name} not in scan: {json:#}"))
+}
+
+#[test]
+fn exposure_auth_and_risk_of_real_containers() {
+    if !need_docker("exposure_auth_and_risk_of_real_containers") {
+        return;
+    }
+    let mut containers = Containers::new();
+    let open = containers.open_http("open", "0.0.0.0::80", &[]);
+    let auth = containers.basic_auth_http("auth", "0.0.0.0::80");
+    let local = containers.open_http("local", "127.0.0.1::80", &[]);
+    let created = containers.add("created", &["-p", "0.0.0.0::80"], &["/bin/busybox", "httpd", "-f", "-p", "80"], false);
+    let token = random_token(32);
+    let secret = containers.open_http(
+        "secret",
+        "127.0.0.1::80",
+        &["-e", &format!("VLLM_API_KEY={token}")],
+    );
+    let open_port = containers.host_port(&open, "80/tcp");
+    // busybox httpd needs a moment to bind inside the container.
+    std::thread::sleep(std::time::Duration::from_millis(300));
+
+    let sandbox = Sandbox::new();
+    let (code, json) = scan_json(&sandbox, &[]);
+    assert_eq!(code, 0);
+    let raw = json.to_string();
+    assert!(!raw.contains(&token), "the raw secret must never be printed");
+
+    let c = container(&json, &open);
+    assert_eq!(c["exposure"], "public");
+    assert_eq!(c["auth"], "none");
+    assert_eq!(c["risk"], "critical");
+    assert_eq!(c["state"], "running");
+    assert_eq!(c["ports"][0]["host_ip"], "0.0.0.0", "0.0.0.0 is never shortened away");
+    assert_eq!(c["ports"][0]["host_port"], open_port);
+    assert_eq!(c["ports"][0]["container_port"], 80);
+    assert_eq!(c["ports"][0]["protocol"], "tcp");
+    assert_eq!(c["id"].as_str().expect("id").len(), 64);
+    let twins = c["ports"]
+        .as_array()
+        .expect("ports")
+        .iter()
+        .filter(|p| p["host_port"] == open_port)
+        .count();
+    assert_eq!(twins, 1, "IPv4+IPv6 twins are one binding");
+
+    let c = container(&json, &auth);
+    assert_eq!(c["exposure"], "public");
+    assert_eq!(c["auth"], "basic");
+    assert_eq!(c["risk"], "medium");
+
+    let c = container(&json, &local);
+    assert_eq!(c["exposure"], "local");
+    assert_eq!(c["risk"], "low");
+
+    let c = container(&json, &created);
+    assert_eq!(c["state"], "created");
+    assert_eq!(c["exposure"], "none");
+    assert_eq!(c["risk"], "info");
+    assert_eq!(c["ports"].as_array().expect("ports").len(), 0);
+
+    let c = container(&json, &secret);
+    let reasons = c["reasons"].to_string();
+    assert!(reasons.contains("env VLLM_API_KEY"), "{reasons}");
+    assert!(reasons.contains(&format!("{}…(32 chars)", &token[..4])), "{reasons}");
+
+    // docker-proxy sockets belong to their containers, not to the host listener list.
+    for listener in json["listeners"].as_array().expect("listeners") {
+        assert_ne!(listener["port"], open_port, "published port listed twice: {listener}");
+        assert_ne!(listener["process"], "docker-proxy");
+    }
+}
+
+#[test]
+fn fail_on_sets_the_exit_status() {
+    if !need_docker("fail_on_sets_the_exit_status") {
+        return;
+    }
+    let mut containers = Containers::new();
+    containers.open_http("failon", "0.0.0.0::80", &[]);
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    let sandbox = Sandbox::new();
+    let (code, _) = scan_json(&sandbox, &["--fail-on", "critical"]);
+    assert_eq!(code, 3, "a critical container must make --fail-on critical exit 3");
+    let (code, _, stderr) = vigil(&sandbox, &["scan", "containers", "--fail-on", "bogus"]);
+    assert_eq!(code, 2, "clap rejects an unknown level");
+    assert!(stderr.contains("critical, high, medium, low, info"), "{stderr}");
+}
+
+#[test]
+fn host_listeners_are_listed_with_owner_and_exposure() {
+    if !need_docker("host_listeners_are_listed_with_owner_and_exposure") {
+        return;
+    }
+    let public = std::net::TcpListener::bind("0.0.0.0:0").expect("bind");
+    let public_port = public.local_addr().expect("addr").port();
+    let sandbox = Sandbox::new();
+    let (_, json) = scan_json(&sandbox, &["--no-probe"]);
+    let listener = json["listeners"]
+        .as_array()
+        .expect("listeners")
+        .iter()
+        .find(|l| l["port"] == public_port)
+        .unwrap_or_else(|| panic!("our listener {public_port} missing: {json:#}"));
+    assert_eq!(listener["address"], "0.0.0.0");
+    assert_eq!(listener["exposure"], "public");
+    assert_eq!(listener["pid"], std::process::id());
+    assert!(listener["user"].is_string());
+}
+
+#[test]
+fn hostile_strings_in_labels_and_args_are_escaped() {
+    if !need_docker("hostile_strings_in_labels_and_args_are_escaped") {
+        return;
+    }
+    let mut containers = Containers::new();
+    let evil = "\u{1b}[2J\u{1b}]0;pwned\u{7}\u{202e}txt.exe";
+    let name = containers.add(
+        "evil",
+        &["-p", "127.0.0.1::80", "--label", &format!("note={evil}")],
+        &["/bin/busybox", "httpd", "-f", "-p", "80", "-h", "/www", &format!("--x={evil}")],
+        true,
+    );
+    let sandbox = Sandbox::new();
+    let (code, stdout, _) = vigil(&sandbox, &["scan", "containers", "--no-probe"]);
+    assert_eq!(code, 0);
+    assert!(stdout.contains(&name));
+    assert!(!stdout.contains('\u{1b}'), "raw escape reached the terminal");
+    assert!(!stdout.contains('\u{202e}'), "raw bidi override reached the terminal");
+}
+
+#[test]
+fn unreachable_daemon_gives_a_clear_error() {
+    let sandbox = Sandbox::new();
+    let socket = sandbox.path().join("nothing-here.sock");
+    let host = format!("unix://{}", socket.display());
+    let (code, stdout, stderr) = vigil(&sandbox, &["scan", "containers", "--docker-host", &host]);
+    assert_eq!(code, 1);
+    assert!(stdout.is_empty());
+    assert!(stderr.contains("not found: is dockerd running?"), "{stderr}");
+}
+
+#[test]
+fn permission_denied_on_the_socket_is_explained() {
+    let available = docker_available() && is_root() && tool_available("setpriv");
+    if !need("permission_denied_on_the_socket_is_explained", available, "Docker, root and setpriv") {
+        return;
+    }
+    let output = std::process::Command::new("setpriv")
+        .args(["--reuid=65534", "--regid=65534", "--clear-groups", vigil_bin(), "scan", "containers"])
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("HOME", "/nonexistent")
+        .env("DOCKER_HOST", "unix:///var/run/docker.sock")
+        .output()
+        .expect("setpriv");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("permission denied on /var/run/docker.sock"), "{stderr}");
+}
