@@ -83,12 +83,17 @@ async fn drive(app: &mut App, tui: &mut terminal::Tui, settings: Settings) -> Re
     let mut clock = tokio::time::interval(Duration::from_secs(1));
     clock.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
 
+    // Test hook: lets the tmux tests check that a panic restores the terminal.
+    let panic_after_first_frame = std::env::var_os("VIGIL_TEST_PANIC").is_some();
     let mut last_draw = Instant::now() - FRAME;
     loop {
         if app.dirty && last_draw.elapsed() >= FRAME {
             tui.draw(|frame| super::view::draw(app, frame))?;
             app.dirty = false;
             last_draw = Instant::now();
+            if panic_after_first_frame {
+                panic!("VIGIL_TEST_PANIC was set: panicking on purpose after the first frame");
+            }
         }
         let frame_due = async {
             if app.dirty {
