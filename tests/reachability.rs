@@ -29,9 +29,17 @@ impl Outsider {
             host_ip: host_ip.clone(),
         };
         run("ip", &["netns", "add", &namespace]);
-        run("ip", &["link", "add", &host_if, "type", "veth", "peer", "name", &ns_if]);
+        run(
+            "ip",
+            &[
+                "link", "add", &host_if, "type", "veth", "peer", "name", &ns_if,
+            ],
+        );
         run("ip", &["link", "set", &ns_if, "netns", &namespace]);
-        run("ip", &["addr", "add", &format!("{host_ip}/30"), "dev", &host_if]);
+        run(
+            "ip",
+            &["addr", "add", &format!("{host_ip}/30"), "dev", &host_if],
+        );
         run("ip", &["link", "set", &host_if, "up"]);
         let in_ns = |args: &[&str]| {
             let mut full = vec!["netns", "exec", &namespace, "ip"];
@@ -50,7 +58,17 @@ impl Outsider {
     fn reaches(&self, port: u16) -> bool {
         use std::io::Write;
         let mut child = Command::new("ip")
-            .args(["netns", "exec", &self.namespace, "busybox", "nc", "-w", "3", &self.host_ip, &port.to_string()])
+            .args([
+                "netns",
+                "exec",
+                &self.namespace,
+                "busybox",
+                "nc",
+                "-w",
+                "3",
+                &self.host_ip,
+                &port.to_string(),
+            ])
             .stdin(std::process::Stdio::piped())
             .stdout(std::process::Stdio::piped())
             .stderr(std::process::Stdio::piped())
@@ -66,14 +84,21 @@ impl Outsider {
 
 impl Drop for Outsider {
     fn drop(&mut self) {
-        let _ = Command::new("ip").args(["netns", "del", &self.namespace]).output();
+        let _ = Command::new("ip")
+            .args(["netns", "del", &self.namespace])
+            .output();
     }
 }
 
 #[test]
 fn public_and_local_verdicts_match_what_an_outsider_can_reach() {
-    let available = docker_available() && is_root() && tool_available("ip") && tool_available("busybox");
-    if !need("public_and_local_verdicts_match_what_an_outsider_can_reach", available, "Docker, root, iproute2 and busybox") {
+    let available =
+        docker_available() && is_root() && tool_available("ip") && tool_available("busybox");
+    if !need(
+        "public_and_local_verdicts_match_what_an_outsider_can_reach",
+        available,
+        "Docker, root, iproute2 and busybox",
+    ) {
         return;
     }
     let mut containers = Containers::new();

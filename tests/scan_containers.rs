@@ -32,7 +32,12 @@ fn exposure_auth_and_risk_of_real_containers() {
     let open = containers.open_http("open", "0.0.0.0::80", &[]);
     let auth = containers.basic_auth_http("auth", "0.0.0.0::80");
     let local = containers.open_http("local", "127.0.0.1::80", &[]);
-    let created = containers.add("created", &["-p", "0.0.0.0::80"], &["/bin/busybox", "httpd", "-f", "-p", "80"], false);
+    let created = containers.add(
+        "created",
+        &["-p", "0.0.0.0::80"],
+        &["/bin/busybox", "httpd", "-f", "-p", "80"],
+        false,
+    );
     let token = random_token(32);
     let secret = containers.open_http(
         "secret",
@@ -47,14 +52,20 @@ fn exposure_auth_and_risk_of_real_containers() {
     let (code, json) = scan_json(&sandbox, &[]);
     assert_eq!(code, 0);
     let raw = json.to_string();
-    assert!(!raw.contains(&token), "the raw secret must never be printed");
+    assert!(
+        !raw.contains(&token),
+        "the raw secret must never be printed"
+    );
 
     let c = container(&json, &open);
     assert_eq!(c["exposure"], "public");
     assert_eq!(c["auth"], "none");
     assert_eq!(c["risk"], "critical");
     assert_eq!(c["state"], "running");
-    assert_eq!(c["ports"][0]["host_ip"], "0.0.0.0", "0.0.0.0 is never shortened away");
+    assert_eq!(
+        c["ports"][0]["host_ip"], "0.0.0.0",
+        "0.0.0.0 is never shortened away"
+    );
     assert_eq!(c["ports"][0]["host_port"], open_port);
     assert_eq!(c["ports"][0]["container_port"], 80);
     assert_eq!(c["ports"][0]["protocol"], "tcp");
@@ -85,11 +96,17 @@ fn exposure_auth_and_risk_of_real_containers() {
     let c = container(&json, &secret);
     let reasons = c["reasons"].to_string();
     assert!(reasons.contains("env VLLM_API_KEY"), "{reasons}");
-    assert!(reasons.contains(&format!("{}…(32 chars)", &token[..4])), "{reasons}");
+    assert!(
+        reasons.contains(&format!("{}…(32 chars)", &token[..4])),
+        "{reasons}"
+    );
 
     // docker-proxy sockets belong to their containers, not to the host listener list.
     for listener in json["listeners"].as_array().expect("listeners") {
-        assert_ne!(listener["port"], open_port, "published port listed twice: {listener}");
+        assert_ne!(
+            listener["port"], open_port,
+            "published port listed twice: {listener}"
+        );
         assert_ne!(listener["process"], "docker-proxy");
     }
 }
@@ -104,10 +121,16 @@ fn fail_on_sets_the_exit_status() {
     std::thread::sleep(std::time::Duration::from_millis(300));
     let sandbox = Sandbox::new();
     let (code, _) = scan_json(&sandbox, &["--fail-on", "critical"]);
-    assert_eq!(code, 3, "a critical container must make --fail-on critical exit 3");
+    assert_eq!(
+        code, 3,
+        "a critical container must make --fail-on critical exit 3"
+    );
     let (code, _, stderr) = vigil(&sandbox, &["scan", "containers", "--fail-on", "bogus"]);
     assert_eq!(code, 2, "clap rejects an unknown level");
-    assert!(stderr.contains("critical, high, medium, low, info"), "{stderr}");
+    assert!(
+        stderr.contains("critical, high, medium, low, info"),
+        "{stderr}"
+    );
 }
 
 #[test]
@@ -141,15 +164,30 @@ fn hostile_strings_in_labels_and_args_are_escaped() {
     let name = containers.add(
         "evil",
         &["-p", "127.0.0.1::80", "--label", &format!("note={evil}")],
-        &["/bin/busybox", "httpd", "-f", "-p", "80", "-h", "/www", &format!("--x={evil}")],
+        &[
+            "/bin/busybox",
+            "httpd",
+            "-f",
+            "-p",
+            "80",
+            "-h",
+            "/www",
+            &format!("--x={evil}"),
+        ],
         true,
     );
     let sandbox = Sandbox::new();
     let (code, stdout, _) = vigil(&sandbox, &["scan", "containers", "--no-probe"]);
     assert_eq!(code, 0);
     assert!(stdout.contains(&name));
-    assert!(!stdout.contains('\u{1b}'), "raw escape reached the terminal");
-    assert!(!stdout.contains('\u{202e}'), "raw bidi override reached the terminal");
+    assert!(
+        !stdout.contains('\u{1b}'),
+        "raw escape reached the terminal"
+    );
+    assert!(
+        !stdout.contains('\u{202e}'),
+        "raw bidi override reached the terminal"
+    );
 }
 
 #[test]
@@ -160,17 +198,31 @@ fn unreachable_daemon_gives_a_clear_error() {
     let (code, stdout, stderr) = vigil(&sandbox, &["scan", "containers", "--docker-host", &host]);
     assert_eq!(code, 1);
     assert!(stdout.is_empty());
-    assert!(stderr.contains("not found: is dockerd running?"), "{stderr}");
+    assert!(
+        stderr.contains("not found: is dockerd running?"),
+        "{stderr}"
+    );
 }
 
 #[test]
 fn permission_denied_on_the_socket_is_explained() {
     let available = docker_available() && is_root() && tool_available("setpriv");
-    if !need("permission_denied_on_the_socket_is_explained", available, "Docker, root and setpriv") {
+    if !need(
+        "permission_denied_on_the_socket_is_explained",
+        available,
+        "Docker, root and setpriv",
+    ) {
         return;
     }
     let output = std::process::Command::new("setpriv")
-        .args(["--reuid=65534", "--regid=65534", "--clear-groups", vigil_bin(), "scan", "containers"])
+        .args([
+            "--reuid=65534",
+            "--regid=65534",
+            "--clear-groups",
+            vigil_bin(),
+            "scan",
+            "containers",
+        ])
         .env_clear()
         .env("PATH", std::env::var("PATH").unwrap_or_default())
         .env("HOME", "/nonexistent")
@@ -179,5 +231,8 @@ fn permission_denied_on_the_socket_is_explained() {
         .expect("setpriv");
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(output.status.code(), Some(1), "{stderr}");
-    assert!(stderr.contains("permission denied on /var/run/docker.sock"), "{stderr}");
+    assert!(
+        stderr.contains("permission denied on /var/run/docker.sock"),
+        "{stderr}"
+    );
 }

@@ -7,7 +7,12 @@ use common::*;
 use std::time::{Duration, Instant};
 
 fn start_vigil(sandbox: &Sandbox, args: &str, width: u16, height: u16) -> Tmux {
-    Tmux::start(&format!("{} {args}", vigil_bin()), &sandbox.env(), width, height)
+    Tmux::start(
+        &format!("{} {args}", vigil_bin()),
+        &sandbox.env(),
+        width,
+        height,
+    )
 }
 
 #[test]
@@ -20,16 +25,27 @@ fn live_containers_markers_masking_and_resizes() {
     let open = containers.open_http("tui-open", "0.0.0.0::80", &[]);
     let auth = containers.basic_auth_http("tui-auth", "0.0.0.0::80");
     let local = containers.open_http("tui-local", "127.0.0.1::80", &[]);
-    let created = containers.add("tui-created", &["-p", "0.0.0.0::80"], &["/bin/busybox", "httpd", "-f", "-p", "80"], false);
+    let created = containers.add(
+        "tui-created",
+        &["-p", "0.0.0.0::80"],
+        &["/bin/busybox", "httpd", "-f", "-p", "80"],
+        false,
+    );
     let token = random_token(32);
-    let secret = containers.open_http("tui-secret", "127.0.0.1::80", &["-e", &format!("VLLM_API_KEY={token}")]);
+    let secret = containers.open_http(
+        "tui-secret",
+        "127.0.0.1::80",
+        &["-e", &format!("VLLM_API_KEY={token}")],
+    );
     std::thread::sleep(Duration::from_millis(300));
 
     let sandbox = Sandbox::new();
     let started = Instant::now();
     let tmux = start_vigil(&sandbox, "", 200, 50);
     let names_after = tmux.wait_for("all test containers", Duration::from_secs(10), |s| {
-        [&open, &auth, &local, &created, &secret].iter().all(|n| s.contains(n.as_str()))
+        [&open, &auth, &local, &created, &secret]
+            .iter()
+            .all(|n| s.contains(n.as_str()))
     });
     eprintln!("names on screen after {names_after:?}");
     let risk_after = tmux.wait_for("markers and risk", Duration::from_secs(10), |s| {
@@ -44,7 +60,10 @@ fn live_containers_markers_masking_and_resizes() {
             && row(&created).contains("NONE")
             && row(&created).contains("created")
     });
-    eprintln!("markers and risk after {risk_after:?} (since start {:?})", started.elapsed());
+    eprintln!(
+        "markers and risk after {risk_after:?} (since start {:?})",
+        started.elapsed()
+    );
     assert!(tmux.capture().contains("[RW]"));
     assert!(!tmux.capture().contains(&token));
 
@@ -54,14 +73,28 @@ fn live_containers_markers_masking_and_resizes() {
         tmux.keys(&["-l", &ch.to_string()]);
     }
     tmux.keys(&["Enter", "Enter"]);
-    tmux.wait_for("details popup", Duration::from_secs(5), |s| s.contains("Environment (secret values masked)"));
+    tmux.wait_for("details popup", Duration::from_secs(5), |s| {
+        s.contains("Environment (secret values masked)")
+    });
     let screen = tmux.capture();
-    assert!(!screen.contains(&token), "secret on screen in full:\n{screen}");
-    assert!(screen.contains(&format!("VLLM_API_KEY={}…(32 chars)", &token[..4])), "{screen}");
+    assert!(
+        !screen.contains(&token),
+        "secret on screen in full:\n{screen}"
+    );
+    assert!(
+        screen.contains(&format!("VLLM_API_KEY={}…(32 chars)", &token[..4])),
+        "{screen}"
+    );
     tmux.keys(&["Escape"]);
-    tmux.wait_for("details closed", Duration::from_secs(5), |s| !s.contains("Environment (secret values masked)"));
+    tmux.wait_for("details closed", Duration::from_secs(5), |s| {
+        !s.contains("Environment (secret values masked)")
+    });
     tmux.keys(&["Escape"]);
-    tmux.wait_for("details closed and filter cleared", Duration::from_secs(5), |s| s.contains(&open));
+    tmux.wait_for(
+        "details closed and filter cleared",
+        Duration::from_secs(5),
+        |s| s.contains(&open),
+    );
 
     // Stopping with the docker CLI updates the row within a second (events, not polling).
     docker(&["stop", "-t", "1", &open]);
@@ -71,22 +104,39 @@ fn live_containers_markers_masking_and_resizes() {
     });
     let latency = stopped.elapsed();
     eprintln!("stop visible after {latency:?}");
-    assert!(latency < Duration::from_secs(1), "row updated after {latency:?}");
+    assert!(
+        latency < Duration::from_secs(1),
+        "row updated after {latency:?}"
+    );
 
     // Resizes keep a usable layout and never crash.
     tmux.resize(80, 24);
     tmux.wait_for("80x24 layout", Duration::from_secs(5), |s| {
-        s.lines().count() >= 20 && s.contains("EXP") && s.contains("RISK") && s.contains("1 Containers")
+        s.lines().count() >= 20
+            && s.contains("EXP")
+            && s.contains("RISK")
+            && s.contains("1 Containers")
     });
     tmux.resize(40, 12);
-    tmux.wait_for("40x12 compact layout", Duration::from_secs(5), |s| s.contains("1 Containers") && s.contains("EXP"));
+    tmux.wait_for("40x12 compact layout", Duration::from_secs(5), |s| {
+        s.contains("1 Containers") && s.contains("EXP")
+    });
     tmux.resize(12, 4);
-    tmux.wait_for("too-small notice", Duration::from_secs(5), |s| s.contains("small") && s.contains("(12x4)"));
+    tmux.wait_for("too-small notice", Duration::from_secs(5), |s| {
+        s.contains("small") && s.contains("(12x4)")
+    });
     tmux.resize(160, 40);
-    tmux.wait_for("back to full layout", Duration::from_secs(5), |s| s.contains("2 GPUs") && s.contains(&auth));
-    assert!(!tmux.capture().contains("VIGIL-EXITED"), "vigil must still be running");
+    tmux.wait_for("back to full layout", Duration::from_secs(5), |s| {
+        s.contains("2 GPUs") && s.contains(&auth)
+    });
+    assert!(
+        !tmux.capture().contains("VIGIL-EXITED"),
+        "vigil must still be running"
+    );
     tmux.keys(&["q"]);
-    tmux.wait_for("exit", Duration::from_secs(5), |s| s.contains("VIGIL-EXITED:0"));
+    tmux.wait_for("exit", Duration::from_secs(5), |s| {
+        s.contains("VIGIL-EXITED:0")
+    });
 }
 
 #[test]
@@ -97,12 +147,21 @@ fn read_only_mode_says_so_and_refuses_actions() {
     }
     let sandbox = Sandbox::new();
     let host = format!("unix://{}/absent.sock", sandbox.path().display());
-    let tmux = start_vigil(&sandbox, &format!("--read-only --docker-host {host}"), 160, 40);
+    let tmux = start_vigil(
+        &sandbox,
+        &format!("--read-only --docker-host {host}"),
+        160,
+        40,
+    );
     tmux.wait_for("RO badge", Duration::from_secs(5), |s| s.contains("[RO]"));
     tmux.keys(&["s"]);
-    tmux.wait_for("refusal", Duration::from_secs(5), |s| s.contains("read-only: observer mode cannot stop"));
+    tmux.wait_for("refusal", Duration::from_secs(5), |s| {
+        s.contains("read-only: observer mode cannot stop")
+    });
     tmux.keys(&["q"]);
-    tmux.wait_for("exit", Duration::from_secs(5), |s| s.contains("VIGIL-EXITED:0"));
+    tmux.wait_for("exit", Duration::from_secs(5), |s| {
+        s.contains("VIGIL-EXITED:0")
+    });
 }
 
 /// After every kind of exit the pane must be back on the normal screen with mouse reporting off.
@@ -132,11 +191,21 @@ fn terminal_is_restored_after_every_kind_of_exit() {
             env.push(("VIGIL_TEST_PANIC".into(), "1".into()));
             env.push(("RUST_BACKTRACE".into(), "0".into()));
         }
-        let tmux = Tmux::start(&format!("{} --docker-host {host}", vigil_bin()), &env, 120, 30);
+        let tmux = Tmux::start(
+            &format!("{} --docker-host {host}", vigil_bin()),
+            &env,
+            120,
+            30,
+        );
         if !matches!(way, Way::Panic) {
-            tmux.wait_for("full screen", Duration::from_secs(5), |s| s.contains("Containers & exposed ports"));
+            tmux.wait_for("full screen", Duration::from_secs(5), |s| {
+                s.contains("Containers & exposed ports")
+            });
             let (alternate, mouse) = tmux.terminal_modes();
-            assert!(alternate && mouse, "{label}: vigil should be in alternate screen with mouse on");
+            assert!(
+                alternate && mouse,
+                "{label}: vigil should be in alternate screen with mouse on"
+            );
         }
         let expected_code = match way {
             Way::Key(key) => {
@@ -150,7 +219,11 @@ fn terminal_is_restored_after_every_kind_of_exit() {
             }
             Way::Panic => 101,
         };
-        let screen = tmux.wait_for(&format!("exit after {label}"), Duration::from_secs(5), |s| s.contains("VIGIL-EXITED:"));
+        let screen = tmux.wait_for(
+            &format!("exit after {label}"),
+            Duration::from_secs(5),
+            |s| s.contains("VIGIL-EXITED:"),
+        );
         let _ = screen;
         let screen = tmux.capture();
         assert!(
@@ -161,7 +234,10 @@ fn terminal_is_restored_after_every_kind_of_exit() {
         assert!(!alternate, "{label}: still on the alternate screen");
         assert!(!mouse, "{label}: mouse reporting left on");
         if matches!(way, Way::Panic) {
-            assert!(screen.contains("VIGIL_TEST_PANIC was set"), "{label}: report missing:\n{screen}");
+            assert!(
+                screen.contains("VIGIL_TEST_PANIC was set"),
+                "{label}: report missing:\n{screen}"
+            );
         }
     }
 }

@@ -21,6 +21,10 @@ struct SocketOwner {
 #[derive(Default)]
 pub struct ListenerScanner {
     owners: HashMap<u64, SocketOwner>,
+    /// Sockets whose owner could not be found (a process in another PID namespace, say). They
+    /// are not searched for again: a fruitless walk of every `/proc/PID/fd` on each scan would
+    /// turn an idle vigil into a busy one.
+    unowned: HashSet<u64>,
     user_names: HashMap<u32, String>,
 }
 
@@ -38,13 +42,19 @@ impl ListenerScanner {
 
         let present: HashSet<u64> = entries.iter().map(|e| e.inode).collect();
         self.owners.retain(|inode, _| present.contains(inode));
+        self.unowned.retain(|inode| present.contains(inode));
         let unknown: HashSet<u64> = present
             .iter()
-            .filter(|inode| !self.owners.contains_key(inode))
+            .filter(|inode| !self.owners.contains_key(inode) && !self.unowned.contains(inode))
             .copied()
             .collect();
         if !unknown.is_empty() {
             self.find_owners(&unknown);
+            for inode in unknown {
+                if !self.owners.contains_key(&inode) {
+                    self.unowned.insert(inode);
+                }
+            }
         }
 
         for uid in entries.iter().map(|e| e.uid).collect::<HashSet<u32>>() {
@@ -153,17 +163,44 @@ pub enum ListenerUpdate {
     Unavailable(String),
 }
 
-/// Scans every `interval` on a plain thread and sends only when the set changed.
+/// Asks the listener thread to scan now (a container started or stopped, so docker-proxy
+/// sockets changed). Cheap to clone; requests made while a scan is pending are merged.
+#[derive(Clone)]
+pub struct RescanHandle(std::sync::mpsc::SyncSender<()>);
+
+impl RescanHandle {
+    pub fn request(&self) {
+        let _ = self.0.try_send(());
+    }
+}
+
+/// Reading `/proc/net/tcp` makes the kernel walk its whole established-connection hash table,
+/// which costs milliseconds on hosts with large tables even when almost nothing is open. The
+/// scanner therefore keeps its duty cycle under this fraction of one core by stretching the
+/// interval on such hosts; Docker events still trigger an immediate scan.
+const MAX_DUTY_CYCLE: f64 = 0.002;
+
+/// The wait before the next scan: the configured interval, or longer if a scan is expensive.
+pub fn next_interval(
+    configured: std::time::Duration,
+    scan_cost: std::time::Duration,
+) -> std::time::Duration {
+    configured.max(scan_cost.div_f64(MAX_DUTY_CYCLE))
+}
+
+/// Scans on a plain thread and sends only when the set changed.
 pub fn spawn(
     interval: std::time::Duration,
     updates: tokio::sync::mpsc::Sender<ListenerUpdate>,
-) -> std::io::Result<std::thread::JoinHandle<()>> {
+) -> std::io::Result<RescanHandle> {
+    let (rescan, requests) = std::sync::mpsc::sync_channel::<()>(1);
     std::thread::Builder::new()
         .name("vigil-listeners".into())
         .spawn(move || {
             let mut scanner = ListenerScanner::new();
             let mut last: Option<Vec<Listener>> = None;
             loop {
+                let started = std::time::Instant::now();
                 let update = match scanner.scan() {
                     Ok(listeners) if last.as_ref() != Some(&listeners) => {
                         last = Some(listeners.clone());
@@ -174,14 +211,19 @@ pub fn spawn(
                         "cannot read /proc/net/tcp: {err}"
                     ))),
                 };
+                let cost = started.elapsed();
                 if let Some(update) = update
                     && updates.blocking_send(update).is_err()
                 {
                     return;
                 }
-                std::thread::sleep(interval);
+                match requests.recv_timeout(next_interval(interval, cost)) {
+                    Ok(()) | Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {}
+                    Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => return,
+                }
             }
-        })
+        })?;
+    Ok(RescanHandle(rescan))
 }
 
 #[cfg(test)]
@@ -205,5 +247,19 @@ mod tests {
         drop(socket);
         let listeners = scanner.scan().expect("scan again");
         assert!(listeners.iter().all(|l| l.port != port));
+    }
+
+    #[test]
+    fn expensive_scans_stretch_the_interval() {
+        use std::time::Duration;
+        let configured = Duration::from_secs(2);
+        assert_eq!(
+            next_interval(configured, Duration::from_micros(500)),
+            configured
+        );
+        assert_eq!(
+            next_interval(configured, Duration::from_millis(10)),
+            Duration::from_secs(5)
+        );
     }
 }

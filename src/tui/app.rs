@@ -24,6 +24,8 @@ use std::time::{Duration, Instant};
 #[derive(Debug, Clone, PartialEq)]
 pub enum Effect {
     Probe(Vec<(ProbeKey, PortBinding)>),
+    /// Containers changed, so docker-proxy sockets did too: read the socket table now.
+    RescanListeners,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -219,6 +221,7 @@ impl App {
             DockerUpdate::Containers(containers) => {
                 self.first_list_at.get_or_insert_with(Instant::now);
                 self.inventory.apply_containers(containers);
+                self.effects.push(Effect::RescanListeners);
                 self.schedule_probes();
             }
             DockerUpdate::Details(details) => {

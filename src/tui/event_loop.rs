@@ -64,12 +64,16 @@ async fn drive(app: &mut App, tui: &mut terminal::Tui, settings: Settings) -> Re
         docker_tx,
     ));
     let (listener_tx, mut listener_rx) = mpsc::channel(4);
-    if let Err(err) = listeners::spawn(
+    let rescan = match listeners::spawn(
         Duration::from_secs(settings.listener_scan_secs),
         listener_tx,
     ) {
-        app.show_problem(format!("cannot start the listener scanner: {err}"));
-    }
+        Ok(handle) => Some(handle),
+        Err(err) => {
+            app.show_problem(format!("cannot start the listener scanner: {err}"));
+            None
+        }
+    };
     let (probe_tx, mut probe_rx) = mpsc::channel::<(ProbeKey, ProbeReport)>(64);
     let probe_slots = Arc::new(Semaphore::new(PROBE_CONCURRENCY));
     let probe_settings = probe::ProbeSettings {
@@ -119,6 +123,11 @@ async fn drive(app: &mut App, tui: &mut terminal::Tui, settings: Settings) -> Re
         }
         for effect in app.take_effects() {
             match effect {
+                Effect::RescanListeners => {
+                    if let Some(rescan) = &rescan {
+                        rescan.request();
+                    }
+                }
                 Effect::Probe(targets) => {
                     for (key, binding) in targets {
                         let results = probe_tx.clone();

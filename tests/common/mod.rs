@@ -85,7 +85,9 @@ pub fn run(program: &str, args: &[&str]) -> Output {
 }
 
 pub fn docker(args: &[&str]) -> String {
-    String::from_utf8_lossy(&run("docker", args).stdout).trim().to_string()
+    String::from_utf8_lossy(&run("docker", args).stdout)
+        .trim()
+        .to_string()
 }
 
 /// A unique `vigil-test-*` name: the only names tests may create, stop or remove.
@@ -132,7 +134,11 @@ pub fn ensure_image() {
             std::os::unix::fs::symlink("busybox", bin.join(applet)).expect("symlink");
         }
         std::fs::create_dir_all(root.path().join("www")).expect("mkdir www");
-        std::fs::write(root.path().join("www/index.html"), "<html>vigil test</html>\n").expect("index");
+        std::fs::write(
+            root.path().join("www/index.html"),
+            "<html>vigil test</html>\n",
+        )
+        .expect("index");
         std::fs::create_dir_all(root.path().join("tmp")).expect("mkdir tmp");
         let tar = root.path().join("image.tar");
         run(
@@ -163,7 +169,13 @@ impl Containers {
     }
 
     /// `docker run -d` (or `create` when `start` is false) with a `vigil-test-*` name.
-    pub fn add(&mut self, label: &str, docker_args: &[&str], command: &[&str], start: bool) -> String {
+    pub fn add(
+        &mut self,
+        label: &str,
+        docker_args: &[&str],
+        command: &[&str],
+        start: bool,
+    ) -> String {
         let name = unique_name(label);
         assert!(name.starts_with("vigil-test-"));
         let mut args: Vec<&str> = vec![if start { "run" } else { "create" }];
@@ -183,7 +195,12 @@ impl Containers {
     pub fn open_http(&mut self, label: &str, bind: &str, extra: &[&str]) -> String {
         let mut args = vec!["-p", bind];
         args.extend(extra);
-        self.add(label, &args, &["/bin/busybox", "httpd", "-f", "-p", "80", "-h", "/www"], true)
+        self.add(
+            label,
+            &args,
+            &["/bin/busybox", "httpd", "-f", "-p", "80", "-h", "/www"],
+            true,
+        )
     }
 
     /// A web server behind HTTP basic auth with a password generated now.
@@ -236,8 +253,14 @@ impl Sandbox {
         let root = self.dir.path();
         vec![
             ("HOME".into(), root.display().to_string()),
-            ("XDG_CONFIG_HOME".into(), root.join("config").display().to_string()),
-            ("XDG_STATE_HOME".into(), root.join("state").display().to_string()),
+            (
+                "XDG_CONFIG_HOME".into(),
+                root.join("config").display().to_string(),
+            ),
+            (
+                "XDG_STATE_HOME".into(),
+                root.join("state").display().to_string(),
+            ),
             ("TERM".into(), "xterm-256color".into()),
         ]
     }
@@ -285,8 +308,21 @@ impl Tmux {
         run(
             "tmux",
             &[
-                "-L", &socket, "-f", "/dev/null", "new-session", "-d", "-s", &session, "-x", &w,
-                "-y", &h, "sh", "-c", &wrapped,
+                "-L",
+                &socket,
+                "-f",
+                "/dev/null",
+                "new-session",
+                "-d",
+                "-s",
+                &session,
+                "-x",
+                &w,
+                "-y",
+                &h,
+                "sh",
+                "-c",
+                &wrapped,
             ],
         );
         let tmux = Tmux { socket, session };
@@ -330,7 +366,12 @@ impl Tmux {
     }
 
     /// Polls the screen every 20 ms until `check` holds; returns how long it took.
-    pub fn wait_for(&self, what: &str, timeout: Duration, check: impl Fn(&str) -> bool) -> Duration {
+    pub fn wait_for(
+        &self,
+        what: &str,
+        timeout: Duration,
+        check: impl Fn(&str) -> bool,
+    ) -> Duration {
         let start = Instant::now();
         loop {
             let screen = self.capture();
@@ -366,7 +407,8 @@ impl Tmux {
             .trim()
             .parse()
             .ok()?;
-        let children = std::fs::read_to_string(format!("/proc/{shell}/task/{shell}/children")).ok()?;
+        let children =
+            std::fs::read_to_string(format!("/proc/{shell}/task/{shell}/children")).ok()?;
         children.split_whitespace().next()?.parse().ok()
     }
 }

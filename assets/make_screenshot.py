@@ -1,0 +1,128 @@
+#!/usr/bin/env python3
+"""Makes assets/screenshot.svg from a real run: starts a few vigil-test-* containers, runs the
+release binary in tmux, captures the pane with its colours and renders it as SVG.
+
+    cargo build --release && python3 assets/make_screenshot.py
+"""
+
+import html
+import os
+import re
+import secrets
+import subprocess
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+VIGIL = os.path.join(HERE, "..", "target", "release", "vigil")
+IMAGE = "vigil-test-busybox:latest"
+WIDTH, HEIGHT = 132, 34
+CELL_W, CELL_H = 8.4, 17
+
+PALETTE16 = ["#000000", "#cd0000", "#00cd00", "#cdcd00", "#0000ee", "#cd00cd", "#00cdcd", "#e5e5e5",
+             "#7f7f7f", "#ff0000", "#00ff00", "#ffff00", "#5c5cff", "#ff00ff", "#00ffff", "#ffffff"]
+
+
+def xterm256(n):
+    if n < 16:
+        return PALETTE16[n]
+    if n < 232:
+        n -= 16
+        steps = [0, 95, 135, 175, 215, 255]
+        return "#%02x%02x%02x" % (steps[n // 36], steps[(n // 6) % 6], steps[n % 6])
+    level = 8 + (n - 232) * 10
+    return "#%02x%02x%02x" % (level, level, level)
+
+
+def sh(*args):
+    return subprocess.run(args, check=True, capture_output=True, text=True).stdout
+
+
+def containers():
+    started = []
+
+    def run(name, *args):
+        sh("docker", "run", "-d", "--name", name, *args)
+        started.append(name)
+
+    httpd = ["/bin/busybox", "httpd", "-f", "-p", "80", "-h", "/www"]
+    run("vigil-test-sdnext", "-p", "0.0.0.0:36325:80", IMAGE, *httpd)
+    auth = f"echo '/:admin:{secrets.token_hex(8)}' > /tmp/c && exec /bin/busybox httpd -f -p 80 -h /www -c /tmp/c"
+    run("vigil-test-whisper-webui", "-p", "0.0.0.0:7860:80", "-e", f"WEBUI_PASSWORD={secrets.token_hex(3)}",
+        IMAGE, "/bin/sh", "-c", auth)
+    run("vigil-test-vllm", "-p", "127.0.0.1:5000:80", "-e", f"VLLM_API_KEY={secrets.token_hex(16).upper()}",
+        IMAGE, *httpd)
+    sh("docker", "create", "--name", "vigil-test-flux", "-p", "0.0.0.0:8188:80", IMAGE, *httpd)
+    started.append("vigil-test-flux")
+    return started
+
+
+def render_svg(ansi):
+    fg_default, bg_default = "#d0d0d0", "#1c1c1c"
+    cells = []
+    for y, line in enumerate(ansi.split("\n")[:HEIGHT]):
+        fg, bg, bold, x = fg_default, None, False, 0
+        for token in re.split(r"(\x1b\[[0-9;]*m)", line):
+            if token.startswith("\x1b["):
+                codes = [int(c) if c else 0 for c in token[2:-1].split(";")]
+                i = 0
+                while i < len(codes):
+                    c = codes[i]
+                    if c == 0:
+                        fg, bg, bold = fg_default, None, False
+                    elif c == 1:
+                        bold = True
+                    elif c == 22:
+                        bold = False
+                    elif c in (38, 48) and i + 1 < len(codes):
+                        if codes[i + 1] == 5:
+                            color, i = xterm256(codes[i + 2]), i + 2
+                        else:
+                            color, i = "#%02x%02x%02x" % tuple(codes[i + 2:i + 5]), i + 4
+                        fg, bg = (color, bg) if c == 38 else (fg, color)
+                    elif c == 39:
+                        fg = fg_default
+                    elif c == 49:
+                        bg = None
+                    elif 30 <= c <= 37:
+                        fg = PALETTE16[c - 30]
+                    elif 90 <= c <= 97:
+                        fg = PALETTE16[c - 90 + 8]
+                    elif 40 <= c <= 47:
+                        bg = PALETTE16[c - 40]
+                    i += 1
+                continue
+            for ch in token:
+                cells.append((x, y, ch, fg, bg, bold))
+                x += 1
+    out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH * CELL_W:.0f}" height="{HEIGHT * CELL_H}" '
+           f'font-family="DejaVu Sans Mono, Menlo, Consolas, monospace" font-size="14">',
+           f'<rect width="100%" height="100%" fill="{bg_default}"/>']
+    for x, y, ch, fg, bg, bold in cells:
+        if bg:
+            out.append(f'<rect x="{x * CELL_W:.1f}" y="{y * CELL_H}" width="{CELL_W + 0.2:.1f}" height="{CELL_H}" fill="{bg}"/>')
+    for x, y, ch, fg, bg, bold in cells:
+        if ch.strip():
+            weight = ' font-weight="bold"' if bold else ""
+            out.append(f'<text x="{x * CELL_W:.1f}" y="{y * CELL_H + 13}" fill="{fg}"{weight}>{html.escape(ch)}</text>')
+    out.append("</svg>")
+    return "\n".join(out)
+
+
+def main():
+    names = containers()
+    try:
+        time.sleep(1)
+        sh("tmux", "-L", "vigil-shot", "-f", "/dev/null", "new-session", "-d", "-s", "s",
+           "-x", str(WIDTH), "-y", str(HEIGHT), f"exec env TERM=xterm-256color {VIGIL}")
+        time.sleep(4)
+        ansi = sh("tmux", "-L", "vigil-shot", "capture-pane", "-p", "-e", "-t", "s")
+        with open(os.path.join(HERE, "screenshot.svg"), "w") as f:
+            f.write(render_svg(ansi))
+        print("wrote assets/screenshot.svg")
+    finally:
+        subprocess.run(["tmux", "-L", "vigil-shot", "kill-server"], capture_output=True)
+        subprocess.run(["docker", "rm", "-f", *names], capture_output=True)
+
+
+if __name__ == "__main__":
+    main()
