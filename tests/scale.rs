@@ -59,7 +59,7 @@ fn five_hundred_containers() {
         .count();
     assert_eq!(ours, COUNT);
 
-    let tmux = Tmux::start(&vigil_bin().to_string(), &sandbox.env(), 160, 40);
+    let tmux = Tmux::start(vigil_bin(), &sandbox.env(), 160, 40);
     // The pane title says "RUNNING/TOTAL running"; TOTAL must include all of ours.
     tmux.wait_for("all containers counted", Duration::from_secs(15), |s| {
         s.split_whitespace().any(|word| {
