@@ -136,11 +136,12 @@ def ensure_image():
     root = tempfile.mkdtemp()
     os.makedirs(f"{root}/bin")
     os.makedirs(f"{root}/www")
+    os.makedirs(f"{root}/tmp")
     shutil.copy("/bin/busybox", f"{root}/bin/busybox")
-    for applet in ("sh", "httpd", "sleep"):
+    for applet in ("sh", "httpd", "sleep", "cat", "echo", "wget", "nc"):
         os.symlink("busybox", f"{root}/bin/{applet}")
     with open(f"{root}/www/index.html", "w") as f:
-        f.write("<html>bench</html>\n")
+        f.write("<html>vigil test</html>\n")
     tar = f"{root}.tar"
     sh("tar", "-C", root, "-cf", tar, ".")
     sh("docker", "import", tar, IMAGE)

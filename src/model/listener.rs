@@ -40,13 +40,14 @@ impl Listener {
         }
     }
 
-    /// `busybox (pid 4242, root)`; parts that could not be read are said to be unknown.
+    /// `busybox (pid 4242, root)`. A socket whose process cannot be found belongs to a process
+    /// vigil cannot see (another PID namespace, or vigil is not root): said so, not guessed.
     pub fn owner_display(&self) -> String {
-        let process = self.process.as_deref().unwrap_or("?");
         let user = self.user.as_deref().unwrap_or("?");
-        match self.pid {
-            Some(pid) => format!("{process} (pid {pid}, {user})"),
-            None => format!("{process} (pid unknown, {user})"),
+        match (self.pid, self.process.as_deref()) {
+            (Some(pid), Some(process)) => format!("{process} (pid {pid}, {user})"),
+            (Some(pid), None) => format!("? (pid {pid}, {user})"),
+            _ => format!("process not visible to vigil (socket owned by {user})"),
         }
     }
 }

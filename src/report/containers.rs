@@ -151,14 +151,18 @@ impl ContainersReport {
                 } else {
                     format!("{}:{}", l.address, l.port)
                 };
-                out.push_str(&format!(
-                    "{:<24} {:<6} {} (pid {}, {})\n",
-                    address,
-                    l.exposure.marker(),
-                    escape(l.process.as_deref().unwrap_or("?")),
-                    l.pid.map_or("?".to_string(), |p| p.to_string()),
-                    escape(l.user.as_deref().unwrap_or("?"))
-                ));
+                let owner = match (l.pid, l.process.as_deref()) {
+                    (Some(pid), process) => format!(
+                        "{} (pid {pid}, {})",
+                        escape(process.unwrap_or("?")),
+                        escape(l.user.as_deref().unwrap_or("?"))
+                    ),
+                    (None, _) => format!(
+                        "process not visible to vigil (socket owned by {})",
+                        escape(l.user.as_deref().unwrap_or("?"))
+                    ),
+                };
+                out.push_str(&format!("{:<24} {:<6} {owner}\n", address, l.exposure.marker()));
             }
         }
         out

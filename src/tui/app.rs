@@ -113,6 +113,8 @@ pub struct App {
     pub container_rows: Vec<ContainerRow>,
     pub listener_rows: Vec<ListenerRow>,
     pub selected: Option<RowId>,
+    /// False until the user moves the selection: until then it follows the first (riskiest) row.
+    pub selection_chosen: bool,
     pub container_offset: usize,
     pub listener_offset: usize,
     pub filter: String,
@@ -149,6 +151,7 @@ impl App {
             container_rows: Vec::new(),
             listener_rows: Vec::new(),
             selected: None,
+            selection_chosen: false,
             container_offset: 0,
             listener_offset: 0,
             filter: String::new(),
@@ -368,13 +371,14 @@ impl App {
 
     /// Keeps a selection that still exists; otherwise selects the first row.
     fn repair_selection(&mut self) {
-        if self.selected_index().is_none() {
+        if self.selected_index().is_none() || !self.selection_chosen {
             self.selected = self.selectable().into_iter().next();
         }
         self.keep_selection_visible();
     }
 
     fn select_index(&mut self, index: usize) {
+        self.selection_chosen = true;
         let rows = self.selectable();
         if rows.is_empty() {
             self.selected = None;
