@@ -133,25 +133,79 @@ fn fail_on_sets_the_exit_status() {
     );
 }
 
+/// A host service that is not a container: `busybox httpd` on all interfaces, started by the test.
+struct HostServer(std::process::Child);
+
+impl Drop for HostServer {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
 #[test]
 fn host_listeners_are_listed_with_owner_and_exposure() {
-    if !need_docker("host_listeners_are_listed_with_owner_and_exposure") {
+    let available = docker_available() && tool_available("busybox");
+    if !need(
+        "host_listeners_are_listed_with_owner_and_exposure",
+        available,
+        "Docker and busybox",
+    ) {
         return;
     }
-    let public = std::net::TcpListener::bind("0.0.0.0:0").expect("bind");
-    let public_port = public.local_addr().expect("addr").port();
+    let port = {
+        let probe = std::net::TcpListener::bind("0.0.0.0:0").expect("bind");
+        probe.local_addr().expect("addr").port()
+    };
+    // Serves an empty directory of its own: nothing of the host is exposed while the test runs.
+    let webroot = tempfile::tempdir().expect("webroot");
+    let server = HostServer(
+        std::process::Command::new("busybox")
+            .args([
+                "httpd",
+                "-f",
+                "-p",
+                &format!("0.0.0.0:{port}"),
+                "-h",
+                webroot.path().to_str().expect("utf8"),
+            ])
+            .spawn()
+            .expect("start busybox httpd"),
+    );
+    let loopback = std::net::TcpListener::bind("127.0.0.1:0").expect("bind loopback");
+    let loopback_port = loopback.local_addr().expect("addr").port();
+    std::thread::sleep(std::time::Duration::from_millis(300));
+
     let sandbox = Sandbox::new();
     let (_, json) = scan_json(&sandbox, &["--no-probe"]);
-    let listener = json["listeners"]
-        .as_array()
-        .expect("listeners")
-        .iter()
-        .find(|l| l["port"] == public_port)
-        .unwrap_or_else(|| panic!("our listener {public_port} missing: {json:#}"));
+    let find = |p: u16| {
+        json["listeners"]
+            .as_array()
+            .expect("listeners")
+            .iter()
+            .find(|l| l["port"] == p)
+            .unwrap_or_else(|| panic!("listener {p} missing: {json:#}"))
+            .clone()
+    };
+    let listener = find(port);
     assert_eq!(listener["address"], "0.0.0.0");
     assert_eq!(listener["exposure"], "public");
+    assert_eq!(listener["process"], "busybox");
+    assert_eq!(listener["pid"], server.0.id());
+    assert_eq!(listener["user"], "root");
+    let listener = find(loopback_port);
+    assert_eq!(listener["exposure"], "local");
     assert_eq!(listener["pid"], std::process::id());
-    assert!(listener["user"].is_string());
+
+    let (_, table, _) = vigil(&sandbox, &["scan", "containers", "--no-probe"]);
+    let line = table
+        .lines()
+        .find(|l| l.starts_with(&format!("0.0.0.0:{port} ")))
+        .unwrap_or_else(|| panic!("no table line for {port}:\n{table}"));
+    assert!(
+        line.contains("PUBLIC") && line.contains(&format!("busybox (pid {}, root)", server.0.id())),
+        "{line}"
+    );
 }
 
 #[test]

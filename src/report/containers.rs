@@ -162,7 +162,11 @@ impl ContainersReport {
                         escape(l.user.as_deref().unwrap_or("?"))
                     ),
                 };
-                out.push_str(&format!("{:<24} {:<6} {owner}\n", address, l.exposure.marker()));
+                out.push_str(&format!(
+                    "{:<24} {:<6} {owner}\n",
+                    address,
+                    l.exposure.marker()
+                ));
             }
         }
         out
