@@ -131,20 +131,17 @@ impl Inventory {
         ports
     }
 
-    /// Listeners that belong to no container: docker-proxy sockets of a published port and sockets
-    /// of host-network containers are attributed to their container instead.
+    /// Listeners that belong to no container. docker-proxy sockets are Docker's published ports,
+    /// shown on their container's row; one whose container is not in the list yet (it was created
+    /// a moment ago) appears there with the next list, so it is never a host listener. Sockets of
+    /// host-network containers are attributed to their container too.
     pub fn host_listeners(&self) -> Vec<&Listener> {
-        let published: HashSet<u16> = self
-            .containers
-            .iter()
-            .flat_map(|c| c.ports.iter().map(|p| p.host_port))
-            .collect();
         let known_ids: HashSet<&str> = self.containers.iter().map(|c| c.id.as_str()).collect();
         self.listeners
             .iter()
             .filter(|listener| match &listener.owner {
                 ListenerOwner::Host => true,
-                ListenerOwner::DockerProxy => !published.contains(&listener.port),
+                ListenerOwner::DockerProxy => false,
                 ListenerOwner::Container(id) => !known_ids.contains(id.as_str()),
             })
             .collect()

@@ -290,3 +290,47 @@ fn permission_denied_on_the_socket_is_explained() {
         "{stderr}"
     );
 }
+
+#[test]
+fn unhealthy_containers_are_reported_unhealthy() {
+    if !need_docker("unhealthy_containers_are_reported_unhealthy") {
+        return;
+    }
+    let mut containers = Containers::new();
+    let name = containers.add(
+        "unhealthy",
+        &[
+            "--health-cmd",
+            "exit 1",
+            "--health-interval",
+            "1s",
+            "--health-retries",
+            "1",
+            "--health-start-period",
+            "0s",
+        ],
+        &["/bin/busybox", "sleep", "600"],
+        true,
+    );
+    let sandbox = Sandbox::new();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    loop {
+        let (_, json) = scan_json(&sandbox, &["--no-probe"]);
+        let health = container(&json, &name)["health"]
+            .as_str()
+            .unwrap_or("")
+            .to_string();
+        if health == "unhealthy" {
+            break;
+        }
+        assert_ne!(
+            health, "healthy",
+            "a failing healthcheck must never look healthy"
+        );
+        assert!(
+            std::time::Instant::now() < deadline,
+            "still {health} after 20 s"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(500));
+    }
+}

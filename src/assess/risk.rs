@@ -40,9 +40,13 @@ fn port_auth(report: Option<&ProbeReport>, facts: &LaunchFacts, protocol_is_tcp:
     }
 }
 
-fn auth_evidence(report: Option<&ProbeReport>) -> String {
+fn auth_evidence(report: Option<&ProbeReport>, binding: &PortBinding) -> String {
     let Some(report) = report else {
-        return "not probed yet".to_string();
+        return if binding.protocol == crate::model::Protocol::Tcp {
+            "not probed yet".to_string()
+        } else {
+            format!("{} is not probed", binding.protocol.as_str().to_uppercase())
+        };
     };
     let decisive = report
         .hits
@@ -132,14 +136,14 @@ pub fn assess_container(
                 RiskLevel::Critical,
                 format!(
                     "{shown} reachable from outside with no authentication ({})",
-                    auth_evidence(report)
+                    auth_evidence(report, &port.binding)
                 ),
             ),
             (Exposure::Public, AuthKind::Unknown) => risk.raise(
                 RiskLevel::High,
                 format!(
                     "{shown} reachable from outside; authentication unknown ({})",
-                    auth_evidence(report)
+                    auth_evidence(report, &port.binding)
                 ),
             ),
             (Exposure::Public, kind) => risk.raise(
