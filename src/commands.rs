@@ -103,16 +103,22 @@ fn config_init(path: Option<std::path::PathBuf>, force: bool) -> i32 {
     }
 }
 
-fn scan_containers(settings: &Settings, args: &ScanContainersArgs) -> i32 {
-    let runtime = match tokio::runtime::Builder::new_current_thread()
+/// The single-threaded runtime every command uses: vigil's work is I/O-bound, and blocking work
+/// goes to its own threads.
+pub fn runtime() -> Result<tokio::runtime::Runtime, i32> {
+    tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
-    {
-        Ok(runtime) => runtime,
-        Err(err) => {
+        .map_err(|err| {
             eprintln!("vigil: cannot start the async runtime: {err}");
-            return 1;
-        }
+            1
+        })
+}
+
+fn scan_containers(settings: &Settings, args: &ScanContainersArgs) -> i32 {
+    let runtime = match runtime() {
+        Ok(runtime) => runtime,
+        Err(code) => return code,
     };
     let inventory = match runtime.block_on(collect_inventory(settings, !args.no_probe)) {
         Ok(inventory) => inventory,
@@ -142,8 +148,11 @@ pub async fn collect_inventory(
         ..Default::default()
     };
     let endpoint = docker_settings.endpoint();
-    let (client, _, _) = docker::connect(&docker_settings).await?;
-    let mut inventory = Inventory::default();
+    let (client, server_version, _) = docker::connect(&docker_settings).await?;
+    let mut inventory = Inventory {
+        docker_version: Some(server_version),
+        ..Inventory::default()
+    };
     let containers = docker::list_containers(&client)
         .await
         .map_err(|err| docker::explain_error(&endpoint, &err))?;

@@ -1,7 +1,7 @@
 //! Everything known about the host's containers and listeners at one moment, and the derived
 //! assessment. The TUI and `vigil scan` both build one of these, so they cannot disagree.
 
-use crate::assess::{ContainerAssessment, assess_container, risk::ProbeLookup};
+use crate::assess::{ContainerAssessment, assess_container, risk::HostContext};
 use crate::model::{
     Container, ContainerDetails, ContainerState, Listener, ListenerOwner, PortBinding, ProbeReport,
     Protocol,
@@ -33,6 +33,8 @@ pub struct Inventory {
     pub probes: HashMap<ProbeKey, ProbeReport>,
     pub pending: HashSet<ProbeKey>,
     pub listeners: Vec<Listener>,
+    /// The engine's version string, e.g. `20.10.24+dfsg1`.
+    pub docker_version: Option<String>,
 }
 
 /// One container with its verdict.
@@ -42,13 +44,22 @@ pub struct Assessed<'a> {
     pub assessment: ContainerAssessment,
 }
 
-impl ProbeLookup for Inventory {
+impl HostContext for Inventory {
     fn report_for(&self, container_id: &str, binding: &PortBinding) -> Option<&ProbeReport> {
         self.probes.get(&ProbeKey::new(container_id, binding))
     }
 
     fn is_pending(&self, container_id: &str, binding: &PortBinding) -> bool {
         self.pending.contains(&ProbeKey::new(container_id, binding))
+    }
+
+    fn docker_major_version(&self) -> Option<u32> {
+        self.docker_version
+            .as_deref()?
+            .split(|c: char| !c.is_ascii_digit())
+            .next()?
+            .parse()
+            .ok()
     }
 }
 

@@ -334,3 +334,46 @@ fn unhealthy_containers_are_reported_unhealthy() {
         std::thread::sleep(std::time::Duration::from_millis(500));
     }
 }
+
+#[test]
+fn host_network_containers_get_their_ports_from_the_socket_table() {
+    if !need_docker("host_network_containers_get_their_ports_from_the_socket_table") {
+        return;
+    }
+    let port = {
+        let free = std::net::TcpListener::bind("0.0.0.0:0").expect("bind");
+        free.local_addr().expect("addr").port()
+    };
+    let mut containers = Containers::new();
+    let name = containers.add(
+        "hostnet",
+        &["--network", "host"],
+        &[
+            "/bin/busybox",
+            "httpd",
+            "-f",
+            "-p",
+            &format!("0.0.0.0:{port}"),
+            "-h",
+            "/www",
+        ],
+        true,
+    );
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    let sandbox = Sandbox::new();
+    let (_, json) = scan_json(&sandbox, &[]);
+    let c = container(&json, &name);
+    assert_eq!(c["exposure"], "public", "{c:#}");
+    assert_eq!(c["ports"][0]["host_port"], port);
+    assert_eq!(c["auth"], "none");
+    assert_eq!(c["risk"], "critical");
+    let listed_as_host = json["listeners"]
+        .as_array()
+        .expect("listeners")
+        .iter()
+        .any(|l| l["port"] == port);
+    assert!(
+        !listed_as_host,
+        "a host-network container's socket is attributed to it, not listed twice"
+    );
+}

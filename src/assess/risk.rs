@@ -25,11 +25,20 @@ pub struct ContainerAssessment {
     pub risk: Risk,
 }
 
-/// Probe results, looked up by binding.
-pub trait ProbeLookup {
+/// What the assessment needs to know beyond the container itself: probe results by binding
+/// and the Docker engine's version.
+pub trait HostContext {
     fn report_for(&self, container_id: &str, binding: &PortBinding) -> Option<&ProbeReport>;
     fn is_pending(&self, container_id: &str, binding: &PortBinding) -> bool;
+    /// The engine's major version (`20` for 20.10.24), when known.
+    fn docker_major_version(&self) -> Option<u32> {
+        None
+    }
 }
+
+/// Before Docker 28, a port published on 127.0.0.1 is still reachable from hosts on the same L2
+/// segment (they can route 127.0.0.1 to this host and the DNAT rule accepts it).
+const LOOPBACK_SAFE_FROM_DOCKER: u32 = 28;
 
 fn port_auth(report: Option<&ProbeReport>, facts: &LaunchFacts, protocol_is_tcp: bool) -> AuthKind {
     match report.map(|r| r.auth) {
@@ -72,7 +81,7 @@ pub fn assess_container(
     container: &Container,
     details: Option<&ContainerDetails>,
     extra_ports: &[PortBinding],
-    probes: &dyn ProbeLookup,
+    probes: &dyn HostContext,
 ) -> ContainerAssessment {
     let facts = details
         .map(|d| analyze_launch(&d.command_line(), &d.env))
@@ -153,10 +162,19 @@ pub fn assess_container(
                     kind.as_str()
                 ),
             ),
-            (_, _) => risk.raise(
-                RiskLevel::Low,
-                format!("{shown} published on loopback only"),
-            ),
+            (_, _) => match probes.docker_major_version() {
+                Some(major) if major < LOOPBACK_SAFE_FROM_DOCKER => risk.raise(
+                    RiskLevel::Low,
+                    format!(
+                        "{shown} published on loopback only, but Docker {major} (< 28) still \
+                         forwards it to hosts on the same L2 segment"
+                    ),
+                ),
+                _ => risk.raise(
+                    RiskLevel::Low,
+                    format!("{shown} published on loopback only"),
+                ),
+            },
         }
         if let Some(report) = report {
             for leak in &report.leaks {
@@ -252,7 +270,7 @@ mod tests {
 
     struct Probes(HashMap<u16, ProbeReport>);
 
-    impl ProbeLookup for Probes {
+    impl HostContext for Probes {
         fn report_for(&self, _: &str, binding: &PortBinding) -> Option<&ProbeReport> {
             self.0.get(&binding.host_port)
         }
@@ -373,6 +391,34 @@ mod tests {
             "{all}"
         );
         assert!(!all.contains("goldman"));
+    }
+
+    struct OldDocker(Probes);
+
+    impl HostContext for OldDocker {
+        fn report_for(&self, id: &str, binding: &PortBinding) -> Option<&ProbeReport> {
+            self.0.report_for(id, binding)
+        }
+        fn is_pending(&self, _: &str, _: &PortBinding) -> bool {
+            false
+        }
+        fn docker_major_version(&self) -> Option<u32> {
+            Some(20)
+        }
+    }
+
+    #[test]
+    fn loopback_on_docker_before_28_says_it_leaks_to_the_segment() {
+        let c = container(&[("127.0.0.1", 5000, 8000)]);
+        let a = assess_container(&c, None, &[], &OldDocker(Probes(HashMap::new())));
+        assert_eq!(a.risk.level, RiskLevel::Low);
+        assert!(
+            a.risk.reasons[0].contains("same L2 segment"),
+            "{:?}",
+            a.risk.reasons
+        );
+        let a = assess_container(&c, None, &[], &Probes(HashMap::new()));
+        assert!(!a.risk.reasons[0].contains("L2"));
     }
 
     #[test]

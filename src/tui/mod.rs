@@ -23,15 +23,9 @@ pub fn run(resolved: Resolved) -> i32 {
     for problem in &problems {
         tracing::warn!(%problem, "configuration problem");
     }
-    let runtime = match tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-    {
+    let runtime = match crate::commands::runtime() {
         Ok(runtime) => runtime,
-        Err(err) => {
-            eprintln!("vigil: cannot start the async runtime: {err}");
-            return 1;
-        }
+        Err(code) => return code,
     };
     let mut app = app::App::new(resolved.settings.clone(), theme);
     for problem in problems {

@@ -2,7 +2,7 @@
 //! host string escaped before it becomes a Span.
 
 use crate::assess::credentials::mask_argv;
-use crate::assess::{assess_container, risk::ProbeLookup};
+use crate::assess::{assess_container, risk::HostContext};
 use crate::inventory::ProbeKey;
 use crate::model::Exposure;
 use crate::sanitize::escape;
