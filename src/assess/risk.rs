@@ -319,25 +319,10 @@ mod tests {
     fn details(args: &[&str], env: &[&str]) -> ContainerDetails {
         ContainerDetails {
             id: "a".repeat(64),
-            image_id: "sha256:1".into(),
             path: "python".into(),
             args: args.iter().map(|s| s.to_string()).collect(),
-            entrypoint: vec![],
-            cmd: vec![],
             env: env.iter().map(|s| s.to_string()).collect(),
-            mounts: vec![],
-            networks: vec![],
-            restart_policy: "no".into(),
-            auto_remove: false,
-            runtime: "runc".into(),
-            gpu_requests: vec![],
-            configured_ports: vec![],
-            started_at: None,
-            finished_at: None,
-            exit_code: None,
-            pid: None,
-            health: Health::None,
-            hostname: String::new(),
+            ..ContainerDetails::default()
         }
     }
 

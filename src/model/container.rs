@@ -127,10 +127,11 @@ impl ContainerState {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Health {
     /// No healthcheck configured.
+    #[default]
     None,
     Starting,
     Healthy,
@@ -223,7 +224,7 @@ pub struct NetworkInfo {
 
 /// What `docker inspect` adds. Fetched once per container id and again when it (re)starts:
 /// the configuration is immutable, only the state part changes.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct ContainerDetails {
     pub id: String,
     pub image_id: String,

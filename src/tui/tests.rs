@@ -45,22 +45,14 @@ fn details(id: &str, args: &[&str], env: &[&str]) -> ContainerDetails {
         image_id: "sha256:0123".into(),
         path: "python".into(),
         args: args.iter().map(|s| s.to_string()).collect(),
-        entrypoint: vec![],
-        cmd: vec![],
         env: env.iter().map(|s| s.to_string()).collect(),
-        mounts: vec![],
-        networks: vec![],
         restart_policy: "unless-stopped".into(),
-        auto_remove: false,
         runtime: "nvidia".into(),
         gpu_requests: vec!["nvidia: count=all caps=[gpu]".into()],
-        configured_ports: vec![],
         started_at: Some("2026-11-22T01:00:00Z".into()),
-        finished_at: None,
         exit_code: Some(0),
         pid: Some(4242),
-        health: Health::None,
-        hostname: String::new(),
+        ..ContainerDetails::default()
     }
 }
 
