@@ -12,6 +12,10 @@ Examples:
   vigil scan containers --format json --fail-on critical
                                           for cron/CI: exit 3 if anything is critical
   vigil config init                       write a commented config file
+  vigil stop sdnext --dry-run             show what stopping would do, change nothing
+  vigil stop sdnext                       stop it after confirmation (recorded in the audit log)
+  vigil actions                           what was done, by whom, and how to undo it
+  vigil undo 20261122T042800Z-stop-3f4e5d6c7b8a-1a2b3c
 ";
 
 #[derive(Debug, Parser)]
@@ -34,7 +38,7 @@ pub struct Cli {
 #[derive(Debug, Args, Clone, Default)]
 pub struct GlobalArgs {
     /// Observer mode: show everything, change nothing.
-    #[arg(long, global = true, env = "VIGIL_READ_ONLY", value_parser = clap::builder::BoolishValueParser::new(), num_args = 0..=1, default_missing_value = "true")]
+    #[arg(long, global = true, env = "VIGIL_READ_ONLY", value_parser = clap::builder::BoolishValueParser::new(), num_args = 0..=1, require_equals = true, default_missing_value = "true")]
     pub read_only: Option<bool>,
 
     /// Docker endpoint (unix://, tcp://, https://); default: DOCKER_HOST or the local socket.
@@ -48,6 +52,10 @@ pub struct GlobalArgs {
     /// Config file (default: $XDG_CONFIG_HOME/vigil/config.toml).
     #[arg(long, global = true, value_name = "PATH")]
     pub config: Option<PathBuf>,
+
+    /// Audit log of actions (default: $XDG_STATE_HOME/vigil/audit.jsonl).
+    #[arg(long, global = true, value_name = "PATH")]
+    pub audit_log: Option<PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -58,6 +66,40 @@ pub enum Command {
     /// Manage the configuration file.
     #[command(subcommand)]
     Config(ConfigCommand),
+    /// Stop a container gracefully (its own stop timeout); undo starts it again.
+    Stop(ActionArgs),
+    /// Undo a recorded action by its id (see `vigil actions`).
+    Undo(UndoArgs),
+    /// List the actions recorded in the audit log, with their state.
+    Actions(ActionsArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ActionArgs {
+    /// Container name or id.
+    pub target: String,
+    /// Do not ask: the plan is still printed and recorded.
+    #[arg(long)]
+    pub yes: bool,
+    /// Only print the plan and the equivalent commands; change nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct UndoArgs {
+    /// The action id.
+    pub action_id: String,
+    #[arg(long)]
+    pub yes: bool,
+    #[arg(long)]
+    pub dry_run: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ActionsArgs {
+    #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
+    pub format: OutputFormat,
 }
 
 #[derive(Debug, Subcommand)]

@@ -70,6 +70,15 @@ pub fn run(cli: Cli) -> i32 {
         Some(Command::Config(ConfigCommand::Init { force })) => {
             config_init(resolved.config_path, force)
         }
+        Some(Command::Stop(args)) => {
+            crate::runbook::stop(&resolved.settings, cli.global.audit_log.as_deref(), &args)
+        }
+        Some(Command::Undo(args)) => {
+            crate::runbook::undo(&resolved.settings, cli.global.audit_log.as_deref(), &args)
+        }
+        Some(Command::Actions(args)) => {
+            crate::runbook::actions(cli.global.audit_log.as_deref(), &args)
+        }
     }
 }
 

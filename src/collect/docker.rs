@@ -451,8 +451,25 @@ pub fn details_from_inspect(response: ContainerInspectResponse) -> ContainerDeta
         _ => Health::None,
     };
     let zero_time = |t: &String| t.starts_with("0001-01-01");
+    let mut labels: Vec<(String, String)> = config
+        .labels
+        .clone()
+        .unwrap_or_default()
+        .into_iter()
+        .collect();
+    labels.sort();
     ContainerDetails {
         id: response.id.unwrap_or_default(),
+        name: response
+            .name
+            .unwrap_or_default()
+            .trim_start_matches('/')
+            .to_string(),
+        image: config.image.clone().unwrap_or_default(),
+        state: state.status.map(|s| s.to_string()).unwrap_or_default(),
+        labels,
+        stop_timeout: config.stop_timeout,
+        stop_signal: config.stop_signal.clone().filter(|s| !s.is_empty()),
         image_id: response.image.unwrap_or_default(),
         path: response.path.unwrap_or_default(),
         args: response.args.unwrap_or_default(),

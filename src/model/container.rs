@@ -227,7 +227,17 @@ pub struct NetworkInfo {
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct ContainerDetails {
     pub id: String,
+    /// Name without the leading `/`.
+    pub name: String,
+    /// Image as configured (tag or digest).
+    pub image: String,
     pub image_id: String,
+    /// `running`, `exited`, ... at inspect time.
+    pub state: String,
+    pub labels: Vec<(String, String)>,
+    /// Seconds `docker stop` waits before SIGKILL, when the container sets its own.
+    pub stop_timeout: Option<i64>,
+    pub stop_signal: Option<String>,
     pub path: String,
     pub args: Vec<String>,
     pub entrypoint: Vec<String>,
@@ -252,6 +262,17 @@ pub struct ContainerDetails {
 }
 
 impl ContainerDetails {
+    pub fn short_id(&self) -> &str {
+        self.id.get(..12).unwrap_or(&self.id)
+    }
+
+    pub fn label(&self, key: &str) -> Option<&str> {
+        self.labels
+            .iter()
+            .find(|(name, _)| name == key)
+            .map(|(_, value)| value.as_str())
+    }
+
     /// The full launch command line: entrypoint/path followed by its arguments.
     pub fn command_line(&self) -> Vec<String> {
         let mut argv = Vec::with_capacity(self.args.len() + 1);

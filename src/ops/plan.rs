@@ -1,0 +1,200 @@
+//! A plan: everything the user must see before saying yes.
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ActionKind {
+    Stop,
+    /// Starting a stopped container: the undo of `Stop`.
+    Start,
+}
+
+impl ActionKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ActionKind::Stop => "stop",
+            ActionKind::Start => "start",
+        }
+    }
+}
+
+/// How the user confirms. The default answer is always No.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Confirmation {
+    /// `y` to go ahead; anything else cancels.
+    YesNo,
+    /// The user must type this text (the container name or the port) exactly.
+    Type(String),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Step {
+    pub description: String,
+    /// The shell command a human could run instead.
+    pub command: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Target {
+    pub id: String,
+    pub name: String,
+    pub image: String,
+}
+
+impl Target {
+    pub fn short_id(&self) -> &str {
+        self.id.get(..12).unwrap_or(&self.id)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Plan {
+    /// Unique and sortable: `20261122T042800Z-stop-3f4e5d6c7b8a`.
+    pub id: String,
+    pub kind: ActionKind,
+    pub target: Target,
+    pub host: String,
+    pub steps: Vec<Step>,
+    /// How to undo it, as a vigil command and as what that does.
+    pub undo: String,
+    pub warnings: Vec<String>,
+    pub confirmation: Confirmation,
+    /// Set when vigil will not do this at all, with the reason.
+    pub refused: Option<String>,
+    /// For an undo: the id of the action it reverses.
+    pub undoes: Option<String>,
+    /// State before, as recorded in the audit log (secrets masked).
+    pub before: serde_json::Value,
+}
+
+/// A new action id: UTC time, kind and short target id, plus a few random hex digits so two
+/// actions in the same second never collide.
+pub fn new_action_id(kind: ActionKind, target: &Target) -> String {
+    let now = jiff::Timestamp::now()
+        .strftime("%Y%m%dT%H%M%SZ")
+        .to_string();
+    let mut random = [0u8; 3];
+    if let Ok(mut file) = std::fs::File::open("/dev/urandom") {
+        let _ = std::io::Read::read_exact(&mut file, &mut random);
+    }
+    let suffix: String = random.iter().map(|b| format!("{b:02x}")).collect();
+    format!("{now}-{}-{}-{suffix}", kind.as_str(), target.short_id())
+}
+
+impl Plan {
+    /// The plan as text lines, for the confirmation popup and the CLI.
+    pub fn describe(&self) -> Vec<String> {
+        let mut lines = vec![format!(
+            "{} container {} ({}) image {} on host {}",
+            self.kind.as_str().to_uppercase(),
+            crate::sanitize::escape(&self.target.name),
+            self.target.short_id(),
+            crate::sanitize::escape(&self.target.image),
+            crate::sanitize::escape(&self.host),
+        )];
+        if let Some(reason) = &self.refused {
+            lines.push(format!("REFUSED: {reason}"));
+            return lines;
+        }
+        lines.push("Steps:".into());
+        for (index, step) in self.steps.iter().enumerate() {
+            lines.push(format!("  {}. {}", index + 1, step.description));
+        }
+        lines.push("Equivalent commands:".into());
+        for step in &self.steps {
+            lines.push(format!("  $ {}", step.command));
+        }
+        lines.push(format!("Undo: {}", self.undo));
+        for warning in &self.warnings {
+            lines.push(format!("WARNING: {warning}"));
+        }
+        lines.push(match &self.confirmation {
+            Confirmation::YesNo => "Proceed? [y/N]".into(),
+            Confirmation::Type(text) => format!("Type `{text}` to proceed (anything else cancels)"),
+        });
+        lines
+    }
+
+    /// True when `answer` confirms this plan. Default No: only an exact answer proceeds.
+    pub fn is_confirmed_by(&self, answer: &str) -> bool {
+        if self.refused.is_some() {
+            return false;
+        }
+        match &self.confirmation {
+            Confirmation::YesNo => matches!(answer.trim(), "y" | "Y" | "yes" | "YES" | "Yes"),
+            Confirmation::Type(text) => answer.trim() == text,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn plan(confirmation: Confirmation) -> Plan {
+        Plan {
+            id: "x".into(),
+            kind: ActionKind::Stop,
+            target: Target {
+                id: "a".repeat(64),
+                name: "sdnext".into(),
+                image: "sdnext:latest".into(),
+            },
+            host: "gpu-01".into(),
+            steps: vec![Step {
+                description: "stop".into(),
+                command: "docker stop sdnext".into(),
+            }],
+            undo: "vigil undo x".into(),
+            warnings: vec![],
+            confirmation,
+            refused: None,
+            undoes: None,
+            before: serde_json::Value::Null,
+        }
+    }
+
+    #[test]
+    fn default_answer_is_no() {
+        let p = plan(Confirmation::YesNo);
+        assert!(!p.is_confirmed_by(""));
+        assert!(!p.is_confirmed_by("n"));
+        assert!(!p.is_confirmed_by("yep"));
+        assert!(p.is_confirmed_by("y"));
+        let p = plan(Confirmation::Type("sdnext".into()));
+        assert!(!p.is_confirmed_by("y"));
+        assert!(!p.is_confirmed_by("sdnex"));
+        assert!(p.is_confirmed_by("sdnext"));
+    }
+
+    #[test]
+    fn refused_plans_cannot_be_confirmed() {
+        let mut p = plan(Confirmation::YesNo);
+        p.refused = Some("vigil's own container".into());
+        assert!(!p.is_confirmed_by("y"));
+        assert!(p.describe().iter().any(|l| l.starts_with("REFUSED")));
+    }
+
+    #[test]
+    fn description_has_target_steps_commands_and_undo() {
+        let text = plan(Confirmation::YesNo).describe().join("\n");
+        assert!(text.contains("sdnext (aaaaaaaaaaaa)"), "{text}");
+        assert!(text.contains("$ docker stop sdnext"), "{text}");
+        assert!(text.contains("Undo: vigil undo x"), "{text}");
+        assert!(text.ends_with("[y/N]"), "{text}");
+    }
+
+    #[test]
+    fn action_ids_are_unique() {
+        let target = Target {
+            id: "b".repeat(64),
+            name: "n".into(),
+            image: "i".into(),
+        };
+        assert_ne!(
+            new_action_id(ActionKind::Stop, &target),
+            new_action_id(ActionKind::Stop, &target)
+        );
+    }
+}

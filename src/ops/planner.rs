@@ -1,0 +1,61 @@
+//! Planning reads and never changes anything, so it needs only a Docker client: a dry run and the
+//! confirmation popup use it without an `Operator`.
+
+use super::audit;
+use super::plan::Plan;
+use super::stop;
+use bollard::Docker;
+use std::path::Path;
+
+/// The id of the container vigil itself runs in, if any: vigil refuses to act on it.
+pub fn own_container() -> Option<String> {
+    crate::collect::cgroup::container_id_of_pid(std::process::id() as i32)
+}
+
+/// Plans stopping a container. Refusals come back as a plan with `refused` set, so the user sees
+/// why.
+pub async fn plan_stop(docker: &Docker, target: &str) -> Result<Plan, String> {
+    let details = crate::collect::docker::inspect(docker, target)
+        .await
+        .ok_or_else(|| {
+            format!(
+                "no container named or with id `{}`",
+                crate::sanitize::escape(target)
+            )
+        })?;
+    Ok(stop::plan_stop(&details, own_container().as_deref()))
+}
+
+/// Plans the undo of a recorded action, from the audit log.
+pub async fn plan_undo(
+    docker: &Docker,
+    audit_path: &Path,
+    action_id: &str,
+) -> Result<Plan, String> {
+    let records = audit::read_all(audit_path)?;
+    let original = records
+        .iter()
+        .find(|r| r.action_id == action_id && r.phase == "planned")
+        .ok_or_else(|| format!("no action `{action_id}` in {}", audit_path.display()))?;
+    let state = audit::latest_result(&records, action_id);
+    match (original.action.as_str(), state.as_deref()) {
+        ("stop", Some("applied")) => {
+            let details = crate::collect::docker::inspect(docker, &original.target.id)
+                .await
+                .ok_or_else(|| {
+                    format!(
+                        "container {} no longer exists: nothing to start",
+                        original.target.name
+                    )
+                })?;
+            Ok(stop::plan_start(&details, action_id))
+        }
+        (_, Some("undone")) => Err(format!("action {action_id} was already undone")),
+        (_, Some(result)) => Err(format!(
+            "action {action_id} ended `{result}`: nothing to undo"
+        )),
+        (kind, None) => Err(format!(
+            "action {action_id} ({kind}) has no recorded outcome"
+        )),
+    }
+}

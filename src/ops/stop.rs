@@ -1,0 +1,253 @@
+//! Stop a container (gracefully, with its own stop timeout) and its undo, start.
+
+use super::plan::{ActionKind, Confirmation, Plan, Step, Target, new_action_id};
+use crate::model::ContainerDetails;
+use crate::sanitize::escape;
+use bollard::Docker;
+use bollard::query_parameters::StopContainerOptions;
+
+fn target_of(details: &ContainerDetails) -> Target {
+    Target {
+        id: details.id.clone(),
+        name: details.name.clone(),
+        image: details.image.clone(),
+    }
+}
+
+fn host() -> String {
+    sysinfo::System::host_name().unwrap_or_else(|_| "?".into())
+}
+
+/// What is recorded as the state before: never env or args (they may hold secrets).
+fn state_snapshot(details: &ContainerDetails) -> serde_json::Value {
+    serde_json::json!({
+        "state": details.state,
+        "restart_policy": details.restart_policy,
+        "ports": details.configured_ports.iter().map(|p| p.display()).collect::<Vec<_>>(),
+    })
+}
+
+/// Shell-quotes a name for the "equivalent command" lines.
+pub fn quote(text: &str) -> String {
+    if text
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || "-_./:".contains(c))
+    {
+        text.to_string()
+    } else {
+        format!("'{}'", escape(text).replace('\'', "'\\''"))
+    }
+}
+
+/// Plans `docker stop`. Refuses vigil's own container; warns about `--rm` (stopping deletes it,
+/// so there is no undo), compose (the next `compose up` starts it again) and restart policies
+/// that bring it back when dockerd restarts.
+pub fn plan_stop(details: &ContainerDetails, own_container: Option<&str>) -> Plan {
+    let target = target_of(details);
+    let id = new_action_id(ActionKind::Stop, &target);
+    let timeout = details
+        .stop_timeout
+        .map_or("10 s (Docker's default)".to_string(), |t| {
+            format!("{t} s (the container's own)")
+        });
+    let signal = details
+        .stop_signal
+        .clone()
+        .unwrap_or_else(|| "SIGTERM".into());
+    let mut warnings = Vec::new();
+    let mut confirmation = Confirmation::YesNo;
+    let mut refused = None;
+    if own_container == Some(details.id.as_str()) {
+        refused = Some("this is the container vigil itself runs in".to_string());
+    }
+    if details.state != "running" && details.state != "restarting" && details.state != "paused" {
+        refused = Some(format!(
+            "the container is not running (state: {})",
+            escape(&details.state)
+        ));
+    }
+    if details.auto_remove {
+        warnings.push("started with --rm: stopping DELETES it; there is no undo".to_string());
+        confirmation = Confirmation::Type(details.name.clone());
+    }
+    if let Some(project) = details.label("com.docker.compose.project") {
+        warnings.push(format!(
+            "managed by docker compose (project {}): the next `docker compose up` starts it again",
+            escape(project)
+        ));
+    }
+    if matches!(details.restart_policy.split(':').next(), Some("always")) {
+        warnings.push(
+            "restart policy `always`: it starts again when dockerd restarts; also run \
+             `docker update --restart=no` to keep it down"
+                .to_string(),
+        );
+    }
+    let name = quote(&details.name);
+    Plan {
+        undo: if details.auto_remove {
+            "none: the container is deleted when it stops".into()
+        } else {
+            format!("vigil undo {id}  (starts the container again: docker start {name})")
+        },
+        steps: vec![
+            Step {
+                description: format!("send {signal} to {name}, wait up to {timeout}, then SIGKILL"),
+                command: match details.stop_timeout {
+                    Some(t) => format!("docker stop -t {t} {name}"),
+                    None => format!("docker stop {name}"),
+                },
+            },
+            Step {
+                description: "check that the container is no longer running".into(),
+                command: format!("docker inspect -f '{{{{.State.Status}}}}' {name}"),
+            },
+        ],
+        id,
+        kind: ActionKind::Stop,
+        host: host(),
+        target,
+        warnings,
+        confirmation,
+        refused,
+        undoes: None,
+        before: state_snapshot(details),
+    }
+}
+
+/// Plans starting a container again: the undo of a stop.
+pub fn plan_start(details: &ContainerDetails, undoes: &str) -> Plan {
+    let target = target_of(details);
+    let name = quote(&details.name);
+    let refused =
+        (details.state == "running").then(|| "the container is already running".to_string());
+    Plan {
+        id: new_action_id(ActionKind::Start, &target),
+        kind: ActionKind::Start,
+        host: host(),
+        steps: vec![
+            Step {
+                description: format!("start {name} again with its original configuration"),
+                command: format!("docker start {name}"),
+            },
+            Step {
+                description: "check that it is running".into(),
+                command: format!("docker inspect -f '{{{{.State.Status}}}}' {name}"),
+            },
+        ],
+        undo: format!("vigil stop {name}"),
+        warnings: Vec::new(),
+        confirmation: Confirmation::YesNo,
+        refused,
+        undoes: Some(undoes.to_string()),
+        before: state_snapshot(details),
+        target,
+    }
+}
+
+async fn state_after(docker: &Docker, id: &str) -> Result<serde_json::Value, String> {
+    let details = crate::collect::docker::inspect(docker, id)
+        .await
+        .ok_or_else(|| "the container disappeared".to_string())?;
+    Ok(state_snapshot(&details))
+}
+
+pub async fn execute_stop(docker: &Docker, plan: &Plan) -> Result<serde_json::Value, String> {
+    // The request lasts as long as the container takes to exit, up to its stop timeout and the
+    // SIGKILL after it: the client must wait longer than that.
+    let grace = crate::collect::docker::inspect(docker, &plan.target.id)
+        .await
+        .and_then(|d| d.stop_timeout)
+        .unwrap_or(10)
+        .max(0) as u64;
+    let patient = docker
+        .clone()
+        .with_timeout(std::time::Duration::from_secs(grace + 30));
+    // No timeout given: Docker uses the container's own StopTimeout, as the plan says.
+    let stopped = patient
+        .stop_container(&plan.target.id, None::<StopContainerOptions>)
+        .await
+        .map_err(|err| crate::collect::docker::explain_error("docker", &err));
+    let after = state_after(docker, &plan.target.id).await;
+    if let Err(error) = stopped
+        && matches!(&after, Ok(state) if state["state"] == "running")
+    {
+        return Err(error);
+    }
+    match after {
+        Ok(state) if state["state"] == "running" => Err("the container is still running".into()),
+        Ok(state) => Ok(state),
+        // With --rm the container is gone once stopped: that is the expected end state.
+        Err(_) => Ok(serde_json::json!({"state": "removed"})),
+    }
+}
+
+pub async fn execute_start(docker: &Docker, plan: &Plan) -> Result<serde_json::Value, String> {
+    docker
+        .start_container(&plan.target.id, None)
+        .await
+        .map_err(|err| crate::collect::docker::explain_error("docker", &err))?;
+    let state = state_after(docker, &plan.target.id).await?;
+    if state["state"] != "running" {
+        return Err(format!(
+            "the container did not stay up (state {})",
+            state["state"]
+        ));
+    }
+    Ok(state)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn running(name: &str) -> ContainerDetails {
+        ContainerDetails {
+            id: "c".repeat(64),
+            name: name.into(),
+            image: "img".into(),
+            state: "running".into(),
+            restart_policy: "no".into(),
+            ..ContainerDetails::default()
+        }
+    }
+
+    #[test]
+    fn plain_stop_is_yes_no_with_undo() {
+        let plan = plan_stop(&running("sdnext"), None);
+        assert_eq!(plan.confirmation, Confirmation::YesNo);
+        assert!(plan.refused.is_none());
+        assert!(plan.undo.starts_with("vigil undo "));
+        assert_eq!(plan.steps[0].command, "docker stop sdnext");
+    }
+
+    #[test]
+    fn own_container_and_stopped_containers_are_refused() {
+        let details = running("vigil");
+        assert!(plan_stop(&details, Some(&details.id)).refused.is_some());
+        let mut stopped = running("x");
+        stopped.state = "exited".into();
+        assert!(plan_stop(&stopped, None).refused.is_some());
+    }
+
+    #[test]
+    fn rm_compose_and_always_are_warned() {
+        let mut details = running("web");
+        details.auto_remove = true;
+        details.restart_policy = "always".into();
+        details.stop_timeout = Some(30);
+        details.labels = vec![("com.docker.compose.project".into(), "genai".into())];
+        let plan = plan_stop(&details, None);
+        assert_eq!(plan.confirmation, Confirmation::Type("web".into()));
+        assert_eq!(plan.warnings.len(), 3, "{:?}", plan.warnings);
+        assert!(plan.undo.starts_with("none"));
+        assert_eq!(plan.steps[0].command, "docker stop -t 30 web");
+    }
+
+    #[test]
+    fn hostile_names_are_quoted_and_escaped() {
+        assert_eq!(quote("sdnext"), "sdnext");
+        assert_eq!(quote("a b"), "'a b'");
+        assert_eq!(quote("x\u{1b}[2J"), "'x\\e[2J'");
+    }
+}

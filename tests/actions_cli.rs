@@ -1,0 +1,208 @@
+//! `vigil stop`, `vigil undo`, `vigil actions` on a real engine: plan, confirmation, audit trail.
+
+mod common;
+
+use common::*;
+use serde_json::Value;
+
+fn state(name: &str) -> String {
+    docker(&["inspect", "-f", "{{.State.Status}}", name])
+}
+
+fn audit_records(path: &std::path::Path) -> Vec<Value> {
+    std::fs::read_to_string(path)
+        .unwrap_or_default()
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("audit line is JSON"))
+        .collect()
+}
+
+/// A running container that exits promptly on SIGTERM (`--init` forwards it), with a secret.
+fn running_with_secret(
+    containers: &mut Containers,
+    label: &str,
+    extra: &[&str],
+) -> (String, String) {
+    let token = random_token(32);
+    let env = format!("VLLM_API_KEY={token}");
+    let mut args = vec!["--init", "-p", "127.0.0.1::80", "-e", env.as_str()];
+    args.extend(extra);
+    let name = containers.add(
+        label,
+        &args,
+        &["/bin/busybox", "httpd", "-f", "-p", "80", "-h", "/www"],
+        true,
+    );
+    (name, token)
+}
+
+#[test]
+fn stop_then_undo_with_a_complete_audit_trail() {
+    if !need_docker("stop_then_undo_with_a_complete_audit_trail") {
+        return;
+    }
+    let mut containers = Containers::new();
+    let (name, token) = running_with_secret(&mut containers, "act-stop", &[]);
+    let sandbox = Sandbox::new();
+    let audit = sandbox.path().join("audit.jsonl");
+    let audit_arg = audit.to_str().expect("utf8");
+
+    // Dry run: the plan, nothing changed, nothing recorded.
+    let (code, stdout, _) = vigil(
+        &sandbox,
+        &["stop", &name, "--dry-run", "--audit-log", audit_arg],
+    );
+    assert_eq!(code, 0);
+    assert!(
+        stdout.contains(&format!("$ docker stop {name}")),
+        "{stdout}"
+    );
+    assert!(stdout.contains("Undo: vigil undo "), "{stdout}");
+    assert_eq!(state(&name), "running");
+    assert!(!audit.exists(), "a dry run records nothing");
+
+    // No terminal and no --yes: refused, default answer is No.
+    let (code, _, stderr) = vigil(&sandbox, &["stop", &name, "--audit-log", audit_arg]);
+    assert_eq!(code, 1);
+    assert!(stderr.contains("pass --yes"), "{stderr}");
+    assert_eq!(state(&name), "running");
+
+    let started = std::time::Instant::now();
+    let (code, stdout, stderr) = vigil(
+        &sandbox,
+        &["stop", &name, "--yes", "--audit-log", audit_arg],
+    );
+    eprintln!("stop took {:?}", started.elapsed());
+    assert_eq!(code, 0, "{stdout}{stderr}");
+    assert_eq!(state(&name), "exited");
+
+    let records = audit_records(&audit);
+    assert_eq!(records.len(), 2, "planned + outcome");
+    let (planned, outcome) = (&records[0], &records[1]);
+    assert_eq!(planned["phase"], "planned");
+    assert_eq!(outcome["phase"], "outcome");
+    assert_eq!(outcome["result"], "applied");
+    let action_id = planned["action_id"].as_str().expect("id").to_string();
+    for record in &records {
+        assert_eq!(record["action"], "stop");
+        assert_eq!(record["target"]["name"], name.as_str());
+        assert_eq!(record["target"]["id"].as_str().expect("id").len(), 64);
+        assert_eq!(record["user"], "root");
+        assert!(record["host"].is_string());
+        assert!(record["time"].as_str().expect("time").ends_with('Z'));
+        assert!(record["undo"].as_str().expect("undo").contains(&action_id));
+        assert!(!record["steps"].as_array().expect("steps").is_empty());
+    }
+    assert_eq!(planned["before"]["state"], "running");
+    assert_eq!(outcome["after"]["state"], "exited");
+    let raw = std::fs::read_to_string(&audit).expect("audit");
+    assert!(!raw.contains(&token), "no raw secret in the audit log");
+
+    let (code, stdout, _) = vigil(
+        &sandbox,
+        &["actions", "--format", "json", "--audit-log", audit_arg],
+    );
+    assert_eq!(code, 0);
+    let actions: Value = serde_json::from_str(&stdout).expect("json");
+    assert_eq!(actions["actions"][0]["state"], "applied");
+
+    let (code, stdout, stderr) = vigil(
+        &sandbox,
+        &["undo", &action_id, "--yes", "--audit-log", audit_arg],
+    );
+    assert_eq!(code, 0, "{stdout}{stderr}");
+    assert_eq!(state(&name), "running");
+    let (_, stdout, _) = vigil(
+        &sandbox,
+        &["actions", "--format", "json", "--audit-log", audit_arg],
+    );
+    let actions: Value = serde_json::from_str(&stdout).expect("json");
+    assert_eq!(actions["actions"][0]["state"], "undone");
+    assert_eq!(actions["actions"][1]["action"], "start");
+
+    let (code, _, stderr) = vigil(
+        &sandbox,
+        &["undo", &action_id, "--yes", "--audit-log", audit_arg],
+    );
+    assert_eq!(code, 1);
+    assert!(stderr.contains("already undone"), "{stderr}");
+}
+
+#[test]
+fn observer_mode_and_unwritable_audit_log_refuse_before_acting() {
+    if !need_docker("observer_mode_and_unwritable_audit_log_refuse_before_acting") {
+        return;
+    }
+    let mut containers = Containers::new();
+    let (name, _) = running_with_secret(&mut containers, "act-refuse", &[]);
+    let sandbox = Sandbox::new();
+
+    let (code, _, stderr) = vigil(&sandbox, &["--read-only", "stop", &name, "--yes"]);
+    assert_eq!(code, 1);
+    assert!(stderr.contains("read-only mode"), "{stderr}");
+    assert_eq!(state(&name), "running");
+
+    // A path under a regular file can never be created, even by root.
+    let blocker = sandbox.path().join("not-a-directory");
+    std::fs::write(&blocker, "x").expect("write");
+    let audit = blocker.join("audit.jsonl");
+    let (code, _, stderr) = vigil(
+        &sandbox,
+        &[
+            "stop",
+            &name,
+            "--yes",
+            "--audit-log",
+            audit.to_str().expect("utf8"),
+        ],
+    );
+    assert_eq!(code, 1);
+    assert!(stderr.contains("audit log"), "{stderr}");
+    assert_eq!(
+        state(&name),
+        "running",
+        "nothing happens without an audit trail"
+    );
+}
+
+#[test]
+fn plans_warn_about_rm_compose_and_always() {
+    if !need_docker("plans_warn_about_rm_compose_and_always") {
+        return;
+    }
+    let mut containers = Containers::new();
+    let (rm, _) = running_with_secret(&mut containers, "act-rm", &["--rm"]);
+    let (compose, _) = running_with_secret(
+        &mut containers,
+        "act-compose",
+        &[
+            "--label",
+            "com.docker.compose.project=genai",
+            "--label",
+            "com.docker.compose.service=webui",
+            "--restart",
+            "always",
+        ],
+    );
+    let sandbox = Sandbox::new();
+    let (code, stdout, _) = vigil(&sandbox, &["stop", &rm, "--dry-run"]);
+    assert_eq!(code, 0);
+    assert!(stdout.contains("stopping DELETES it"), "{stdout}");
+    assert!(
+        stdout.contains(&format!("Type `{rm}` to proceed")),
+        "{stdout}"
+    );
+    let (code, stdout, _) = vigil(&sandbox, &["stop", &compose, "--dry-run"]);
+    assert_eq!(code, 0);
+    assert!(
+        stdout.contains("docker compose (project genai)"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("restart policy `always`"), "{stdout}");
+    let (code, _, stderr) = vigil(
+        &sandbox,
+        &["stop", "vigil-test-does-not-exist-anywhere", "--dry-run"],
+    );
+    assert_eq!(code, 1);
+    assert!(stderr.contains("no container named"), "{stderr}");
+}
