@@ -39,6 +39,7 @@ pub fn resolve(cli: &Cli) -> Resolved {
     if let Some(theme) = cli.global.theme.clone() {
         settings.theme = theme;
     }
+    settings.audit_log = cli.global.audit_log.clone();
     Resolved {
         settings,
         config_path,

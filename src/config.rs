@@ -57,6 +57,8 @@ pub struct Settings {
     pub probe_enabled: bool,
     pub probe_timeout_ms: u64,
     pub listener_scan_secs: u64,
+    /// `--audit-log`; `None` means `$XDG_STATE_HOME/vigil/audit.jsonl`.
+    pub audit_log: Option<PathBuf>,
 }
 
 impl Default for Settings {
@@ -69,6 +71,7 @@ impl Default for Settings {
             probe_enabled: true,
             probe_timeout_ms: 1500,
             listener_scan_secs: 2,
+            audit_log: None,
         }
     }
 }

@@ -7,6 +7,7 @@
 //! audit record with the outcome.
 
 pub mod audit;
+pub mod handle;
 pub mod identity;
 pub mod plan;
 pub mod planner;

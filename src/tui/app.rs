@@ -24,6 +24,14 @@ use std::time::{Duration, Instant};
 #[derive(Debug, Clone, PartialEq)]
 pub enum Effect {
     Probe(Vec<(ProbeKey, PortBinding)>),
+    /// Plan stopping this container (read-only work; the plan comes back for confirmation).
+    PlanStop(String),
+    /// Plan the undo of a recorded action.
+    PlanUndo(String),
+    /// Carry out a confirmed plan through the Operator.
+    Execute(Box<crate::ops::Plan>),
+    /// Read the audit log for the actions view.
+    LoadActions,
     /// Containers changed, so docker-proxy sockets did too: read the socket table now.
     RescanListeners,
 }
@@ -70,6 +78,8 @@ pub struct StatusMessage {
 pub enum Popup {
     Help { scroll: u16 },
     Details { row: RowId, scroll: u16 },
+    Confirm(Box<super::remediation::ConfirmState>),
+    Actions(super::remediation::ActionsView),
 }
 
 /// One container row, display-ready: every host string already escaped.
@@ -173,6 +183,14 @@ impl App {
 
     pub fn areas(&self) -> Areas {
         layout::compute(self.size, self.focus, self.zoom, self.listener_rows.len())
+    }
+
+    pub fn say_status(&mut self, text: impl Into<String>, severity: Severity) {
+        self.say(text, severity);
+    }
+
+    pub fn push_effect(&mut self, effect: Effect) {
+        self.effects.push(effect);
     }
 
     fn say(&mut self, text: impl Into<String>, severity: Severity) {
@@ -437,6 +455,11 @@ impl App {
             self.edit_filter(key);
             return;
         }
+        match &self.popup {
+            Some(Popup::Confirm(_)) => return self.confirm_key(key),
+            Some(Popup::Actions(_)) => return self.actions_key(key),
+            _ => {}
+        }
         if let Some(action) = keymap::resolve(key) {
             self.update(action);
         }
@@ -488,9 +511,10 @@ impl App {
                     self.zoom = false;
                 }
             }
+            Action::ShowActions => self.show_actions(),
             _ if self.focus != PaneId::Containers => {
-                if matches!(action, Action::Remediate(_)) {
-                    self.refuse_or_explain(action);
+                if let Action::Remediate(what) = action {
+                    self.request_remediation(what);
                 }
             }
             Action::Up => self.select_index(index.saturating_sub(1)),
@@ -505,32 +529,9 @@ impl App {
                 }
             }
             Action::Refresh => self.reprobe_selected(),
-            Action::Remediate(_) => self.refuse_or_explain(action),
+            Action::Remediate(what) => self.request_remediation(what),
         }
         self.keep_selection_visible();
-    }
-
-    fn refuse_or_explain(&mut self, action: Action) {
-        let Action::Remediate(what) = action else {
-            return;
-        };
-        if self.read_only {
-            self.say(
-                format!(
-                    "read-only: observer mode cannot {} anything",
-                    what.verb().split(' ').next().unwrap_or("change")
-                ),
-                Severity::Warn,
-            );
-        } else {
-            self.say(
-                format!(
-                    "{}: remediation actions are not available in this build yet",
-                    what.verb()
-                ),
-                Severity::Warn,
-            );
-        }
     }
 
     fn reprobe_selected(&mut self) {
@@ -575,6 +576,7 @@ impl App {
                 row,
                 scroll: scroll_by(scroll, delta),
             },
+            other => other,
         });
     }
 

@@ -7,6 +7,7 @@ use crate::collect::{docker, listeners, probe};
 use crate::config::Settings;
 use crate::inventory::ProbeKey;
 use crate::model::ProbeReport;
+use crate::ops::handle::OperatorHandle;
 use color_eyre::eyre::{Result, WrapErr};
 use crossterm::event::EventStream;
 use futures_util::StreamExt;
@@ -80,6 +81,18 @@ async fn drive(app: &mut App, tui: &mut terminal::Tui, settings: Settings) -> Re
         request_timeout: Duration::from_millis(settings.probe_timeout_ms),
     };
 
+    // Operator mode only: observer mode never builds the value that can change the host.
+    let docker_settings = docker::DockerSettings {
+        host: settings.docker_host.clone(),
+        ..Default::default()
+    };
+    let audit_path = crate::runbook::audit_path(settings.audit_log.as_deref());
+    let operator: Option<OperatorHandle> = match (&settings.read_only, audit_path.clone()) {
+        (false, Some(path)) => Some(OperatorHandle::new(docker_settings, path)),
+        _ => None,
+    };
+    let (ops_tx, mut ops_rx) = mpsc::channel::<OpsEvent>(16);
+
     let mut terminal_events = EventStream::new();
     let mut sigterm = signal(SignalKind::terminate())?;
     let mut sighup = signal(SignalKind::hangup())?;
@@ -115,6 +128,11 @@ async fn drive(app: &mut App, tui: &mut terminal::Tui, settings: Settings) -> Re
             Some(update) = docker_rx.recv() => app.apply_docker(update),
             Some(update) = listener_rx.recv() => app.apply_listeners(update),
             Some((key, report)) = probe_rx.recv() => app.apply_probe(key, report),
+            Some(event) = ops_rx.recv() => match event {
+                OpsEvent::Plan(result) => app.plan_ready(result),
+                OpsEvent::Finished(plan_id, result) => app.action_finished(&plan_id, result),
+                OpsEvent::Actions(result) => app.actions_loaded(result),
+            },
             _ = clock.tick() => app.tick(jiff::Timestamp::now()),
             _ = sigterm.recv() => return Ok(Exit::Signal(libc_signal::TERM)),
             _ = sighup.recv() => return Ok(Exit::Signal(libc_signal::HUP)),
@@ -123,6 +141,30 @@ async fn drive(app: &mut App, tui: &mut terminal::Tui, settings: Settings) -> Re
         }
         for effect in app.take_effects() {
             match effect {
+                Effect::PlanStop(target) => spawn_ops(&operator, &ops_tx, move |op| async move {
+                    OpsEvent::Plan(op.plan_stop(&target).await)
+                }),
+                Effect::PlanUndo(action_id) => {
+                    spawn_ops(&operator, &ops_tx, move |op| async move {
+                        OpsEvent::Plan(op.plan_undo(&action_id).await)
+                    })
+                }
+                Effect::Execute(plan) => spawn_ops(&operator, &ops_tx, move |op| async move {
+                    let result = op.execute(&plan).await;
+                    OpsEvent::Finished(plan.id.clone(), result)
+                }),
+                Effect::LoadActions => {
+                    let path = audit_path.clone();
+                    let results = ops_tx.clone();
+                    tokio::task::spawn_blocking(move || {
+                        let loaded = match path {
+                            Some(path) => crate::ops::audit::read_all(&path)
+                                .map(|records| crate::ops::audit::summarize(&records)),
+                            None => Err("no audit log location (set XDG_STATE_HOME or HOME, or --audit-log)".into()),
+                        };
+                        let _ = results.blocking_send(OpsEvent::Actions(loaded));
+                    });
+                }
                 Effect::RescanListeners => {
                     if let Some(rescan) = &rescan {
                         rescan.request();
@@ -152,6 +194,38 @@ async fn drive(app: &mut App, tui: &mut terminal::Tui, settings: Settings) -> Re
             return Ok(Exit::Quit);
         }
     }
+}
+
+/// Results of remediation work done in the background, so the UI keeps redrawing meanwhile.
+enum OpsEvent {
+    Plan(Result<crate::ops::Plan, String>),
+    Finished(String, Result<crate::ops::Outcome, String>),
+    Actions(Result<Vec<crate::ops::audit::ActionSummary>, String>),
+}
+
+/// Runs `work` with the operator on a task. Without an operator (observer mode) nothing runs:
+/// the app refuses these keys before asking, so this is a second wall, not the first.
+fn spawn_ops<F, Fut>(operator: &Option<OperatorHandle>, results: &mpsc::Sender<OpsEvent>, work: F)
+where
+    F: FnOnce(OperatorHandle) -> Fut + Send + 'static,
+    Fut: std::future::Future<Output = OpsEvent> + Send + 'static,
+{
+    let Some(operator) = operator.clone() else {
+        let results = results.clone();
+        tokio::spawn(async move {
+            let _ = results
+                .send(OpsEvent::Plan(Err(
+                    "read-only: observer mode cannot change anything".into(),
+                )))
+                .await;
+        });
+        return;
+    };
+    let results = results.clone();
+    tokio::spawn(async move {
+        let event = work(operator).await;
+        let _ = results.send(event).await;
+    });
 }
 
 /// Signal numbers on Linux, named so the exit codes read clearly.

@@ -22,6 +22,8 @@ pub enum Action {
     Help,
     Zoom,
     Refresh,
+    /// The actions taken in this and earlier runs (from the audit log), with undo.
+    ShowActions,
     /// Keys reserved for remediation (stop, rebind, block): refused in observer mode.
     Remediate(Remediation),
 }
@@ -180,22 +182,28 @@ pub const BINDINGS: &[Binding] = &[
         help: "probe the selected container again",
     },
     Binding {
+        keys: &[(KeyCode::Char('a'), NONE)],
+        label: "a",
+        action: Action::ShowActions,
+        help: "actions taken (audit log); u undoes the selected one",
+    },
+    Binding {
         keys: &[(KeyCode::Char('s'), NONE)],
         label: "s",
         action: Action::Remediate(Remediation::Stop),
-        help: "stop container (operator mode)",
+        help: "stop the selected container, after confirmation",
     },
     Binding {
         keys: &[(KeyCode::Char('b'), NONE)],
         label: "b",
         action: Action::Remediate(Remediation::Rebind),
-        help: "rebind ports to 127.0.0.1 (operator mode)",
+        help: "rebind ports to 127.0.0.1 (not built yet)",
     },
     Binding {
         keys: &[(KeyCode::Char('f'), NONE)],
         label: "f",
         action: Action::Remediate(Remediation::Block),
-        help: "block port in firewall (operator mode)",
+        help: "block port in the firewall (not built yet)",
     },
 ];
 

@@ -6,6 +6,7 @@ pub mod keymap;
 pub mod layout;
 pub mod panes;
 pub mod popups;
+pub mod remediation;
 pub mod terminal;
 pub mod text;
 pub mod view;

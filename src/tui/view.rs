@@ -36,6 +36,8 @@ pub fn draw(app: &App, frame: &mut ratatui::Frame) {
     match &app.popup {
         Some(Popup::Help { scroll }) => popups::help::draw(app, *scroll, frame),
         Some(Popup::Details { row, scroll }) => popups::details::draw(app, row, *scroll, frame),
+        Some(Popup::Confirm(state)) => popups::confirm::draw(app, state, frame),
+        Some(Popup::Actions(view)) => popups::actions::draw(app, view, frame),
         None => {}
     }
 }

@@ -220,7 +220,7 @@ fn draw_containers(app: &App, area: Rect, frame: &mut ratatui::Frame) {
     }
     if columns.state {
         header.push("STATE");
-        widths.push(Constraint::Length(10));
+        widths.push(Constraint::Length(11));
     }
     if columns.uptime {
         header.push("UP");

@@ -1,0 +1,76 @@
+//! `a`: the actions taken in this and earlier runs, from the audit log, newest first.
+
+use crate::tui::app::App;
+use crate::tui::remediation::ActionsView;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Clear, Paragraph};
+
+pub fn draw(app: &App, view: &ActionsView, frame: &mut ratatui::Frame) {
+    let theme = &app.theme;
+    let area = super::centered(frame.area(), 120, 20);
+    frame.render_widget(Clear, area);
+    let mut lines = vec![Line::from(Span::styled(
+        format!(
+            "{:<46} {:<6} {:<28} {:<12} USER",
+            "ACTION", "KIND", "TARGET", "STATE"
+        ),
+        theme.title,
+    ))];
+    if view.loading {
+        lines.push(Line::from(Span::styled(
+            "reading the audit log…",
+            theme.muted,
+        )));
+    }
+    if let Some(error) = &view.error {
+        lines.push(Line::from(Span::styled(error.clone(), theme.error)));
+    }
+    if !view.loading && view.error.is_none() && view.list.is_empty() {
+        lines.push(Line::from(Span::styled(
+            "No actions recorded yet.",
+            theme.muted,
+        )));
+    }
+    for (index, action) in view.list.iter().enumerate() {
+        let state_style = match action.state.as_str() {
+            "applied" => theme.ok,
+            "failed" | "interrupted" => theme.error,
+            _ => theme.muted,
+        };
+        let row_style = if index == view.selected {
+            theme.selected
+        } else {
+            ratatui::style::Style::default()
+        };
+        lines.push(
+            Line::from(vec![
+                Span::styled(format!("{:<46} ", action.action_id), theme.text),
+                Span::styled(format!("{:<6} ", action.action), theme.text),
+                Span::styled(
+                    format!(
+                        "{:<28} ",
+                        crate::tui::text::truncate(&crate::sanitize::escape(&action.target), 28)
+                    ),
+                    theme.text,
+                ),
+                Span::styled(format!("{:<12} ", action.state), state_style),
+                Span::styled(
+                    crate::sanitize::escape(&action.user).into_owned(),
+                    theme.muted,
+                ),
+            ])
+            .style(row_style),
+        );
+    }
+    let hint = if app.read_only {
+        "j/k move · Esc close · read-only: no undo"
+    } else {
+        "j/k move · u undo selected · r reload · Esc close"
+    };
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(theme.border_focused)
+        .title(Span::styled(" Actions (audit log) ", theme.title))
+        .title_bottom(Span::styled(format!(" {hint} "), theme.muted));
+    frame.render_widget(Paragraph::new(lines).block(block), area);
+}

@@ -1,0 +1,224 @@
+//! The TUI side of remediation: plan -> confirmation popup -> execution with live progress ->
+//! result, and the actions view with undo. State changes only; the event loop does the work
+//! (`Effect::PlanStop`, `Effect::Execute`, ...), through an `Operator` that observer mode never
+//! builds.
+
+use super::app::{App, Effect, Popup, RowId, Severity};
+use super::keymap::Remediation;
+use crate::ops::audit::ActionSummary;
+use crate::ops::{Confirmation, Outcome, Plan};
+use crossterm::event::{KeyCode, KeyEvent};
+use std::time::Instant;
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum ConfirmPhase {
+    /// Waiting for the answer. The default is No.
+    Asking,
+    /// Confirmed and running; the UI keeps redrawing meanwhile.
+    Running {
+        since: Instant,
+    },
+    Done {
+        ok: bool,
+        message: String,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ConfirmState {
+    pub plan: Plan,
+    pub typed: String,
+    pub phase: ConfirmPhase,
+}
+
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ActionsView {
+    pub list: Vec<ActionSummary>,
+    pub selected: usize,
+    pub error: Option<String>,
+    pub loading: bool,
+}
+
+impl App {
+    /// `s`, `b`, `f`: refused in observer mode; otherwise a plan is asked for.
+    pub fn request_remediation(&mut self, what: Remediation) {
+        if self.read_only {
+            self.say_status(
+                format!(
+                    "read-only: observer mode cannot {} anything",
+                    what.verb().split(' ').next().unwrap_or("change")
+                ),
+                Severity::Warn,
+            );
+            return;
+        }
+        let Some(RowId::Container(id)) = self.selected.clone() else {
+            self.say_status("select a container first", Severity::Info);
+            return;
+        };
+        match what {
+            Remediation::Stop => {
+                self.say_status("planning stop…", Severity::Info);
+                self.push_effect(Effect::PlanStop(id));
+            }
+            Remediation::Rebind | Remediation::Block => self.say_status(
+                format!("{}: not available in this build yet", what.verb()),
+                Severity::Warn,
+            ),
+        }
+    }
+
+    /// `a`: the actions of this and earlier runs, from the audit log (readable in observer mode).
+    pub fn show_actions(&mut self) {
+        self.popup = Some(Popup::Actions(ActionsView {
+            loading: true,
+            ..ActionsView::default()
+        }));
+        self.push_effect(Effect::LoadActions);
+    }
+
+    pub fn plan_ready(&mut self, result: Result<Plan, String>) {
+        self.dirty = true;
+        match result {
+            Ok(plan) => {
+                self.status = None;
+                self.popup = Some(Popup::Confirm(Box::new(ConfirmState {
+                    plan,
+                    typed: String::new(),
+                    phase: ConfirmPhase::Asking,
+                })));
+            }
+            Err(message) => self.say_status(message, Severity::Error),
+        }
+    }
+
+    pub fn action_finished(&mut self, plan_id: &str, result: Result<Outcome, String>) {
+        self.dirty = true;
+        let (ok, message) = match result {
+            Ok(outcome) if outcome.error.is_none() => {
+                (true, format!("{}: {}", outcome.result, plan_id))
+            }
+            Ok(outcome) => (
+                false,
+                format!("failed: {}", outcome.error.unwrap_or_default()),
+            ),
+            Err(message) => (false, message),
+        };
+        self.say_status(
+            message.clone(),
+            if ok { Severity::Info } else { Severity::Error },
+        );
+        if let Some(Popup::Confirm(state)) = &mut self.popup
+            && state.plan.id == plan_id
+        {
+            state.phase = ConfirmPhase::Done { ok, message };
+        }
+        if matches!(self.popup, Some(Popup::Actions(_))) {
+            self.push_effect(Effect::LoadActions);
+        }
+    }
+
+    pub fn actions_loaded(&mut self, result: Result<Vec<ActionSummary>, String>) {
+        self.dirty = true;
+        if let Some(Popup::Actions(view)) = &mut self.popup {
+            view.loading = false;
+            match result {
+                Ok(mut list) => {
+                    // Newest first: the last action is the one most likely to be undone.
+                    list.reverse();
+                    view.selected = view.selected.min(list.len().saturating_sub(1));
+                    view.list = list;
+                    view.error = None;
+                }
+                Err(message) => view.error = Some(message),
+            }
+        }
+    }
+
+    /// Keys while the confirmation popup is open. Anything but the exact answer cancels.
+    pub fn confirm_key(&mut self, key: KeyEvent) {
+        let Some(Popup::Confirm(state)) = &mut self.popup else {
+            return;
+        };
+        match &state.phase {
+            ConfirmPhase::Running { .. } => {}
+            ConfirmPhase::Done { .. } => self.popup = None,
+            ConfirmPhase::Asking => match (&state.plan.confirmation, key.code) {
+                (_, KeyCode::Esc) => self.cancel_plan("cancelled"),
+                (Confirmation::YesNo, KeyCode::Char('y' | 'Y')) => self.start_execution(),
+                (Confirmation::YesNo, _) => self.cancel_plan("cancelled (default answer is No)"),
+                (Confirmation::Type(_), KeyCode::Backspace) => {
+                    state.typed.pop();
+                }
+                (Confirmation::Type(_), KeyCode::Enter) => {
+                    let typed = state.typed.clone();
+                    if state.plan.is_confirmed_by(&typed) {
+                        self.start_execution();
+                    } else {
+                        self.cancel_plan("cancelled: the typed text did not match");
+                    }
+                }
+                (Confirmation::Type(_), KeyCode::Char(ch))
+                    if !ch.is_control() && state.typed.len() < 256 =>
+                {
+                    state.typed.push(ch);
+                }
+                _ => {}
+            },
+        }
+        self.dirty = true;
+    }
+
+    fn cancel_plan(&mut self, why: &str) {
+        self.popup = None;
+        self.say_status(format!("{why}; nothing was changed"), Severity::Info);
+    }
+
+    fn start_execution(&mut self) {
+        let Some(Popup::Confirm(state)) = &mut self.popup else {
+            return;
+        };
+        if state.plan.refused.is_some() {
+            return;
+        }
+        state.phase = ConfirmPhase::Running {
+            since: Instant::now(),
+        };
+        let plan = state.plan.clone();
+        self.push_effect(Effect::Execute(Box::new(plan)));
+    }
+
+    /// Keys in the actions view: move, `u` undo the selected action, `r` reload, Esc close.
+    pub fn actions_key(&mut self, key: KeyEvent) {
+        let Some(Popup::Actions(view)) = &mut self.popup else {
+            return;
+        };
+        match key.code {
+            KeyCode::Esc | KeyCode::Char('q' | 'a') => self.popup = None,
+            KeyCode::Char('j') | KeyCode::Down => {
+                view.selected = (view.selected + 1).min(view.list.len().saturating_sub(1));
+            }
+            KeyCode::Char('k') | KeyCode::Up => view.selected = view.selected.saturating_sub(1),
+            KeyCode::Char('r') => self.push_effect(Effect::LoadActions),
+            KeyCode::Char('u') => {
+                let Some(action) = view.list.get(view.selected).cloned() else {
+                    return;
+                };
+                if self.read_only {
+                    self.say_status(
+                        "read-only: observer mode cannot undo anything",
+                        Severity::Warn,
+                    );
+                } else {
+                    self.say_status(
+                        format!("planning undo of {}…", action.action_id),
+                        Severity::Info,
+                    );
+                    self.push_effect(Effect::PlanUndo(action.action_id));
+                }
+            }
+            _ => {}
+        }
+        self.dirty = true;
+    }
+}

@@ -1,0 +1,289 @@
+//! Remediation through the real TUI in tmux, and proof that observer mode cannot act.
+
+mod common;
+
+use common::*;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+fn state(name: &str) -> String {
+    docker(&["inspect", "-f", "{{.State.Status}}", name])
+}
+
+fn filter_to(tmux: &Tmux, name: &str) {
+    tmux.keys(&["/"]);
+    tmux.keys(&["-l", name]);
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("filtered row", Duration::from_secs(5), |s| {
+        s.contains("1 shown") && s.contains(name)
+    });
+}
+
+#[test]
+fn stop_cancel_confirm_and_undo_through_the_tui() {
+    let test = "stop_cancel_confirm_and_undo_through_the_tui";
+    if !need_docker(test) || !need_tmux(test) {
+        return;
+    }
+    let mut containers = Containers::new();
+    let token = random_token(32);
+    let name = containers.add(
+        "tui-act",
+        &[
+            "--init",
+            "-p",
+            "0.0.0.0::80",
+            "-e",
+            &format!("HF_TOKEN=hf_{token}"),
+        ],
+        &["/bin/busybox", "httpd", "-f", "-p", "80", "-h", "/www"],
+        true,
+    );
+    let sandbox = Sandbox::new();
+    let audit = sandbox.path().join("state/vigil/audit.jsonl");
+    let tmux = Tmux::start(vigil_bin(), &sandbox.env(), 160, 45);
+    tmux.wait_for("container listed", Duration::from_secs(10), |s| {
+        s.contains(&name)
+    });
+    filter_to(&tmux, &name);
+
+    // The default answer is No: any key but `y` cancels.
+    tmux.keys(&["s"]);
+    tmux.wait_for("plan shown", Duration::from_secs(5), |s| {
+        s.contains("Proceed? [y/N]") && s.contains(&format!("$ docker stop {name}"))
+    });
+    tmux.keys(&["n"]);
+    tmux.wait_for("cancelled", Duration::from_secs(5), |s| {
+        s.contains("nothing was changed")
+    });
+    assert_eq!(state(&name), "running");
+
+    tmux.keys(&["s"]);
+    tmux.wait_for("plan shown again", Duration::from_secs(5), |s| {
+        s.contains("Proceed? [y/N]")
+    });
+    tmux.keys(&["y"]);
+    tmux.wait_for("stop done", Duration::from_secs(20), |s| {
+        s.contains("Done: applied")
+    });
+    assert_eq!(state(&name), "exited");
+    tmux.keys(&["x"]);
+    tmux.wait_for("row updated", Duration::from_secs(5), |s| {
+        s.lines()
+            .find(|l| l.contains(&name) && !l.contains("filter"))
+            .is_some_and(|row| row.contains("exited"))
+    });
+
+    // The actions view lists it; `u` plans the undo, `y` runs it.
+    tmux.keys(&["a"]);
+    tmux.wait_for("actions view", Duration::from_secs(5), |s| {
+        s.contains("Actions (audit log)") && s.contains("applied")
+    });
+    tmux.keys(&["u"]);
+    tmux.wait_for("undo plan", Duration::from_secs(5), |s| {
+        s.contains("START container") && s.contains("Proceed? [y/N]")
+    });
+    tmux.keys(&["y"]);
+    tmux.wait_for("undo done", Duration::from_secs(20), |s| {
+        s.contains("Done: applied")
+    });
+    assert_eq!(state(&name), "running");
+    tmux.keys(&["x", "a"]);
+    tmux.wait_for("stop shown as undone", Duration::from_secs(5), |s| {
+        s.contains("undone")
+    });
+
+    let text = std::fs::read_to_string(&audit).expect("audit log written");
+    assert!(!text.contains(&token), "no raw secret in the audit log");
+    let records: Vec<serde_json::Value> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("json"))
+        .collect();
+    let results: Vec<&str> = records
+        .iter()
+        .filter_map(|r| r["result"].as_str())
+        .collect();
+    assert_eq!(results, vec!["applied", "applied", "undone"], "{text}");
+    tmux.keys(&["Escape", "q"]);
+}
+
+/// Forwards a Unix socket to the Docker socket and records the method of every request.
+struct RecordingProxy {
+    path: PathBuf,
+    methods: Arc<Mutex<Vec<String>>>,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl RecordingProxy {
+    fn start(path: &Path) -> RecordingProxy {
+        let listener = std::os::unix::net::UnixListener::bind(path).expect("bind");
+        listener.set_nonblocking(true).expect("nonblocking");
+        let methods = Arc::new(Mutex::new(Vec::new()));
+        let recorded = methods.clone();
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let thread = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .expect("runtime");
+            runtime.block_on(async move {
+                use tokio::io::{AsyncReadExt, AsyncWriteExt};
+                let listener = tokio::net::UnixListener::from_std(listener).expect("listener");
+                let mut tasks = tokio::task::JoinSet::new();
+                tokio::pin!(stopped);
+                loop {
+                    tokio::select! {
+                        accepted = listener.accept() => {
+                            let Ok((client, _)) = accepted else { continue };
+                            let recorded = recorded.clone();
+                            tasks.spawn(async move {
+                                let Ok(daemon) = tokio::net::UnixStream::connect("/var/run/docker.sock").await else { return };
+                                let (mut client_read, mut client_write) = client.into_split();
+                                let (mut daemon_read, mut daemon_write) = daemon.into_split();
+                                let upstream = async {
+                                    let mut buffer = vec![0u8; 65536];
+                                    loop {
+                                        let n = match client_read.read(&mut buffer).await { Ok(0) | Err(_) => break, Ok(n) => n };
+                                        let text = String::from_utf8_lossy(&buffer[..n]);
+                                        for line in text.split("\r\n") {
+                                            if let Some((method, rest)) = line.split_once(' ')
+                                                && rest.contains(" HTTP/1.")
+                                                && method.chars().all(|c| c.is_ascii_uppercase())
+                                            {
+                                                recorded.lock().expect("lock").push(format!("{method} {}", rest.split(' ').next().unwrap_or("")));
+                                            }
+                                        }
+                                        if daemon_write.write_all(&buffer[..n]).await.is_err() { break }
+                                    }
+                                };
+                                let downstream = tokio::io::copy(&mut daemon_read, &mut client_write);
+                                let _ = tokio::join!(upstream, downstream);
+                            });
+                        }
+                        _ = &mut stopped => break,
+                    }
+                }
+                tasks.abort_all();
+            });
+        });
+        RecordingProxy {
+            path: path.to_path_buf(),
+            methods,
+            stop: Some(stop),
+            thread: Some(thread),
+        }
+    }
+}
+
+impl Drop for RecordingProxy {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+        let _ = std::fs::remove_file(&self.path);
+    }
+}
+
+#[test]
+fn observer_mode_sends_only_get_requests_and_runs_no_firewall_tool() {
+    let test = "observer_mode_sends_only_get_requests_and_runs_no_firewall_tool";
+    if !need_docker(test) || !need_tmux(test) {
+        return;
+    }
+    let mut containers = Containers::new();
+    let name = containers.add(
+        "ro",
+        &["--init", "-p", "0.0.0.0::80"],
+        &["/bin/busybox", "httpd", "-f", "-p", "80", "-h", "/www"],
+        true,
+    );
+    let sandbox = Sandbox::new();
+    let socket = sandbox.path().join("recording.sock");
+    let proxy = RecordingProxy::start(&socket);
+
+    // A PATH shim: any firewall or container tool vigil ran would leave a line here.
+    let shims = sandbox.path().join("shims");
+    std::fs::create_dir_all(&shims).expect("mkdir");
+    let ran = sandbox.path().join("tools-run.log");
+    for tool in [
+        "iptables",
+        "ip6tables",
+        "nft",
+        "ufw",
+        "firewall-cmd",
+        "docker",
+        "iptables-legacy",
+        "iptables-nft",
+    ] {
+        let script = shims.join(tool);
+        std::fs::write(
+            &script,
+            format!("#!/bin/sh\necho {tool} \"$@\" >> {}\n", ran.display()),
+        )
+        .expect("shim");
+        std::os::unix::fs::PermissionsExt::set_mode(
+            &mut std::fs::metadata(&script).expect("meta").permissions(),
+            0o755,
+        );
+        std::fs::set_permissions(&script, std::os::unix::fs::PermissionsExt::from_mode(0o755))
+            .expect("chmod");
+    }
+    let mut env = sandbox.env();
+    env.push((
+        "PATH".into(),
+        format!(
+            "{}:{}",
+            shims.display(),
+            std::env::var("PATH").unwrap_or_default()
+        ),
+    ));
+    let tmux = Tmux::start(
+        &format!(
+            "{} --read-only --docker-host unix://{}",
+            vigil_bin(),
+            socket.display()
+        ),
+        &env,
+        160,
+        45,
+    );
+    tmux.wait_for("container listed", Duration::from_secs(10), |s| {
+        s.contains(&name) && s.contains("[RO]")
+    });
+    filter_to(&tmux, &name);
+
+    // Every key of the keymap, and the answers a confirmation would take.
+    for key in [
+        "s", "y", "b", "y", "f", "y", "a", "u", "y", "Escape", "Enter", "Escape", "r", "?",
+        "Escape", "Tab", "s", "1", "j", "k", "PageDown", "PageUp", "Home", "End", "z", "z", "2",
+        "3", "4", "1", "g", "G",
+    ] {
+        tmux.keys(&[key]);
+        std::thread::sleep(Duration::from_millis(60));
+    }
+    tmux.keys(&["s"]);
+    tmux.wait_for("refusal", Duration::from_secs(5), |s| {
+        s.contains("read-only: observer mode cannot")
+    });
+    std::thread::sleep(Duration::from_millis(500));
+    assert_eq!(state(&name), "running");
+
+    let methods = proxy.methods.lock().expect("lock").clone();
+    assert!(!methods.is_empty(), "the proxy saw vigil's requests");
+    let writes: Vec<&String> = methods.iter().filter(|m| !m.starts_with("GET ")).collect();
+    assert!(
+        writes.is_empty(),
+        "observer mode sent non-GET requests: {writes:?}"
+    );
+    assert!(
+        !ran.exists(),
+        "observer mode ran a tool: {}",
+        std::fs::read_to_string(&ran).unwrap_or_default()
+    );
+    tmux.keys(&["q"]);
+}
