@@ -14,6 +14,7 @@ Examples:
   vigil config init                       write a commented config file
   vigil stop sdnext --dry-run             show what stopping would do, change nothing
   vigil stop sdnext                       stop it after confirmation (recorded in the audit log)
+  vigil block 36325                       drop outside traffic to port 36325 (IPv4 and IPv6)
   vigil actions                           what was done, by whom, and how to undo it
   vigil undo 20261122T042800Z-stop-3f4e5d6c7b8a-1a2b3c
 ";
@@ -68,6 +69,11 @@ pub enum Command {
     Config(ConfigCommand),
     /// Stop a container gracefully (its own stop timeout); undo starts it again.
     Stop(ActionArgs),
+    /// Block outside access to a port or range (e.g. 36325 or 5000-5003) in vigil's nftables
+    /// table, before Docker's DNAT; the host itself can still reach it.
+    Block(FirewallArgs),
+    /// Remove exactly that block again.
+    Unblock(FirewallArgs),
     /// Undo a recorded action by its id (see `vigil actions`).
     Undo(UndoArgs),
     /// List the actions recorded in the audit log, with their state.
@@ -84,6 +90,24 @@ pub struct ActionArgs {
     /// Only print the plan and the equivalent commands; change nothing.
     #[arg(long)]
     pub dry_run: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct FirewallArgs {
+    /// A port (36325) or an inclusive range (5000-5003).
+    pub ports: String,
+    #[arg(long, value_enum, default_value_t = ProtoArg::Tcp)]
+    pub proto: ProtoArg,
+    #[arg(long)]
+    pub yes: bool,
+    #[arg(long)]
+    pub dry_run: bool,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum ProtoArg {
+    Tcp,
+    Udp,
 }
 
 #[derive(Debug, Args)]

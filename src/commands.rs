@@ -74,6 +74,18 @@ pub fn run(cli: Cli) -> i32 {
         Some(Command::Stop(args)) => {
             crate::runbook::stop(&resolved.settings, cli.global.audit_log.as_deref(), &args)
         }
+        Some(Command::Block(args)) => crate::runbook::block(
+            &resolved.settings,
+            cli.global.audit_log.as_deref(),
+            &args,
+            true,
+        ),
+        Some(Command::Unblock(args)) => crate::runbook::block(
+            &resolved.settings,
+            cli.global.audit_log.as_deref(),
+            &args,
+            false,
+        ),
         Some(Command::Undo(args)) => {
             crate::runbook::undo(&resolved.settings, cli.global.audit_log.as_deref(), &args)
         }

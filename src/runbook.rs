@@ -1,7 +1,7 @@
 //! The remediation actions without the TUI, for runbooks: `vigil stop`, `vigil undo`,
 //! `vigil actions`. Same plans, same confirmation, same audit trail as the TUI.
 
-use crate::cli::{ActionArgs, ActionsArgs, OutputFormat, UndoArgs};
+use crate::cli::{ActionArgs, ActionsArgs, FirewallArgs, OutputFormat, ProtoArg, UndoArgs};
 use crate::collect::docker;
 use crate::config::Settings;
 use crate::ops::{Operator, Plan, audit};
@@ -134,6 +134,36 @@ pub fn stop(settings: &Settings, audit_log: Option<&Path>, args: &ActionArgs) ->
         let audit = audit_location(audit_log)?;
         let client = client(settings).await?;
         let plan = crate::ops::planner::plan_stop(&client, &args.target).await?;
+        if let Some(code) = show(&plan, args.dry_run) {
+            return Ok(code);
+        }
+        carry_out(client, &audit, plan, args.yes).await
+    })
+}
+
+/// `vigil block` (`blocking` true) and `vigil unblock`.
+pub fn block(
+    settings: &Settings,
+    audit_log: Option<&Path>,
+    args: &FirewallArgs,
+    blocking: bool,
+) -> i32 {
+    run(async {
+        if !args.dry_run {
+            refuse_in_observer_mode(settings)?;
+        }
+        let proto = match args.proto {
+            ProtoArg::Tcp => crate::ops::firewall::Proto::Tcp,
+            ProtoArg::Udp => crate::ops::firewall::Proto::Udp,
+        };
+        let spec = crate::ops::block::spec(&args.ports, proto)?;
+        let audit = audit_location(audit_log)?;
+        let client = client(settings).await?;
+        let plan = if blocking {
+            crate::ops::planner::plan_block(&client, spec).await?
+        } else {
+            crate::ops::block::plan_unblock(spec, None)
+        };
         if let Some(code) = show(&plan, args.dry_run) {
             return Ok(code);
         }

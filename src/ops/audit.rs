@@ -33,6 +33,9 @@ pub struct AuditRecord {
     /// For an undo: the action it reverses.
     #[serde(default)]
     pub undoes: Option<String>,
+    /// For firewall actions: which ports (needed to undo them).
+    #[serde(default)]
+    pub firewall: Option<super::plan::FirewallSpec>,
 }
 
 fn now() -> String {
@@ -58,6 +61,7 @@ impl AuditRecord {
             error: None,
             undo: plan.undo.clone(),
             undoes: plan.undoes.clone(),
+            firewall: plan.firewall,
         }
     }
 

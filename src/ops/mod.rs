@@ -7,6 +7,8 @@
 //! audit record with the outcome.
 
 pub mod audit;
+pub mod block;
+pub mod firewall;
 pub mod handle;
 pub mod identity;
 pub mod plan;
@@ -74,6 +76,7 @@ impl Operator {
         let result = match plan.kind {
             ActionKind::Stop => stop::execute_stop(&self.docker, plan).await,
             ActionKind::Start => stop::execute_start(&self.docker, plan).await,
+            ActionKind::Block | ActionKind::Unblock => block::execute(plan).await,
         };
         let outcome = match result {
             Ok(after) => Outcome {

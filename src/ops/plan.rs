@@ -8,6 +8,9 @@ pub enum ActionKind {
     Stop,
     /// Starting a stopped container: the undo of `Stop`.
     Start,
+    /// Dropping outside traffic to a port in vigil's nftables table.
+    Block,
+    Unblock,
 }
 
 impl ActionKind {
@@ -15,6 +18,8 @@ impl ActionKind {
         match self {
             ActionKind::Stop => "stop",
             ActionKind::Start => "start",
+            ActionKind::Block => "block",
+            ActionKind::Unblock => "unblock",
         }
     }
 }
@@ -66,6 +71,16 @@ pub struct Plan {
     pub undoes: Option<String>,
     /// State before, as recorded in the audit log (secrets masked).
     pub before: serde_json::Value,
+    /// For firewall actions: which ports.
+    #[serde(default)]
+    pub firewall: Option<FirewallSpec>,
+}
+
+/// The ports a firewall action is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FirewallSpec {
+    pub proto: super::firewall::Proto,
+    pub range: super::firewall::PortRange,
 }
 
 /// A new action id: UTC time, kind and short target id, plus a few random hex digits so two
@@ -79,20 +94,34 @@ pub fn new_action_id(kind: ActionKind, target: &Target) -> String {
         let _ = std::io::Read::read_exact(&mut file, &mut random);
     }
     let suffix: String = random.iter().map(|b| format!("{b:02x}")).collect();
-    format!("{now}-{}-{}-{suffix}", kind.as_str(), target.short_id())
+    // Ports make ids like `...-block-36325-tcp-...`: no `/` or `:` in an id.
+    let subject: String = match target.id.strip_prefix("port:") {
+        Some(_) => target.name.replace('/', "-"),
+        None => target.short_id().to_string(),
+    };
+    format!("{now}-{}-{subject}-{suffix}", kind.as_str())
 }
 
 impl Plan {
     /// The plan as text lines, for the confirmation popup and the CLI.
     pub fn describe(&self) -> Vec<String> {
-        let mut lines = vec![format!(
-            "{} container {} ({}) image {} on host {}",
-            self.kind.as_str().to_uppercase(),
-            crate::sanitize::escape(&self.target.name),
-            self.target.short_id(),
-            crate::sanitize::escape(&self.target.image),
-            crate::sanitize::escape(&self.host),
-        )];
+        let mut lines = vec![if self.firewall.is_some() {
+            format!(
+                "{} port {} on host {}",
+                self.kind.as_str().to_uppercase(),
+                self.target.name,
+                crate::sanitize::escape(&self.host),
+            )
+        } else {
+            format!(
+                "{} container {} ({}) image {} on host {}",
+                self.kind.as_str().to_uppercase(),
+                crate::sanitize::escape(&self.target.name),
+                self.target.short_id(),
+                crate::sanitize::escape(&self.target.image),
+                crate::sanitize::escape(&self.host),
+            )
+        }];
         if let Some(reason) = &self.refused {
             lines.push(format!("REFUSED: {reason}"));
             return lines;
@@ -152,6 +181,7 @@ mod tests {
             refused: None,
             undoes: None,
             before: serde_json::Value::Null,
+            firewall: None,
         }
     }
 

@@ -50,6 +50,25 @@ pub async fn plan_undo(
                 })?;
             Ok(stop::plan_start(&details, action_id))
         }
+        ("block", Some("applied")) => {
+            let spec = original
+                .firewall
+                .ok_or("the recorded block has no port specification")?;
+            Ok(super::block::plan_unblock(
+                spec,
+                Some(action_id.to_string()),
+            ))
+        }
+        ("unblock", Some("applied")) => {
+            let spec = original
+                .firewall
+                .ok_or("the recorded unblock has no port specification")?;
+            Ok(super::block::plan_block(
+                spec,
+                Vec::new(),
+                Some(action_id.to_string()),
+            ))
+        }
         (_, Some("undone")) => Err(format!("action {action_id} was already undone")),
         (_, Some(result)) => Err(format!(
             "action {action_id} ended `{result}`: nothing to undo"
@@ -58,4 +77,25 @@ pub async fn plan_undo(
             "action {action_id} ({kind}) has no recorded outcome"
         )),
     }
+}
+
+/// Plans blocking ports, naming the containers that publish them so the user sees what goes dark.
+pub async fn plan_block(docker: &Docker, spec: super::plan::FirewallSpec) -> Result<Plan, String> {
+    let containers = crate::collect::docker::list_containers(docker)
+        .await
+        .map_err(|err| crate::collect::docker::explain_error("docker", &err))?;
+    let published_by = containers
+        .iter()
+        .flat_map(|c| {
+            c.ports
+                .iter()
+                .filter(|p| {
+                    p.protocol.as_str() == spec.proto.as_str()
+                        && p.host_port >= spec.range.first
+                        && p.host_port <= spec.range.last
+                })
+                .map(move |p| format!("{} ({})", crate::sanitize::escape(&c.name), p.display()))
+        })
+        .collect();
+    Ok(super::block::plan_block(spec, published_by, None))
 }

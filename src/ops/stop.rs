@@ -112,6 +112,7 @@ pub fn plan_stop(details: &ContainerDetails, own_container: Option<&str>) -> Pla
         refused,
         undoes: None,
         before: state_snapshot(details),
+        firewall: None,
     }
 }
 
@@ -141,6 +142,7 @@ pub fn plan_start(details: &ContainerDetails, undoes: &str) -> Plan {
         refused,
         undoes: Some(undoes.to_string()),
         before: state_snapshot(details),
+        firewall: None,
         target,
     }
 }

@@ -429,3 +429,118 @@ pub fn line_with<'a>(screen: &'a str, needle: &str) -> Option<&'a str> {
 pub fn send_signal(pid: i32, signal: &str) {
     run("kill", &[&format!("-{signal}"), &pid.to_string()]);
 }
+
+/// A namespace with a veth pair to the host, removed on drop (deleting the namespace deletes the
+/// pair), also when the test fails.
+pub struct Outsider {
+    pub namespace: String,
+    pub host_ip: String,
+    pub host_ip6: String,
+}
+
+impl Outsider {
+    pub fn create() -> Outsider {
+        let id = std::process::id() % 250 + 1;
+        let namespace = format!("vigil-test-ns-{}", std::process::id());
+        let host_if = format!("vth{}", std::process::id() % 100_000);
+        let ns_if = format!("vtn{}", std::process::id() % 100_000);
+        let host_ip = format!("198.18.{id}.1");
+        let ns_ip = format!("198.18.{id}.2");
+        // IPv6 from the benchmarking range 2001:2::/48 (RFC 5180), never a real network.
+        let host_ip6 = format!("2001:2:0:{id:x}::1");
+        let ns_ip6 = format!("2001:2:0:{id:x}::2");
+        let outsider = Outsider {
+            namespace: namespace.clone(),
+            host_ip: host_ip.clone(),
+            host_ip6: host_ip6.clone(),
+        };
+        run("ip", &["netns", "add", &namespace]);
+        run(
+            "ip",
+            &[
+                "link", "add", &host_if, "type", "veth", "peer", "name", &ns_if,
+            ],
+        );
+        run("ip", &["link", "set", &ns_if, "netns", &namespace]);
+        run(
+            "ip",
+            &["addr", "add", &format!("{host_ip}/30"), "dev", &host_if],
+        );
+        run(
+            "ip",
+            &[
+                "-6",
+                "addr",
+                "add",
+                &format!("{host_ip6}/64"),
+                "dev",
+                &host_if,
+                "nodad",
+            ],
+        );
+        run("ip", &["link", "set", &host_if, "up"]);
+        let in_ns = |args: &[&str]| {
+            let mut full = vec!["netns", "exec", &namespace, "ip"];
+            full.extend(args);
+            run("ip", &full);
+        };
+        in_ns(&["addr", "add", &format!("{ns_ip}/30"), "dev", &ns_if]);
+        in_ns(&["link", "set", &ns_if, "up"]);
+        in_ns(&["link", "set", "lo", "up"]);
+        in_ns(&["route", "add", "default", "via", &host_ip]);
+        in_ns(&[
+            "-6",
+            "addr",
+            "add",
+            &format!("{ns_ip6}/64"),
+            "dev",
+            &ns_if,
+            "nodad",
+        ]);
+        outsider
+    }
+
+    /// True when a TCP connection from the namespace to the host's port gets an HTTP answer
+    /// (any status, 401 included). Refused or timed out means not reachable.
+    pub fn reaches(&self, port: u16) -> bool {
+        self.reaches_address(&self.host_ip, port)
+    }
+
+    pub fn reaches_v6(&self, port: u16) -> bool {
+        self.reaches_address(&self.host_ip6, port)
+    }
+
+    fn reaches_address(&self, address: &str, port: u16) -> bool {
+        use std::io::Write;
+        let mut child = Command::new("ip")
+            .args([
+                "netns",
+                "exec",
+                &self.namespace,
+                "busybox",
+                "nc",
+                "-w",
+                "3",
+                address,
+                &port.to_string(),
+            ])
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("ip netns exec");
+        if let Some(mut stdin) = child.stdin.take() {
+            let _ = stdin.write_all(b"GET / HTTP/1.0\r\n\r\n");
+        }
+        let output = child.wait_with_output().expect("nc output");
+        String::from_utf8_lossy(&output.stdout).starts_with("HTTP/")
+    }
+}
+
+impl Drop for Outsider {
+    fn drop(&mut self) {
+        let _ = Command::new("ip")
+            .args(["netns", "del", &self.namespace])
+            .output();
+    }
+}
