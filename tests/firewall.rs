@@ -6,6 +6,16 @@ mod common;
 
 use common::*;
 
+/// The tests compare full rule dumps, so they must not change the ruleset under each other:
+/// they take turns.
+static FIREWALL: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+fn take_turn() -> std::sync::MutexGuard<'static, ()> {
+    FIREWALL
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
 fn ruleset() -> String {
     // -s: stateless, so packet counters of Docker's own rules do not count as a change.
     String::from_utf8_lossy(&run("nft", &["-s", "list", "ruleset"]).stdout).into_owned()
@@ -25,6 +35,7 @@ fn block_and_unblock_a_published_port_ipv4_and_ipv6() {
     ) {
         return;
     }
+    let _turn = take_turn();
     let table = format!("vigil_test_{}", std::process::id());
     let mut containers = Containers::new();
     let name = containers.add(
@@ -156,4 +167,88 @@ fn unblock_refuses_what_vigil_did_not_block_and_bad_ports() {
     let (code, _, stderr) = vigil(&sandbox, &["block", "80;reboot", "--dry-run"]);
     assert_eq!(code, 1);
     assert!(stderr.contains("is not a port"), "{stderr}");
+}
+
+#[test]
+fn block_from_the_tui_by_typing_the_port() {
+    let available = docker_available()
+        && is_root()
+        && tool_available("nft")
+        && tool_available("ip")
+        && tool_available("busybox")
+        && tool_available("tmux");
+    if !need(
+        "block_from_the_tui_by_typing_the_port",
+        available,
+        "Docker, root, nft, iproute2, busybox and tmux",
+    ) {
+        return;
+    }
+    let _turn = take_turn();
+    let table = format!("vigil_test_{}_tui", std::process::id());
+    let mut containers = Containers::new();
+    let name = containers.open_http("fw-tui", "0.0.0.0::80", &["--init"]);
+    let port = containers.host_port(&name, "80/tcp");
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    let outsider = Outsider::create();
+    let before = ruleset();
+    assert!(outsider.reaches(port));
+
+    let sandbox = Sandbox::new();
+    let mut env = sandbox.env();
+    env.push(("VIGIL_NFT_TABLE".into(), table.clone()));
+    let tmux = Tmux::start(vigil_bin(), &env, 160, 45);
+    let wait = std::time::Duration::from_secs(10);
+    tmux.wait_for("container listed", wait, |s| s.contains(&name));
+    tmux.keys(&["/"]);
+    tmux.keys(&["-l", &name]);
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("filtered", wait, |s| s.contains("1 shown"));
+
+    // The prompt is prefilled with the container's public port; the plan asks for it typed.
+    tmux.keys(&["f"]);
+    tmux.wait_for("port prompt", wait, |s| s.contains(&format!("> {port}")));
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("block plan", wait, |s| {
+        s.contains(&format!("Type `{port}`")) && s.contains("published by")
+    });
+    // A wrong answer cancels and changes nothing.
+    tmux.keys(&["-l", "1"]);
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("cancelled", wait, |s| s.contains("did not match"));
+    assert!(
+        outsider.reaches(port),
+        "a wrong confirmation must change nothing"
+    );
+
+    tmux.keys(&["f"]);
+    tmux.wait_for("port prompt again", wait, |s| {
+        s.contains(&format!("> {port}"))
+    });
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("block plan again", wait, |s| {
+        s.contains(&format!("Type `{port}`"))
+    });
+    tmux.keys(&["-l", &port.to_string()]);
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("block applied", wait, |s| s.contains("Done: applied"));
+    assert!(!outsider.reaches(port), "blocked from outside");
+    assert!(
+        std::net::TcpStream::connect(("127.0.0.1", port)).is_ok(),
+        "host still reaches it"
+    );
+
+    // Undo from the actions view restores reachability and leaves the firewall as found.
+    tmux.keys(&["x", "a"]);
+    tmux.wait_for("actions view", wait, |s| {
+        s.contains("block") && s.contains("applied")
+    });
+    tmux.keys(&["u"]);
+    tmux.wait_for("unblock plan", wait, |s| s.contains("UNBLOCK port"));
+    tmux.keys(&["-l", &port.to_string()]);
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("unblock applied", wait, |s| s.contains("Done: applied"));
+    assert!(outsider.reaches(port), "reachable again after undo");
+    assert_eq!(ruleset(), before, "the firewall is exactly as it was found");
+    tmux.keys(&["x", "q"]);
 }

@@ -45,6 +45,12 @@ impl OperatorHandle {
         planner::plan_undo(operator.docker(), &self.audit_path, action_id).await
     }
 
+    pub async fn plan_block(&self, spec: super::plan::FirewallSpec) -> Result<Plan, String> {
+        let guard = self.ready().await?;
+        let operator = guard.as_ref().ok_or("operator unavailable")?;
+        planner::plan_block(operator.docker(), spec).await
+    }
+
     pub async fn execute(&self, plan: &Plan) -> Result<Outcome, String> {
         let mut guard = self.ready().await?;
         let operator = guard.as_mut().ok_or("operator unavailable")?;

@@ -28,6 +28,8 @@ pub enum Effect {
     PlanStop(String),
     /// Plan the undo of a recorded action.
     PlanUndo(String),
+    /// Plan blocking these ports in the firewall.
+    PlanBlock(crate::ops::plan::FirewallSpec),
     /// Carry out a confirmed plan through the Operator.
     Execute(Box<crate::ops::Plan>),
     /// Read the audit log for the actions view.
@@ -76,10 +78,19 @@ pub struct StatusMessage {
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Popup {
-    Help { scroll: u16 },
-    Details { row: RowId, scroll: u16 },
+    Help {
+        scroll: u16,
+    },
+    Details {
+        row: RowId,
+        scroll: u16,
+    },
     Confirm(Box<super::remediation::ConfirmState>),
     Actions(super::remediation::ActionsView),
+    /// `f`: which port or range to block.
+    PortPrompt {
+        text: String,
+    },
 }
 
 /// One container row, display-ready: every host string already escaped.
@@ -458,6 +469,7 @@ impl App {
         match &self.popup {
             Some(Popup::Confirm(_)) => return self.confirm_key(key),
             Some(Popup::Actions(_)) => return self.actions_key(key),
+            Some(Popup::PortPrompt { .. }) => return self.port_prompt_key(key),
             _ => {}
         }
         if let Some(action) = keymap::resolve(key) {

@@ -149,6 +149,9 @@ async fn drive(app: &mut App, tui: &mut terminal::Tui, settings: Settings) -> Re
                         OpsEvent::Plan(op.plan_undo(&action_id).await)
                     })
                 }
+                Effect::PlanBlock(spec) => spawn_ops(&operator, &ops_tx, move |op| async move {
+                    OpsEvent::Plan(op.plan_block(spec).await)
+                }),
                 Effect::Execute(plan) => spawn_ops(&operator, &ops_tx, move |op| async move {
                     let result = op.execute(&plan).await;
                     OpsEvent::Finished(plan.id.clone(), result)

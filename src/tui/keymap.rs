@@ -203,7 +203,7 @@ pub const BINDINGS: &[Binding] = &[
         keys: &[(KeyCode::Char('f'), NONE)],
         label: "f",
         action: Action::Remediate(Remediation::Block),
-        help: "block port in the firewall (not built yet)",
+        help: "block a port or range in the firewall, after confirmation",
     },
 ];
 

@@ -52,6 +52,13 @@ impl App {
             );
             return;
         }
+        if what == Remediation::Block {
+            // A port prompt, prefilled with the selected row's outside-reachable port; a range
+            // like 5000-5003 can be typed instead.
+            let suggestion = self.suggested_block_port().unwrap_or_default();
+            self.popup = Some(Popup::PortPrompt { text: suggestion });
+            return;
+        }
         let Some(RowId::Container(id)) = self.selected.clone() else {
             self.say_status("select a container first", Severity::Info);
             return;
@@ -61,11 +68,65 @@ impl App {
                 self.say_status("planning stop…", Severity::Info);
                 self.push_effect(Effect::PlanStop(id));
             }
-            Remediation::Rebind | Remediation::Block => self.say_status(
+            Remediation::Rebind => self.say_status(
                 format!("{}: not available in this build yet", what.verb()),
                 Severity::Warn,
             ),
+            Remediation::Block => {}
         }
+    }
+
+    /// The port `f` suggests: the selected container's first public TCP port, or the selected
+    /// host listener's port.
+    fn suggested_block_port(&self) -> Option<String> {
+        match self.selected.as_ref()? {
+            RowId::Container(id) => {
+                let container = self.inventory.containers.iter().find(|c| &c.id == id)?;
+                let extra = self.inventory.host_network_ports(id);
+                container
+                    .ports
+                    .iter()
+                    .chain(extra.iter())
+                    .find(|p| {
+                        p.exposure() == crate::model::Exposure::Public
+                            && p.protocol == crate::model::Protocol::Tcp
+                    })
+                    .map(|p| p.host_port.to_string())
+            }
+            RowId::Listener(_, port) => Some(port.to_string()),
+        }
+    }
+
+    /// Keys in the port prompt of `f`: digits and `-`, Enter plans the block, Esc cancels.
+    pub fn port_prompt_key(&mut self, key: KeyEvent) {
+        let Some(Popup::PortPrompt { text }) = &mut self.popup else {
+            return;
+        };
+        match key.code {
+            KeyCode::Esc => {
+                self.popup = None;
+                self.say_status("cancelled; nothing was changed", Severity::Info);
+            }
+            KeyCode::Backspace => {
+                text.pop();
+            }
+            KeyCode::Char(ch) if (ch.is_ascii_digit() || ch == '-') && text.len() < 11 => {
+                text.push(ch)
+            }
+            KeyCode::Enter => {
+                let ports = text.clone();
+                match crate::ops::block::spec(&ports, crate::ops::firewall::Proto::Tcp) {
+                    Ok(spec) => {
+                        self.popup = None;
+                        self.say_status(format!("planning block of {ports}/tcp…"), Severity::Info);
+                        self.push_effect(Effect::PlanBlock(spec));
+                    }
+                    Err(message) => self.say_status(message, Severity::Error),
+                }
+            }
+            _ => {}
+        }
+        self.dirty = true;
     }
 
     /// `a`: the actions of this and earlier runs, from the audit log (readable in observer mode).

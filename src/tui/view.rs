@@ -38,6 +38,7 @@ pub fn draw(app: &App, frame: &mut ratatui::Frame) {
         Some(Popup::Details { row, scroll }) => popups::details::draw(app, row, *scroll, frame),
         Some(Popup::Confirm(state)) => popups::confirm::draw(app, state, frame),
         Some(Popup::Actions(view)) => popups::actions::draw(app, view, frame),
+        Some(Popup::PortPrompt { text }) => popups::port_prompt::draw(app, text, frame),
         None => {}
     }
 }

@@ -440,10 +440,14 @@ pub struct Outsider {
 
 impl Outsider {
     pub fn create() -> Outsider {
-        let id = std::process::id() % 250 + 1;
-        let namespace = format!("vigil-test-ns-{}", std::process::id());
-        let host_if = format!("vth{}", std::process::id() % 100_000);
-        let ns_if = format!("vtn{}", std::process::id() % 100_000);
+        // Unique per instance: tests in one binary run in parallel, each with its own outsider.
+        static CREATED: AtomicU32 = AtomicU32::new(0);
+        let n = CREATED.fetch_add(1, Ordering::SeqCst);
+        let pid = std::process::id();
+        let id = (pid * 8 + n) % 250 + 1;
+        let namespace = format!("vigil-test-ns-{pid}-{n}");
+        let host_if = format!("vth{}{n}", pid % 100_000);
+        let ns_if = format!("vtn{}{n}", pid % 100_000);
         let host_ip = format!("198.18.{id}.1");
         let ns_ip = format!("198.18.{id}.2");
         // IPv6 from the benchmarking range 2001:2::/48 (RFC 5180), never a real network.

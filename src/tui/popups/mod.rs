@@ -4,6 +4,7 @@ pub mod actions;
 pub mod confirm;
 pub mod details;
 pub mod help;
+pub mod port_prompt;
 
 use ratatui::layout::Rect;
 
