@@ -21,13 +21,6 @@ fn snapshot(table: &str) -> serde_json::Value {
     }
 }
 
-fn nft_available() -> bool {
-    std::process::Command::new("nft")
-        .arg("--version")
-        .output()
-        .is_ok_and(|o| o.status.success())
-}
-
 /// Plans blocking. `published_by` names the containers that publish these ports (for the plan).
 pub fn plan_block(spec: FirewallSpec, published_by: Vec<String>, undoes: Option<String>) -> Plan {
     let table = firewall::table_name();
@@ -66,7 +59,7 @@ pub fn plan_block(spec: FirewallSpec, published_by: Vec<String>, undoes: Option<
     } else {
         warnings.push(format!("published by: {}", published_by.join(", ")));
     }
-    let refused = (!nft_available()).then(|| {
+    let refused = (!firewall::nft_available()).then(|| {
         "nft is not installed; the iptables DOCKER-USER fallback is not built yet".to_string()
     });
     Plan {

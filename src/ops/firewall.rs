@@ -157,82 +157,117 @@ fn nft(args: &[&str], stdin: Option<&str>) -> Result<String, String> {
     }
 }
 
-/// True when vigil's table exists.
-fn table_exists(table: &str) -> bool {
-    nft(&["list", "table", "inet", table], None).is_ok()
+/// The listing of vigil's table, or `None` when it does not exist.
+fn list_table(table: &str) -> Option<String> {
+    nft(&["list", "table", "inet", table], None).ok()
 }
 
-/// The ports currently blocked, as nft lists them, per protocol.
+/// The elements of one set in a table listing (`elements = { 80, 5000-5003 }`).
+fn elements_in(listing: &str, set: &str) -> Vec<String> {
+    let Some(set_at) = listing.find(&format!("set {set} {{")) else {
+        return Vec::new();
+    };
+    let body = &listing[set_at..];
+    let body = &body[..body.find("\n\t}").unwrap_or(body.len())];
+    let Some(start) = body.find("elements = {") else {
+        return Vec::new();
+    };
+    let rest = &body[start + "elements = {".len()..];
+    let end = rest.find('}').unwrap_or(rest.len());
+    rest[..end]
+        .split(',')
+        .map(str::trim)
+        .filter(|e| !e.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
+/// The ports currently blocked, per protocol (one `nft` call).
 pub fn blocked(table: &str) -> Result<Vec<(Proto, String)>, String> {
-    if !table_exists(table) {
+    let Some(listing) = list_table(table) else {
         return Ok(Vec::new());
-    }
-    let mut out = Vec::new();
-    for proto in [Proto::Tcp, Proto::Udp] {
-        let listing = nft(&["list", "set", "inet", table, proto.set()], None)?;
-        if let Some(start) = listing.find("elements = {") {
-            let rest = &listing[start + "elements = {".len()..];
-            let end = rest.find('}').unwrap_or(rest.len());
-            for element in rest[..end].split(',') {
-                let element = element.trim();
-                if !element.is_empty() {
-                    out.push((proto, element.to_string()));
-                }
-            }
-        }
-    }
-    Ok(out)
+    };
+    Ok([Proto::Tcp, Proto::Udp]
+        .into_iter()
+        .flat_map(|proto| {
+            elements_in(&listing, proto.set())
+                .into_iter()
+                .map(move |element| (proto, element))
+        })
+        .collect())
 }
 
-/// Adds the ports to vigil's blocked set, creating the table and its two rules when missing.
+/// Adds the ports to vigil's blocked set in one atomic `nft -f` transaction, creating the table,
+/// sets, chain and rules first when the table does not exist yet.
 pub fn block(table: &str, proto: Proto, range: PortRange) -> Result<(), String> {
-    let fresh = !table_exists(table);
-    nft(&["-f", "-"], Some(&ensure_table_script(table)))?;
-    if fresh {
-        nft(&["-f", "-"], Some(&rules_script(table)))?;
+    let mut script = String::new();
+    if list_table(table).is_none() {
+        script.push_str(&ensure_table_script(table));
+        script.push_str(&rules_script(table));
     }
-    let command = add_element_command(table, proto, range);
-    let args: Vec<&str> = command.split(' ').skip(1).collect();
-    nft(&args, None).map(|_| ())
+    script.push_str(&format!(
+        "add element inet {table} {} {{ {} }}\n",
+        proto.set(),
+        range.element()
+    ));
+    nft(&["-f", "-"], Some(&script)).map(|_| ())
 }
 
 /// Removes exactly these ports; deletes the table once nothing is blocked, leaving no rule behind.
 pub fn unblock(table: &str, proto: Proto, range: PortRange) -> Result<(), String> {
-    if !table_exists(table) {
+    let Some(listing) = list_table(table) else {
         return Err(format!(
             "nothing is blocked: table inet {table} does not exist"
         ));
+    };
+    let remaining: usize = [Proto::Tcp, Proto::Udp]
+        .into_iter()
+        .map(|p| {
+            elements_in(&listing, p.set())
+                .iter()
+                .filter(|e| !(p == proto && **e == range.element()))
+                .count()
+        })
+        .sum();
+    let mut script = format!(
+        "delete element inet {table} {} {{ {} }}\n",
+        proto.set(),
+        range.element()
+    );
+    if remaining == 0 {
+        script.push_str(&format!("delete table inet {table}\n"));
     }
-    let command = delete_element_command(table, proto, range);
-    let args: Vec<&str> = command.split(' ').skip(1).collect();
-    nft(&args, None)?;
-    if blocked(table)?.is_empty() {
-        nft(&["delete", "table", "inet", table], None)?;
-    }
-    Ok(())
+    nft(&["-f", "-"], Some(&script)).map(|_| ())
+}
+
+/// True when `nft` is on the PATH (checked without running it).
+pub fn nft_available() -> bool {
+    std::env::var_os("PATH")
+        .is_some_and(|path| std::env::split_paths(&path).any(|dir| dir.join("nft").is_file()))
+}
+
+fn process_running(name: &str) -> bool {
+    std::fs::read_dir("/proc").is_ok_and(|entries| {
+        entries.flatten().any(|entry| {
+            std::fs::read_to_string(entry.path().join("comm")).is_ok_and(|comm| comm.trim() == name)
+        })
+    })
 }
 
 /// Firewalls that give a false sense of safety for Docker-published ports.
 pub fn misleading_firewalls() -> Vec<String> {
     let mut found = Vec::new();
-    let active = |unit: &str| {
-        Command::new("systemctl")
-            .args(["is-active", "--quiet", unit])
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .status()
-            .is_ok_and(|s| s.success())
-    };
+    // Read from files and /proc, not by running systemctl: planning must stay fast.
     let ufw_enabled = std::fs::read_to_string("/etc/ufw/ufw.conf")
         .is_ok_and(|text| text.lines().any(|l| l.trim() == "ENABLED=yes"));
-    if ufw_enabled || active("ufw") {
+    if ufw_enabled {
         found.push(
             "ufw is active, but its INPUT rules do NOT stop Docker-published ports (Docker's DNAT \
              sends that traffic through FORWARD); vigil's prerouting rule does"
                 .to_string(),
         );
     }
-    if active("firewalld") {
+    if process_running("firewalld") {
         found.push(
             "firewalld is active, but its zones do not cover Docker-published ports unless Docker \
              is integrated with it; vigil's prerouting rule applies either way"
@@ -257,6 +292,13 @@ mod tests {
         assert!(PortRange::parse("70000").is_err());
         assert!(PortRange::parse("5003-5000").is_err());
         assert!(PortRange::parse("80;rm -rf /").is_err());
+    }
+
+    #[test]
+    fn set_elements_are_read_from_a_table_listing() {
+        let listing = "table inet vigil {\n\tset blocked_tcp {\n\t\ttype inet_service\n\t\tflags interval\n\t\telements = { 80, 5000-5003 }\n\t}\n\n\tset blocked_udp {\n\t\ttype inet_service\n\t\tflags interval\n\t}\n}\n";
+        assert_eq!(elements_in(listing, "blocked_tcp"), vec!["80", "5000-5003"]);
+        assert!(elements_in(listing, "blocked_udp").is_empty());
     }
 
     #[test]
