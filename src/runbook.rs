@@ -157,6 +157,12 @@ pub fn block(
             ProtoArg::Udp => crate::ops::firewall::Proto::Udp,
         };
         let spec = crate::ops::block::spec(&args.ports, proto)?;
+        // Said up front, before connecting anywhere, rather than failing halfway.
+        if !args.dry_run
+            && let Some(reason) = crate::ops::firewall::cannot_change_firewall()
+        {
+            return Err(format!("refused: {reason}"));
+        }
         let audit = audit_location(audit_log)?;
         let client = client(settings).await?;
         let plan = if blocking {

@@ -252,3 +252,33 @@ fn block_from_the_tui_by_typing_the_port() {
     assert_eq!(ruleset(), before, "the firewall is exactly as it was found");
     tmux.keys(&["x", "q"]);
 }
+
+#[test]
+fn missing_firewall_rights_are_said_up_front() {
+    let available = is_root() && tool_available("setpriv") && tool_available("nft");
+    if !need(
+        "missing_firewall_rights_are_said_up_front",
+        available,
+        "root, setpriv and nft",
+    ) {
+        return;
+    }
+    let output = std::process::Command::new("setpriv")
+        .args([
+            "--reuid=65534",
+            "--regid=65534",
+            "--clear-groups",
+            vigil_bin(),
+            "block",
+            "5000",
+            "--yes",
+        ])
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("HOME", "/nonexistent")
+        .output()
+        .expect("setpriv");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("needs root (CAP_NET_ADMIN)"), "{stderr}");
+}

@@ -287,3 +287,48 @@ fn observer_mode_sends_only_get_requests_and_runs_no_firewall_tool() {
     );
     tmux.keys(&["q"]);
 }
+
+#[test]
+fn sigterm_mid_action_finishes_and_records_the_action_first() {
+    let test = "sigterm_mid_action_finishes_and_records_the_action_first";
+    if !need_docker(test) || !need_tmux(test) {
+        return;
+    }
+    let mut containers = Containers::new();
+    // No --init: busybox as PID 1 ignores SIGTERM, so the stop takes the full 3 s timeout.
+    let name = containers.add(
+        "tui-sigterm",
+        &["--stop-timeout", "3", "-p", "127.0.0.1::80"],
+        &["/bin/busybox", "httpd", "-f", "-p", "80", "-h", "/www"],
+        true,
+    );
+    let sandbox = Sandbox::new();
+    let audit = sandbox.path().join("state/vigil/audit.jsonl");
+    let tmux = Tmux::start(vigil_bin(), &sandbox.env(), 160, 45);
+    tmux.wait_for("container listed", Duration::from_secs(10), |s| {
+        s.contains(&name)
+    });
+    filter_to(&tmux, &name);
+    tmux.keys(&["s"]);
+    tmux.wait_for("plan", Duration::from_secs(5), |s| {
+        s.contains("Proceed? [y/N]")
+    });
+    tmux.keys(&["y"]);
+    tmux.wait_for("running", Duration::from_secs(5), |s| {
+        s.contains("Running:")
+    });
+    let pid = tmux.program_pid().expect("vigil pid");
+    send_signal(pid, "TERM");
+    tmux.wait_for("exit after the action", Duration::from_secs(20), |s| {
+        s.contains("VIGIL-EXITED:143")
+    });
+    assert_eq!(state(&name), "exited");
+    let text = std::fs::read_to_string(&audit).expect("audit");
+    assert!(
+        text.contains("\"phase\":\"outcome\""),
+        "the outcome was recorded before exiting:\n{text}"
+    );
+    assert!(text.contains("\"result\":\"applied\""), "{text}");
+    let (alternate, mouse) = tmux.terminal_modes();
+    assert!(!alternate && !mouse, "terminal restored");
+}

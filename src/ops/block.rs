@@ -59,9 +59,7 @@ pub fn plan_block(spec: FirewallSpec, published_by: Vec<String>, undoes: Option<
     } else {
         warnings.push(format!("published by: {}", published_by.join(", ")));
     }
-    let refused = (!firewall::nft_available()).then(|| {
-        "nft is not installed; the iptables DOCKER-USER fallback is not built yet".to_string()
-    });
+    let refused = firewall::cannot_change_firewall();
     Plan {
         undo: format!(
             "vigil undo {id}  ({})",
@@ -115,12 +113,14 @@ pub fn plan_unblock(spec: FirewallSpec, undoes: Option<String>) -> Plan {
         ],
         warnings: Vec::new(),
         confirmation: Confirmation::Type(spec.range.element()),
-        refused: (!present).then(|| {
-            format!(
-                "{}/{} is not blocked by vigil (exactly this port or range must be given)",
-                spec.range.element(),
-                spec.proto.as_str()
-            )
+        refused: firewall::cannot_change_firewall().or_else(|| {
+            (!present).then(|| {
+                format!(
+                    "{}/{} is not blocked by vigil (exactly this port or range must be given)",
+                    spec.range.element(),
+                    spec.proto.as_str()
+                )
+            })
         }),
         undoes,
         before: snapshot(&table),

@@ -240,6 +240,32 @@ pub fn unblock(table: &str, proto: Proto, range: PortRange) -> Result<(), String
     nft(&["-f", "-"], Some(&script)).map(|_| ())
 }
 
+/// True when this process may change the firewall (CAP_NET_ADMIN in its effective set). Checked
+/// up front so a plan says so instead of failing halfway.
+pub fn has_net_admin() -> bool {
+    const CAP_NET_ADMIN: u32 = 12;
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|status| {
+            status
+                .lines()
+                .find_map(|line| line.strip_prefix("CapEff:"))
+                .and_then(|hex| u64::from_str_radix(hex.trim(), 16).ok())
+        })
+        .is_some_and(|caps| caps & (1 << CAP_NET_ADMIN) != 0)
+}
+
+/// Why this process cannot change the firewall, if it cannot.
+pub fn cannot_change_firewall() -> Option<String> {
+    if !nft_available() {
+        Some("nft is not installed; the iptables DOCKER-USER fallback is not built yet".into())
+    } else if !has_net_admin() {
+        Some("changing the firewall needs root (CAP_NET_ADMIN); run vigil with sudo".into())
+    } else {
+        None
+    }
+}
+
 /// True when `nft` is on the PATH (checked without running it).
 pub fn nft_available() -> bool {
     std::env::var_os("PATH")

@@ -38,6 +38,8 @@ impl Exit {
 
 /// Shortest interval between two frames: bursts of updates cost one redraw.
 const FRAME: Duration = Duration::from_millis(16);
+/// How long a signal waits for a running action to finish and be recorded.
+const ACTION_GRACE: Duration = Duration::from_secs(60);
 /// At most this many probes run at once, so a host with hundreds of ports is not hammered.
 const PROBE_CONCURRENCY: usize = 8;
 
@@ -103,6 +105,9 @@ async fn drive(app: &mut App, tui: &mut terminal::Tui, settings: Settings) -> Re
     // Test hook: lets the tmux tests check that a panic restores the terminal.
     let panic_after_first_frame = std::env::var_os("VIGIL_TEST_PANIC").is_some();
     let mut last_draw = Instant::now() - FRAME;
+    let mut exit_requested: Option<Exit> = None;
+    let mut exit_deadline: Option<Instant> = None;
+    let mut actions_running: usize = 0;
     loop {
         if app.dirty && last_draw.elapsed() >= FRAME {
             tui.draw(|frame| super::view::draw(app, frame))?;
@@ -130,13 +135,16 @@ async fn drive(app: &mut App, tui: &mut terminal::Tui, settings: Settings) -> Re
             Some((key, report)) = probe_rx.recv() => app.apply_probe(key, report),
             Some(event) = ops_rx.recv() => match event {
                 OpsEvent::Plan(result) => app.plan_ready(result),
-                OpsEvent::Finished(plan_id, result) => app.action_finished(&plan_id, result),
+                OpsEvent::Finished(plan_id, result) => {
+                    actions_running = actions_running.saturating_sub(1);
+                    app.action_finished(&plan_id, result);
+                }
                 OpsEvent::Actions(result) => app.actions_loaded(result),
             },
             _ = clock.tick() => app.tick(jiff::Timestamp::now()),
-            _ = sigterm.recv() => return Ok(Exit::Signal(libc_signal::TERM)),
-            _ = sighup.recv() => return Ok(Exit::Signal(libc_signal::HUP)),
-            _ = sigint.recv() => return Ok(Exit::Signal(libc_signal::INT)),
+            _ = sigterm.recv() => exit_requested = Some(Exit::Signal(libc_signal::TERM)),
+            _ = sighup.recv() => exit_requested = Some(Exit::Signal(libc_signal::HUP)),
+            _ = sigint.recv() => exit_requested = Some(Exit::Signal(libc_signal::INT)),
             () = frame_due => {}
         }
         for effect in app.take_effects() {
@@ -152,9 +160,12 @@ async fn drive(app: &mut App, tui: &mut terminal::Tui, settings: Settings) -> Re
                 Effect::PlanBlock(spec) => spawn_ops(&operator, &ops_tx, move |op| async move {
                     OpsEvent::Plan(op.plan_block(spec).await)
                 }),
-                Effect::Execute(plan) => spawn_ops(&operator, &ops_tx, move |op| async move {
-                    let result = op.execute(&plan).await;
-                    OpsEvent::Finished(plan.id.clone(), result)
+                Effect::Execute(plan) => spawn_ops(&operator, &ops_tx, {
+                    actions_running += 1;
+                    move |op| async move {
+                        let result = op.execute(&plan).await;
+                        OpsEvent::Finished(plan.id.clone(), result)
+                    }
                 }),
                 Effect::LoadActions => {
                     let path = audit_path.clone();
@@ -195,6 +206,25 @@ async fn drive(app: &mut App, tui: &mut terminal::Tui, settings: Settings) -> Re
         }
         if app.should_quit {
             return Ok(Exit::Quit);
+        }
+        // A signal (SIGTERM, an SSH drop) while an action runs: let the action finish and record
+        // its outcome first, so the host is never left half-changed and unrecorded. Bounded, so a
+        // hung engine cannot keep vigil alive forever.
+        if let Some(exit) = exit_requested {
+            if actions_running == 0 {
+                return Ok(exit);
+            }
+            let deadline = *exit_deadline.get_or_insert_with(|| {
+                app.say_status(
+                    "signal received: finishing the running action before exiting…",
+                    super::app::Severity::Warn,
+                );
+                Instant::now() + ACTION_GRACE
+            });
+            if Instant::now() >= deadline {
+                tracing::warn!("exiting with an action still running after {ACTION_GRACE:?}");
+                return Ok(exit);
+            }
         }
     }
 }
