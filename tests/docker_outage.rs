@@ -5,70 +5,7 @@
 mod common;
 
 use common::*;
-use std::path::{Path, PathBuf};
 use std::time::Duration;
-
-struct SocketProxy {
-    path: PathBuf,
-    stop: Option<tokio::sync::oneshot::Sender<()>>,
-    thread: Option<std::thread::JoinHandle<()>>,
-}
-
-impl SocketProxy {
-    fn start(path: &Path) -> SocketProxy {
-        let _ = std::fs::remove_file(path);
-        let listener = std::os::unix::net::UnixListener::bind(path).expect("bind proxy socket");
-        listener.set_nonblocking(true).expect("nonblocking");
-        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        let thread = std::thread::spawn(move || {
-            let runtime = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .expect("runtime");
-            runtime.block_on(async move {
-                let listener = tokio::net::UnixListener::from_std(listener).expect("tokio listener");
-                let mut connections = tokio::task::JoinSet::new();
-                tokio::pin!(stopped);
-                loop {
-                    tokio::select! {
-                        accepted = listener.accept() => {
-                            let Ok((mut client, _)) = accepted else { continue };
-                            connections.spawn(async move {
-                                if let Ok(mut daemon) = tokio::net::UnixStream::connect("/var/run/docker.sock").await {
-                                    let _ = tokio::io::copy_bidirectional(&mut client, &mut daemon).await;
-                                }
-                            });
-                        }
-                        _ = &mut stopped => break,
-                    }
-                }
-                // Dropping the set aborts every forwarded connection, the event stream included.
-                connections.abort_all();
-            });
-        });
-        SocketProxy {
-            path: path.to_path_buf(),
-            stop: Some(stop),
-            thread: Some(thread),
-        }
-    }
-
-    fn stop(&mut self) {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
-        }
-        if let Some(thread) = self.thread.take() {
-            let _ = thread.join();
-        }
-        let _ = std::fs::remove_file(&self.path);
-    }
-}
-
-impl Drop for SocketProxy {
-    fn drop(&mut self) {
-        self.stop();
-    }
-}
 
 #[test]
 fn daemon_stopped_mid_run_and_restarted() {
@@ -80,7 +17,7 @@ fn daemon_stopped_mid_run_and_restarted() {
     let name = containers.open_http("outage", "127.0.0.1::80", &[]);
     let sandbox = Sandbox::new();
     let socket = sandbox.path().join("docker.sock");
-    let mut proxy = SocketProxy::start(&socket);
+    let mut proxy = DockerProxy::start(&socket);
 
     let tmux = Tmux::start(
         &format!("{} --docker-host unix://{}", vigil_bin(), socket.display()),
@@ -109,7 +46,7 @@ fn daemon_stopped_mid_run_and_restarted() {
     // Something changes while vigil cannot see the engine...
     docker(&["stop", "-t", "1", &name]);
     // ...and the engine comes back.
-    let mut proxy = SocketProxy::start(&socket);
+    let mut proxy = DockerProxy::start(&socket);
     let reconnected = tmux.wait_for("reconnected and resynced", Duration::from_secs(15), |s| {
         !s.contains("Docker unavailable")
             && s.contains("(API")

@@ -263,22 +263,7 @@ fn missing_firewall_rights_are_said_up_front() {
     ) {
         return;
     }
-    let output = std::process::Command::new("setpriv")
-        .args([
-            "--reuid=65534",
-            "--regid=65534",
-            "--clear-groups",
-            vigil_bin(),
-            "block",
-            "5000",
-            "--yes",
-        ])
-        .env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env("HOME", "/nonexistent")
-        .output()
-        .expect("setpriv");
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    let (code, stderr) = vigil_as_nobody(&["block", "5000", "--yes"]);
+    assert_eq!(code, 1, "{stderr}");
     assert!(stderr.contains("needs root (CAP_NET_ADMIN)"), "{stderr}");
 }

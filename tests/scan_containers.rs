@@ -268,23 +268,8 @@ fn permission_denied_on_the_socket_is_explained() {
     ) {
         return;
     }
-    let output = std::process::Command::new("setpriv")
-        .args([
-            "--reuid=65534",
-            "--regid=65534",
-            "--clear-groups",
-            vigil_bin(),
-            "scan",
-            "containers",
-        ])
-        .env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env("HOME", "/nonexistent")
-        .env("DOCKER_HOST", "unix:///var/run/docker.sock")
-        .output()
-        .expect("setpriv");
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    let (code, stderr) = vigil_as_nobody(&["scan", "containers"]);
+    assert_eq!(code, 1, "{stderr}");
     assert!(
         stderr.contains("permission denied on /var/run/docker.sock"),
         "{stderr}"

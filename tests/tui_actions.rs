@@ -3,8 +3,6 @@
 mod common;
 
 use common::*;
-use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 fn state(name: &str) -> String {
@@ -108,87 +106,6 @@ fn stop_cancel_confirm_and_undo_through_the_tui() {
     tmux.keys(&["Escape", "q"]);
 }
 
-/// Forwards a Unix socket to the Docker socket and records the method of every request.
-struct RecordingProxy {
-    path: PathBuf,
-    methods: Arc<Mutex<Vec<String>>>,
-    stop: Option<tokio::sync::oneshot::Sender<()>>,
-    thread: Option<std::thread::JoinHandle<()>>,
-}
-
-impl RecordingProxy {
-    fn start(path: &Path) -> RecordingProxy {
-        let listener = std::os::unix::net::UnixListener::bind(path).expect("bind");
-        listener.set_nonblocking(true).expect("nonblocking");
-        let methods = Arc::new(Mutex::new(Vec::new()));
-        let recorded = methods.clone();
-        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        let thread = std::thread::spawn(move || {
-            let runtime = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .expect("runtime");
-            runtime.block_on(async move {
-                use tokio::io::{AsyncReadExt, AsyncWriteExt};
-                let listener = tokio::net::UnixListener::from_std(listener).expect("listener");
-                let mut tasks = tokio::task::JoinSet::new();
-                tokio::pin!(stopped);
-                loop {
-                    tokio::select! {
-                        accepted = listener.accept() => {
-                            let Ok((client, _)) = accepted else { continue };
-                            let recorded = recorded.clone();
-                            tasks.spawn(async move {
-                                let Ok(daemon) = tokio::net::UnixStream::connect("/var/run/docker.sock").await else { return };
-                                let (mut client_read, mut client_write) = client.into_split();
-                                let (mut daemon_read, mut daemon_write) = daemon.into_split();
-                                let upstream = async {
-                                    let mut buffer = vec![0u8; 65536];
-                                    loop {
-                                        let n = match client_read.read(&mut buffer).await { Ok(0) | Err(_) => break, Ok(n) => n };
-                                        let text = String::from_utf8_lossy(&buffer[..n]);
-                                        for line in text.split("\r\n") {
-                                            if let Some((method, rest)) = line.split_once(' ')
-                                                && rest.contains(" HTTP/1.")
-                                                && method.chars().all(|c| c.is_ascii_uppercase())
-                                            {
-                                                recorded.lock().expect("lock").push(format!("{method} {}", rest.split(' ').next().unwrap_or("")));
-                                            }
-                                        }
-                                        if daemon_write.write_all(&buffer[..n]).await.is_err() { break }
-                                    }
-                                };
-                                let downstream = tokio::io::copy(&mut daemon_read, &mut client_write);
-                                let _ = tokio::join!(upstream, downstream);
-                            });
-                        }
-                        _ = &mut stopped => break,
-                    }
-                }
-                tasks.abort_all();
-            });
-        });
-        RecordingProxy {
-            path: path.to_path_buf(),
-            methods,
-            stop: Some(stop),
-            thread: Some(thread),
-        }
-    }
-}
-
-impl Drop for RecordingProxy {
-    fn drop(&mut self) {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
-        }
-        if let Some(thread) = self.thread.take() {
-            let _ = thread.join();
-        }
-        let _ = std::fs::remove_file(&self.path);
-    }
-}
-
 #[test]
 fn observer_mode_sends_only_get_requests_and_runs_no_firewall_tool() {
     let test = "observer_mode_sends_only_get_requests_and_runs_no_firewall_tool";
@@ -204,7 +121,7 @@ fn observer_mode_sends_only_get_requests_and_runs_no_firewall_tool() {
     );
     let sandbox = Sandbox::new();
     let socket = sandbox.path().join("recording.sock");
-    let proxy = RecordingProxy::start(&socket);
+    let proxy = DockerProxy::start(&socket);
 
     // A PATH shim: any firewall or container tool vigil ran would leave a line here.
     let shims = sandbox.path().join("shims");
@@ -273,7 +190,7 @@ fn observer_mode_sends_only_get_requests_and_runs_no_firewall_tool() {
     std::thread::sleep(Duration::from_millis(500));
     assert_eq!(state(&name), "running");
 
-    let methods = proxy.methods.lock().expect("lock").clone();
+    let methods = proxy.requests();
     assert!(!methods.is_empty(), "the proxy saw vigil's requests");
     let writes: Vec<&String> = methods.iter().filter(|m| !m.starts_with("GET ")).collect();
     assert!(
@@ -297,7 +214,7 @@ fn sigterm_mid_action_finishes_and_records_the_action_first() {
     let mut containers = Containers::new();
     // No --init: busybox as PID 1 ignores SIGTERM, so the stop takes the full 3 s timeout.
     let name = containers.add(
-        "tui-sigterm",
+        "tui-sig",
         &["--stop-timeout", "3", "-p", "127.0.0.1::80"],
         &["/bin/busybox", "httpd", "-f", "-p", "80", "-h", "/www"],
         true,

@@ -548,3 +548,130 @@ impl Drop for Outsider {
             .output();
     }
 }
+
+/// A Unix socket in front of the real Docker socket, owned by a test. Stopping it removes the
+/// socket and cuts every connection (what vigil sees when dockerd stops); it also records the
+/// method and path of every request, to prove what vigil sent.
+pub struct DockerProxy {
+    path: PathBuf,
+    requests: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+/// Request lines (`GET /v1.41/containers/json`) found in a chunk sent to the daemon.
+fn request_lines(chunk: &[u8]) -> Vec<String> {
+    String::from_utf8_lossy(chunk)
+        .split("\r\n")
+        .filter_map(|line| {
+            let (method, rest) = line.split_once(' ')?;
+            let is_request =
+                rest.contains(" HTTP/1.") && method.chars().all(|c| c.is_ascii_uppercase());
+            is_request.then(|| format!("{method} {}", rest.split(' ').next().unwrap_or("")))
+        })
+        .collect()
+}
+
+impl DockerProxy {
+    pub fn start(path: &Path) -> DockerProxy {
+        let _ = std::fs::remove_file(path);
+        let listener = std::os::unix::net::UnixListener::bind(path).expect("bind proxy socket");
+        listener.set_nonblocking(true).expect("nonblocking");
+        let requests = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let recorded = requests.clone();
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let thread = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .expect("runtime");
+            runtime.block_on(async move {
+                use tokio::io::{AsyncReadExt, AsyncWriteExt};
+                let listener = tokio::net::UnixListener::from_std(listener).expect("tokio listener");
+                let mut connections = tokio::task::JoinSet::new();
+                tokio::pin!(stopped);
+                loop {
+                    tokio::select! {
+                        accepted = listener.accept() => {
+                            let Ok((client, _)) = accepted else { continue };
+                            let recorded = recorded.clone();
+                            connections.spawn(async move {
+                                let Ok(daemon) = tokio::net::UnixStream::connect("/var/run/docker.sock").await else { return };
+                                let (mut client_read, mut client_write) = client.into_split();
+                                let (mut daemon_read, mut daemon_write) = daemon.into_split();
+                                let upstream = async {
+                                    let mut buffer = vec![0u8; 65536];
+                                    loop {
+                                        let n = match client_read.read(&mut buffer).await {
+                                            Ok(0) | Err(_) => break,
+                                            Ok(n) => n,
+                                        };
+                                        recorded.lock().expect("lock").extend(request_lines(&buffer[..n]));
+                                        if daemon_write.write_all(&buffer[..n]).await.is_err() {
+                                            break;
+                                        }
+                                    }
+                                };
+                                let downstream = tokio::io::copy(&mut daemon_read, &mut client_write);
+                                let _ = tokio::join!(upstream, downstream);
+                            });
+                        }
+                        _ = &mut stopped => break,
+                    }
+                }
+                // Aborting the set cuts every forwarded connection, the event stream included.
+                connections.abort_all();
+            });
+        });
+        DockerProxy {
+            path: path.to_path_buf(),
+            requests,
+            stop: Some(stop),
+            thread: Some(thread),
+        }
+    }
+
+    /// Every request seen so far, as `METHOD /path`.
+    pub fn requests(&self) -> Vec<String> {
+        self.requests.lock().expect("lock").clone()
+    }
+
+    pub fn stop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+        let _ = std::fs::remove_file(&self.path);
+    }
+}
+
+impl Drop for DockerProxy {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+/// Runs vigil as the unprivileged user `nobody` (no docker group, no capabilities).
+pub fn vigil_as_nobody(args: &[&str]) -> (i32, String) {
+    let mut full = vec![
+        "--reuid=65534",
+        "--regid=65534",
+        "--clear-groups",
+        vigil_bin(),
+    ];
+    full.extend(args);
+    let output = Command::new("setpriv")
+        .args(&full)
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("HOME", "/nonexistent")
+        .env("DOCKER_HOST", "unix:///var/run/docker.sock")
+        .output()
+        .expect("setpriv");
+    (
+        output.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}

@@ -209,8 +209,9 @@ fn draw_containers(app: &App, area: Rect, frame: &mut ratatui::Frame) {
     }
     let columns = columns_for(area.width);
     let mut header = vec!["NAME", "EXP", "RISK"];
+    // Names get the most room: they are what the engineer searches for.
     let mut widths = vec![
-        Constraint::Fill(2),
+        Constraint::Fill(4),
         Constraint::Length(6),
         Constraint::Length(8),
     ];
