@@ -69,6 +69,11 @@ pub enum Command {
     Config(ConfigCommand),
     /// Stop a container gracefully (its own stop timeout); undo starts it again.
     Stop(ActionArgs),
+    /// Recreate a container with its published ports on 127.0.0.1 (the original is kept as
+    /// NAME-prev until `vigil commit`; undo restores it).
+    Rebind(ActionArgs),
+    /// Make a rebind final: remove NAME-prev (never its volumes).
+    Commit(UndoArgs),
     /// Block outside access to a port or range (e.g. 36325 or 5000-5003) in vigil's nftables
     /// table, before Docker's DNAT; the host itself can still reach it.
     Block(FirewallArgs),

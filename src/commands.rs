@@ -74,6 +74,12 @@ pub fn run(cli: Cli) -> i32 {
         Some(Command::Stop(args)) => {
             crate::runbook::stop(&resolved.settings, cli.global.audit_log.as_deref(), &args)
         }
+        Some(Command::Rebind(args)) => {
+            crate::runbook::rebind(&resolved.settings, cli.global.audit_log.as_deref(), &args)
+        }
+        Some(Command::Commit(args)) => {
+            crate::runbook::commit(&resolved.settings, cli.global.audit_log.as_deref(), &args)
+        }
         Some(Command::Block(args)) => crate::runbook::block(
             &resolved.settings,
             cli.global.audit_log.as_deref(),

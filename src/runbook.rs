@@ -141,6 +141,36 @@ pub fn stop(settings: &Settings, audit_log: Option<&Path>, args: &ActionArgs) ->
     })
 }
 
+pub fn rebind(settings: &Settings, audit_log: Option<&Path>, args: &ActionArgs) -> i32 {
+    run(async {
+        if !args.dry_run {
+            refuse_in_observer_mode(settings)?;
+        }
+        let audit = audit_location(audit_log)?;
+        let client = client(settings).await?;
+        let plan = crate::ops::rebind::plan_rebind(&client, &args.target).await?;
+        if let Some(code) = show(&plan, args.dry_run) {
+            return Ok(code);
+        }
+        carry_out(client, &audit, plan, args.yes).await
+    })
+}
+
+pub fn commit(settings: &Settings, audit_log: Option<&Path>, args: &UndoArgs) -> i32 {
+    run(async {
+        if !args.dry_run {
+            refuse_in_observer_mode(settings)?;
+        }
+        let audit = audit_location(audit_log)?;
+        let client = client(settings).await?;
+        let plan = crate::ops::planner::plan_commit(&audit, &args.action_id)?;
+        if let Some(code) = show(&plan, args.dry_run) {
+            return Ok(code);
+        }
+        carry_out(client, &audit, plan, args.yes).await
+    })
+}
+
 /// `vigil block` (`blocking` true) and `vigil unblock`.
 pub fn block(
     settings: &Settings,

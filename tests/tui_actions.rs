@@ -249,3 +249,56 @@ fn sigterm_mid_action_finishes_and_records_the_action_first() {
     let (alternate, mouse) = tmux.terminal_modes();
     assert!(!alternate && !mouse, "terminal restored");
 }
+
+#[test]
+fn rebind_and_commit_through_the_tui() {
+    let test = "rebind_and_commit_through_the_tui";
+    if !need_docker(test) || !need_tmux(test) {
+        return;
+    }
+    let mut containers = Containers::new();
+    let name = containers.add(
+        "tui-rb",
+        &["--init", "-p", "0.0.0.0::80"],
+        &["/bin/busybox", "httpd", "-f", "-p", "80", "-h", "/www"],
+        true,
+    );
+    containers.names.push(format!("{name}-prev"));
+    let sandbox = Sandbox::new();
+    let tmux = Tmux::start(vigil_bin(), &sandbox.env(), 160, 45);
+    let wait = Duration::from_secs(15);
+    tmux.wait_for("container listed", wait, |s| s.contains(&name));
+    filter_to(&tmux, &name);
+    tmux.keys(&["b"]);
+    tmux.wait_for("rebind plan", wait, |s| {
+        s.contains("REBIND container") && s.contains(&format!("Type `{name}`"))
+    });
+    tmux.keys(&["-l", &name]);
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("rebind done", wait, |s| s.contains("Done: applied"));
+    assert_eq!(
+        docker(&[
+            "inspect",
+            "-f",
+            "{{(index (index .NetworkSettings.Ports \"80/tcp\") 0).HostIp}}",
+            &name
+        ]),
+        "127.0.0.1"
+    );
+    tmux.keys(&["x", "a"]);
+    tmux.wait_for("actions view", wait, |s| {
+        s.contains("rebind") && s.contains("applied")
+    });
+    tmux.keys(&["c"]);
+    tmux.wait_for("commit plan", wait, |s| {
+        s.contains("COMMIT container") && s.contains("Proceed? [y/N]")
+    });
+    tmux.keys(&["y"]);
+    tmux.wait_for("commit done", wait, |s| s.contains("Done: applied"));
+    let prev = std::process::Command::new("docker")
+        .args(["inspect", &format!("{name}-prev")])
+        .output()
+        .expect("docker");
+    assert!(!prev.status.success(), "NAME-prev removed by the commit");
+    tmux.keys(&["x", "q"]);
+}

@@ -45,6 +45,18 @@ impl OperatorHandle {
         planner::plan_undo(operator.docker(), &self.audit_path, action_id).await
     }
 
+    pub async fn plan_rebind(&self, target: &str) -> Result<Plan, String> {
+        let guard = self.ready().await?;
+        let operator = guard.as_ref().ok_or("operator unavailable")?;
+        operator.plan_rebind(target).await
+    }
+
+    pub async fn plan_commit(&self, action_id: &str) -> Result<Plan, String> {
+        let guard = self.ready().await?;
+        let operator = guard.as_ref().ok_or("operator unavailable")?;
+        operator.plan_commit(action_id).await
+    }
+
     pub async fn plan_block(&self, spec: super::plan::FirewallSpec) -> Result<Plan, String> {
         let guard = self.ready().await?;
         let operator = guard.as_ref().ok_or("operator unavailable")?;

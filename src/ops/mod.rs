@@ -13,6 +13,7 @@ pub mod handle;
 pub mod identity;
 pub mod plan;
 pub mod planner;
+pub mod rebind;
 pub mod stop;
 
 pub use audit::{AuditLog, AuditRecord};
@@ -62,6 +63,14 @@ impl Operator {
         planner::plan_stop(&self.docker, target).await
     }
 
+    pub async fn plan_rebind(&self, target: &str) -> Result<Plan, String> {
+        rebind::plan_rebind(&self.docker, target).await
+    }
+
+    pub async fn plan_commit(&self, action_id: &str) -> Result<Plan, String> {
+        planner::plan_commit(self.audit.path(), action_id)
+    }
+
     pub async fn plan_undo(&self, action_id: &str) -> Result<Plan, String> {
         planner::plan_undo(&self.docker, self.audit.path(), action_id).await
     }
@@ -77,6 +86,9 @@ impl Operator {
             ActionKind::Stop => stop::execute_stop(&self.docker, plan).await,
             ActionKind::Start => stop::execute_start(&self.docker, plan).await,
             ActionKind::Block | ActionKind::Unblock => block::execute(plan).await,
+            ActionKind::Rebind => rebind::execute(&self.docker, plan).await,
+            ActionKind::Unrebind => rebind::execute_unrebind(&self.docker, plan).await,
+            ActionKind::Commit => rebind::execute_commit(&self.docker, plan).await,
         };
         let outcome = match result {
             Ok(after) => Outcome {
@@ -98,7 +110,12 @@ impl Operator {
             // Mark the original action as undone, so it is not undone twice.
             let mut undone = outcome.clone();
             undone.action_id = original.clone();
-            undone.result = "undone".into();
+            undone.result = if plan.kind == ActionKind::Commit {
+                "committed"
+            } else {
+                "undone"
+            }
+            .into();
             self.audit.append(&AuditRecord::outcome_of(
                 original,
                 plan,

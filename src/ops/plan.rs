@@ -11,6 +11,12 @@ pub enum ActionKind {
     /// Dropping outside traffic to a port in vigil's nftables table.
     Block,
     Unblock,
+    /// Recreate with loopback bindings, keeping the original as NAME-prev.
+    Rebind,
+    /// Undo of a rebind: back to the original container.
+    Unrebind,
+    /// Make a rebind final: remove NAME-prev (never its volumes).
+    Commit,
 }
 
 impl ActionKind {
@@ -20,6 +26,9 @@ impl ActionKind {
             ActionKind::Start => "start",
             ActionKind::Block => "block",
             ActionKind::Unblock => "unblock",
+            ActionKind::Rebind => "rebind",
+            ActionKind::Unrebind => "unrebind",
+            ActionKind::Commit => "commit",
         }
     }
 }

@@ -50,6 +50,10 @@ pub async fn plan_undo(
                 })?;
             Ok(stop::plan_start(&details, action_id))
         }
+        ("rebind", Some("applied")) => {
+            let after = outcome_after(&records, action_id);
+            super::rebind::plan_unrebind(original, &after)
+        }
         ("block", Some("applied")) => {
             let spec = original
                 .firewall
@@ -70,6 +74,9 @@ pub async fn plan_undo(
             ))
         }
         (_, Some("undone")) => Err(format!("action {action_id} was already undone")),
+        (_, Some("committed")) => Err(format!(
+            "action {action_id} was committed: the original is gone"
+        )),
         (_, Some(result)) => Err(format!(
             "action {action_id} ended `{result}`: nothing to undo"
         )),
@@ -98,4 +105,36 @@ pub async fn plan_block(docker: &Docker, spec: super::plan::FirewallSpec) -> Res
         })
         .collect();
     Ok(super::block::plan_block(spec, published_by, None))
+}
+
+/// The `after` state recorded with an action's applied outcome.
+fn outcome_after(records: &[audit::AuditRecord], action_id: &str) -> serde_json::Value {
+    records
+        .iter()
+        .filter(|r| {
+            r.action_id == action_id
+                && r.phase == "outcome"
+                && r.result.as_deref() == Some("applied")
+        })
+        .map(|r| r.after.clone())
+        .next_back()
+        .unwrap_or_default()
+}
+
+/// Plans committing an applied rebind.
+pub fn plan_commit(audit_path: &Path, action_id: &str) -> Result<Plan, String> {
+    let records = audit::read_all(audit_path)?;
+    let original = records
+        .iter()
+        .find(|r| r.action_id == action_id && r.phase == "planned" && r.action == "rebind")
+        .ok_or_else(|| format!("no rebind `{action_id}` in {}", audit_path.display()))?;
+    match audit::latest_result(&records, action_id).as_deref() {
+        Some("applied") => {
+            super::rebind::plan_commit(original, &outcome_after(&records, action_id))
+        }
+        Some(other) => Err(format!(
+            "rebind {action_id} is `{other}`: nothing to commit"
+        )),
+        None => Err(format!("rebind {action_id} has no recorded outcome")),
+    }
 }

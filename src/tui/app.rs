@@ -28,6 +28,10 @@ pub enum Effect {
     PlanStop(String),
     /// Plan the undo of a recorded action.
     PlanUndo(String),
+    /// Plan rebinding this container's ports to 127.0.0.1.
+    PlanRebind(String),
+    /// Plan committing a rebind (removing NAME-prev).
+    PlanCommit(String),
     /// Plan blocking these ports in the firewall.
     PlanBlock(crate::ops::plan::FirewallSpec),
     /// Carry out a confirmed plan through the Operator.

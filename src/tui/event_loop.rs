@@ -157,6 +157,14 @@ async fn drive(app: &mut App, tui: &mut terminal::Tui, settings: Settings) -> Re
                         OpsEvent::Plan(op.plan_undo(&action_id).await)
                     })
                 }
+                Effect::PlanRebind(target) => spawn_ops(&operator, &ops_tx, move |op| async move {
+                    OpsEvent::Plan(op.plan_rebind(&target).await)
+                }),
+                Effect::PlanCommit(action_id) => {
+                    spawn_ops(&operator, &ops_tx, move |op| async move {
+                        OpsEvent::Plan(op.plan_commit(&action_id).await)
+                    })
+                }
                 Effect::PlanBlock(spec) => spawn_ops(&operator, &ops_tx, move |op| async move {
                     OpsEvent::Plan(op.plan_block(spec).await)
                 }),

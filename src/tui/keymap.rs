@@ -185,7 +185,7 @@ pub const BINDINGS: &[Binding] = &[
         keys: &[(KeyCode::Char('a'), NONE)],
         label: "a",
         action: Action::ShowActions,
-        help: "actions taken (audit log); u undoes the selected one",
+        help: "actions taken (audit log); u undoes, c commits a rebind",
     },
     Binding {
         keys: &[(KeyCode::Char('s'), NONE)],
@@ -197,7 +197,7 @@ pub const BINDINGS: &[Binding] = &[
         keys: &[(KeyCode::Char('b'), NONE)],
         label: "b",
         action: Action::Remediate(Remediation::Rebind),
-        help: "rebind ports to 127.0.0.1 (not built yet)",
+        help: "rebind published ports to 127.0.0.1 (recreate; original kept as NAME-prev)",
     },
     Binding {
         keys: &[(KeyCode::Char('f'), NONE)],

@@ -68,10 +68,10 @@ impl App {
                 self.say_status("planning stop…", Severity::Info);
                 self.push_effect(Effect::PlanStop(id));
             }
-            Remediation::Rebind => self.say_status(
-                format!("{}: not available in this build yet", what.verb()),
-                Severity::Warn,
-            ),
+            Remediation::Rebind => {
+                self.say_status("planning rebind…", Severity::Info);
+                self.push_effect(Effect::PlanRebind(id));
+            }
             Remediation::Block => {}
         }
     }
@@ -261,6 +261,23 @@ impl App {
             }
             KeyCode::Char('k') | KeyCode::Up => view.selected = view.selected.saturating_sub(1),
             KeyCode::Char('r') => self.push_effect(Effect::LoadActions),
+            KeyCode::Char('c') => {
+                let Some(action) = view.list.get(view.selected).cloned() else {
+                    return;
+                };
+                if self.read_only {
+                    self.say_status(
+                        "read-only: observer mode cannot commit anything",
+                        Severity::Warn,
+                    );
+                } else {
+                    self.say_status(
+                        format!("planning commit of {}…", action.action_id),
+                        Severity::Info,
+                    );
+                    self.push_effect(Effect::PlanCommit(action.action_id));
+                }
+            }
             KeyCode::Char('u') => {
                 let Some(action) = view.list.get(view.selected).cloned() else {
                     return;

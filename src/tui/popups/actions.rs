@@ -65,7 +65,7 @@ pub fn draw(app: &App, view: &ActionsView, frame: &mut ratatui::Frame) {
     let hint = if app.read_only {
         "j/k move · Esc close · read-only: no undo"
     } else {
-        "j/k move · u undo selected · r reload · Esc close"
+        "j/k move · u undo · c commit rebind · r reload · Esc close"
     };
     let block = Block::default()
         .borders(Borders::ALL)

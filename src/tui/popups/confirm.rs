@@ -82,7 +82,16 @@ pub fn lines(app: &App, state: &ConfirmState) -> Vec<Line<'static>> {
 }
 
 pub fn draw(app: &App, state: &ConfirmState, frame: &mut ratatui::Frame) {
-    let area = super::centered(frame.area(), 100, 24);
+    let content = lines(app, state);
+    // Tall enough for the whole plan (long steps wrap), never taller than the screen.
+    let width = frame.area().width.min(120);
+    let inner_width = width.saturating_sub(2).max(1) as usize;
+    let needed: usize = content
+        .iter()
+        .map(|line| line.width().max(1).div_ceil(inner_width))
+        .sum::<usize>()
+        + 2;
+    let area = super::centered(frame.area(), width, needed.min(u16::MAX as usize) as u16);
     frame.render_widget(Clear, area);
     let block = Block::default()
         .borders(Borders::ALL)

@@ -1,0 +1,293 @@
+//! `vigil rebind`: recreate with loopback bindings, preserving the configuration; commit, undo,
+//! and automatic rollback when the replacement does not answer. Measured from an outside client.
+
+mod common;
+
+use common::*;
+use serde_json::Value;
+
+fn inspect(name: &str, format: &str) -> String {
+    docker(&["inspect", "-f", format, name])
+}
+
+fn free_port() -> u16 {
+    let socket = std::net::TcpListener::bind("0.0.0.0:0").expect("bind");
+    socket.local_addr().expect("addr").port()
+}
+
+fn audit(path: &std::path::Path) -> Vec<Value> {
+    std::fs::read_to_string(path)
+        .unwrap_or_default()
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("json"))
+        .collect()
+}
+
+/// A network of the test's own, removed on drop.
+struct TestNetwork(String);
+
+impl Drop for TestNetwork {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("docker")
+            .args(["network", "rm", &self.0])
+            .output();
+    }
+}
+
+#[test]
+fn rebind_preserves_configuration_and_blocks_outside_access() {
+    let available =
+        docker_available() && is_root() && tool_available("ip") && tool_available("busybox");
+    if !need(
+        "rebind_preserves_configuration_and_blocks_outside_access",
+        available,
+        "Docker, root, iproute2 and busybox",
+    ) {
+        return;
+    }
+    let mut containers = Containers::new();
+    let network = TestNetwork(unique_name("net"));
+    docker(&["network", "create", &network.0]);
+    let name = containers.add(
+        "rebind",
+        &[
+            "--init",
+            "-p",
+            "0.0.0.0::80",
+            "-v",
+            "/data",
+            "-e",
+            "MODEL=flux",
+            "--label",
+            "team=ml",
+            "--restart",
+            "unless-stopped",
+        ],
+        &["/bin/busybox", "httpd", "-f", "-p", "80", "-h", "/www"],
+        true,
+    );
+    containers.names.push(format!("{name}-prev"));
+    docker(&[
+        "network",
+        "connect",
+        "--alias",
+        "webui-alias",
+        &network.0,
+        &name,
+    ]);
+    docker(&["exec", &name, "sh", "-c", "echo survives > /data/proof"]);
+    let volume = inspect(&name, "{{range .Mounts}}{{.Name}}{{end}}");
+    let port = containers.host_port(&name, "80/tcp");
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    let outsider = Outsider::create();
+    assert!(outsider.reaches(port), "reachable from outside before");
+
+    let sandbox = Sandbox::new();
+    let log = sandbox.path().join("audit.jsonl");
+    let log_arg = log.to_str().expect("utf8");
+    let started = std::time::Instant::now();
+    let (code, stdout, stderr) = vigil(
+        &sandbox,
+        &["rebind", &name, "--yes", "--audit-log", log_arg],
+    );
+    eprintln!("rebind took {:?}", started.elapsed());
+    assert_eq!(code, 0, "{stdout}{stderr}");
+
+    assert!(
+        !outsider.reaches(port),
+        "not reachable from outside after the rebind"
+    );
+    assert!(
+        std::net::TcpStream::connect(("127.0.0.1", port)).is_ok(),
+        "the host still reaches it"
+    );
+    assert_eq!(
+        inspect(
+            &name,
+            "{{(index (index .NetworkSettings.Ports \"80/tcp\") 0).HostIp}}"
+        ),
+        "127.0.0.1"
+    );
+    assert_eq!(
+        docker(&["exec", &name, "cat", "/data/proof"]),
+        "survives",
+        "anonymous volume re-attached"
+    );
+    assert_eq!(inspect(&name, "{{range .Mounts}}{{.Name}}{{end}}"), volume);
+    assert!(inspect(&name, "{{.Config.Env}}").contains("MODEL=flux"));
+    assert_eq!(inspect(&name, "{{index .Config.Labels \"team\"}}"), "ml");
+    assert_eq!(
+        inspect(&name, "{{.HostConfig.RestartPolicy.Name}}"),
+        "unless-stopped"
+    );
+    let aliases = inspect(
+        &name,
+        &format!(
+            "{{{{json (index .NetworkSettings.Networks \"{}\").Aliases}}}}",
+            network.0
+        ),
+    );
+    assert!(aliases.contains("webui-alias"), "{aliases}");
+    assert_eq!(
+        inspect(
+            &format!("{name}-prev"),
+            "{{.HostConfig.RestartPolicy.Name}}"
+        ),
+        "no"
+    );
+
+    let records = audit(&log);
+    let action_id = records[0]["action_id"].as_str().expect("id").to_string();
+    assert_eq!(records[1]["result"], "applied");
+    let (code, _, stderr) = vigil(
+        &sandbox,
+        &["commit", &action_id, "--yes", "--audit-log", log_arg],
+    );
+    assert_eq!(code, 0, "{stderr}");
+    let gone = std::process::Command::new("docker")
+        .args(["inspect", &format!("{name}-prev")])
+        .output()
+        .expect("docker");
+    assert!(!gone.status.success(), "NAME-prev removed by commit");
+    assert_eq!(
+        docker(&["volume", "inspect", "-f", "{{.Name}}", &volume]),
+        volume,
+        "commit never removes volumes"
+    );
+    let (code, _, stderr) = vigil(
+        &sandbox,
+        &["undo", &action_id, "--yes", "--audit-log", log_arg],
+    );
+    assert_eq!(code, 1);
+    assert!(stderr.contains("committed"), "{stderr}");
+    let _ = std::process::Command::new("docker")
+        .args(["volume", "rm", &volume])
+        .output();
+}
+
+#[test]
+fn rebind_undo_restores_the_original() {
+    if !need_docker("rebind_undo_restores_the_original") {
+        return;
+    }
+    let mut containers = Containers::new();
+    let port = free_port();
+    let name = containers.open_http("rebind-undo", &format!("0.0.0.0:{port}:80"), &["--init"]);
+    containers.names.push(format!("{name}-prev"));
+    let port = containers.host_port(&name, "80/tcp");
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    let sandbox = Sandbox::new();
+    let log = sandbox.path().join("audit.jsonl");
+    let log_arg = log.to_str().expect("utf8");
+    let (code, _, stderr) = vigil(
+        &sandbox,
+        &["rebind", &name, "--yes", "--audit-log", log_arg],
+    );
+    assert_eq!(code, 0, "{stderr}");
+    let action_id = audit(&log)[0]["action_id"]
+        .as_str()
+        .expect("id")
+        .to_string();
+    let (code, _, stderr) = vigil(
+        &sandbox,
+        &["undo", &action_id, "--yes", "--audit-log", log_arg],
+    );
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(
+        inspect(
+            &name,
+            "{{(index (index .NetworkSettings.Ports \"80/tcp\") 0).HostIp}}"
+        ),
+        "0.0.0.0"
+    );
+    assert_eq!(containers.host_port(&name, "80/tcp"), port);
+    assert_eq!(inspect(&name, "{{.State.Status}}"), "running");
+}
+
+#[test]
+fn failed_verification_rolls_back_by_itself() {
+    if !need_docker("failed_verification_rolls_back_by_itself") {
+        return;
+    }
+    let mut containers = Containers::new();
+    // Published, but nothing inside answers HTTP: the replacement can never be verified.
+    let port = free_port();
+    let name = containers.add(
+        "rebind-fault",
+        &["--init", "-p", &format!("0.0.0.0:{port}:80")],
+        &["/bin/busybox", "sleep", "600"],
+        true,
+    );
+    containers.names.push(format!("{name}-prev"));
+    let original_id = inspect(&name, "{{.Id}}");
+    let sandbox = Sandbox::new();
+    let log = sandbox.path().join("audit.jsonl");
+    let (code, _, stderr) = vigil(
+        &sandbox,
+        &[
+            "rebind",
+            &name,
+            "--yes",
+            "--audit-log",
+            log.to_str().expect("utf8"),
+        ],
+    );
+    assert_eq!(code, 1, "{stderr}");
+    assert!(stderr.contains("rolled back"), "{stderr}");
+    assert_eq!(
+        inspect(&name, "{{.Id}}"),
+        original_id,
+        "the original has its name back"
+    );
+    assert_eq!(inspect(&name, "{{.State.Status}}"), "running");
+    assert_eq!(
+        inspect(
+            &name,
+            "{{(index (index .NetworkSettings.Ports \"80/tcp\") 0).HostIp}}"
+        ),
+        "0.0.0.0"
+    );
+    assert_eq!(containers.host_port(&name, "80/tcp"), port);
+    let records = audit(&log);
+    assert_eq!(records.last().expect("outcome")["result"], "failed");
+    assert!(
+        records.last().expect("outcome")["error"]
+            .as_str()
+            .expect("error")
+            .contains("rolled back")
+    );
+    let leftovers = docker(&["ps", "-aq", "--filter", &format!("name={name}-")]);
+    assert!(
+        leftovers.is_empty(),
+        "no replacement or -prev left behind: {leftovers}"
+    );
+}
+
+#[test]
+fn rebind_refuses_rm_host_network_and_loopback_only() {
+    if !need_docker("rebind_refuses_rm_host_network_and_loopback_only") {
+        return;
+    }
+    let mut containers = Containers::new();
+    let rm = containers.open_http("rebind-rm", "0.0.0.0::80", &["--rm"]);
+    let host = containers.add(
+        "rebind-host",
+        &["--network", "host"],
+        &["/bin/busybox", "sleep", "600"],
+        true,
+    );
+    let local = containers.open_http("rebind-local", "127.0.0.1::80", &[]);
+    let sandbox = Sandbox::new();
+    for (name, why) in [
+        (&rm, "--rm"),
+        (&host, "network mode `host`"),
+        (&local, "nothing to rebind"),
+    ] {
+        let (code, stdout, stderr) = vigil(&sandbox, &["rebind", name, "--yes"]);
+        assert_eq!(code, 1, "{name}");
+        assert!(
+            stdout.contains("REFUSED") && stdout.contains(why),
+            "{name}: {stdout}{stderr}"
+        );
+    }
+}
