@@ -240,8 +240,9 @@ fn block_from_the_tui_by_typing_the_port() {
 
     // Undo from the actions view restores reachability and leaves the firewall as found.
     tmux.keys(&["x", "a"]);
-    tmux.wait_for("actions view", wait, |s| {
-        s.contains("block") && s.contains("applied")
+    tmux.wait_for("actions view with the block row", wait, |s| {
+        s.lines()
+            .any(|l| l.contains("│") && l.contains(" block ") && l.contains("applied"))
     });
     tmux.keys(&["u"]);
     tmux.wait_for("unblock plan", wait, |s| s.contains("UNBLOCK port"));

@@ -75,9 +75,14 @@ fn stop_cancel_confirm_and_undo_through_the_tui() {
 
     // The actions view lists it; `u` plans the undo, `y` runs it.
     tmux.keys(&["a"]);
-    tmux.wait_for("actions view", Duration::from_secs(5), |s| {
-        s.contains("Actions (audit log)") && s.contains("applied")
-    });
+    tmux.wait_for(
+        "actions view with the stop row",
+        Duration::from_secs(5),
+        |s| {
+            s.lines()
+                .any(|l| l.contains("│") && l.contains(" stop ") && l.contains("applied"))
+        },
+    );
     tmux.keys(&["u"]);
     tmux.wait_for("undo plan", Duration::from_secs(5), |s| {
         s.contains("START container") && s.contains("Proceed? [y/N]")
@@ -286,8 +291,9 @@ fn rebind_and_commit_through_the_tui() {
         "127.0.0.1"
     );
     tmux.keys(&["x", "a"]);
-    tmux.wait_for("actions view", wait, |s| {
-        s.contains("rebind") && s.contains("applied")
+    tmux.wait_for("actions view with the rebind row", wait, |s| {
+        s.lines()
+            .any(|l| l.contains("│") && l.contains(" rebind ") && l.contains("applied"))
     });
     tmux.keys(&["c"]);
     tmux.wait_for("commit plan", wait, |s| {

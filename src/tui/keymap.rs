@@ -197,7 +197,7 @@ pub const BINDINGS: &[Binding] = &[
         keys: &[(KeyCode::Char('b'), NONE)],
         label: "b",
         action: Action::Remediate(Remediation::Rebind),
-        help: "rebind published ports to 127.0.0.1 (recreate; original kept as NAME-prev)",
+        help: "rebind published ports to 127.0.0.1 (keeps NAME-prev)",
     },
     Binding {
         keys: &[(KeyCode::Char('f'), NONE)],

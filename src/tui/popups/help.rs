@@ -30,7 +30,7 @@ pub fn lines(app: &App) -> Vec<Line<'static>> {
 }
 
 pub fn draw(app: &App, scroll: u16, frame: &mut ratatui::Frame) {
-    let area = super::centered(frame.area(), 72, 32);
+    let area = super::centered(frame.area(), 90, 34);
     frame.render_widget(Clear, area);
     let block = Block::default()
         .borders(Borders::ALL)
