@@ -249,7 +249,7 @@ fn failed_verification_rolls_back_by_itself() {
     );
     assert_eq!(containers.host_port(&name, "80/tcp"), port);
     let records = audit(&log);
-    assert_eq!(records.last().expect("outcome")["result"], "failed");
+    assert_eq!(records.last().expect("outcome")["result"], "rolled back");
     assert!(
         records.last().expect("outcome")["error"]
             .as_str()

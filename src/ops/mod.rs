@@ -99,7 +99,12 @@ impl Operator {
             },
             Err(error) => Outcome {
                 action_id: plan.id.clone(),
-                result: "failed".into(),
+                // A failure that vigil undid by itself leaves the host as it was: say so.
+                result: if error.contains(rebind::ROLLED_BACK) {
+                    "rolled back".into()
+                } else {
+                    "failed".into()
+                },
                 error: Some(error),
                 after: serde_json::Value::Null,
             },

@@ -18,6 +18,10 @@ use bollard::query_parameters::{
 };
 use std::collections::HashMap;
 
+/// Marks an error after which the automatic rollback succeeded (the action's state is then
+/// `rolled back`, not `failed`).
+pub const ROLLED_BACK: &str = "; rolled back: the original is running again";
+
 /// Suffix of the kept original.
 pub const PREVIOUS_SUFFIX: &str = "-prev";
 /// Suffix of the replacement while it is being prepared.
@@ -445,9 +449,7 @@ pub async fn execute(docker: &Docker, plan: &Plan) -> Result<serde_json::Value, 
         Err(error) => {
             let rolled_back = roll_back(docker, &old_id, &new_id, &name, original_restart).await;
             Err(match rolled_back {
-                Ok(()) => format!(
-                    "{error}; rolled back: the original is running again with its original bindings"
-                ),
+                Ok(()) => format!("{error}{ROLLED_BACK} with its original bindings"),
                 Err(rollback_error) => format!("{error}; ROLLBACK FAILED: {rollback_error}"),
             })
         }
