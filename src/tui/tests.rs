@@ -413,3 +413,45 @@ fn help_lists_every_binding() {
         assert!(text.contains(binding.help), "help lacks {}", binding.help);
     }
 }
+
+#[test]
+fn confirmation_question_stays_visible_when_the_plan_is_taller_than_the_screen() {
+    use crate::ops::plan::{ActionKind, Confirmation, Plan, Step, Target};
+    use crate::tui::remediation::{ConfirmPhase, ConfirmState};
+    let mut app = scene();
+    let steps = (0..30)
+        .map(|i| Step {
+            description: format!("step number {i} of a long plan"),
+            command: format!("docker something {i}"),
+        })
+        .collect();
+    app.popup = Some(Popup::Confirm(Box::new(ConfirmState {
+        plan: Plan {
+            id: "id".into(),
+            kind: ActionKind::Rebind,
+            target: Target {
+                id: "a".repeat(64),
+                name: "sdnext".into(),
+                image: "sdnext:latest".into(),
+            },
+            host: "gpu-host-01".into(),
+            steps,
+            undo: "vigil undo id".into(),
+            warnings: vec![],
+            confirmation: Confirmation::Type("sdnext".into()),
+            refused: None,
+            undoes: None,
+            before: serde_json::Value::Null,
+            firewall: None,
+        },
+        typed: "sdn".into(),
+        phase: ConfirmPhase::Asking,
+    })));
+    let text = text_of(&render(&mut app, 80, 24));
+    assert!(text.contains("Type `sdnext` and Enter"), "{text}");
+    assert!(text.contains("> sdn"), "{text}");
+    assert!(text.contains("plan cut"), "{text}");
+    let text = text_of(&render(&mut app, 140, 80));
+    assert!(!text.contains("plan cut"), "{text}");
+    assert!(text.contains("step number 29"), "{text}");
+}
