@@ -445,19 +445,25 @@ mod tests {
         assert_eq!(facts.implied_auth(), Some(AuthKind::Login));
     }
 
+    use crate::secrets::fixtures::random_token;
+
     #[test]
     fn shell_wrapped_commands_are_read() {
+        let key = random_token("", 32);
         let facts = analyze_launch(
             &strings(&[
                 "sh",
                 "-c",
-                "python launch.py --share --api-key ZXCVBNMASDFGHJKLQWERTYUIOP123456",
+                &format!("python launch.py --share --api-key {key}"),
             ]),
             &[],
         );
         assert_eq!(facts.share_tunnel.as_deref(), Some("arg --share"));
         assert_eq!(facts.implied_auth(), Some(AuthKind::ApiKey));
-        assert_eq!(facts.credentials[0].masked, "ZXCV…(32 chars)");
+        assert_eq!(
+            facts.credentials[0].masked,
+            format!("{}…(32 chars)", &key[..4])
+        );
     }
 
     #[test]
@@ -467,7 +473,7 @@ mod tests {
             &strings(&[
                 "GRADIO_SHARE=True",
                 "GRADIO_SERVER_NAME=0.0.0.0",
-                "VLLM_API_KEY=QWERTYUIOPASDFGHJKLZXCVBNM123456",
+                &format!("VLLM_API_KEY={}", random_token("", 32)),
                 "TOKENIZERS_PARALLELISM=false",
             ]),
         );
@@ -488,19 +494,20 @@ mod tests {
 
     #[test]
     fn mask_argv_hides_every_credential_form() {
-        let secret = "QWERTYUIOPASDFGHJKLZXCVBNM123456";
+        let secret = random_token("", 32);
+        let hf = random_token("hf_", 30);
         let argv = strings(&[
             "python",
             "--password",
             "goldman",
             &format!("--api-key={secret}"),
             &format!("sh -c 'serve --token {secret}'"),
-            "hf_abcdefghijklmnopqrstuvwxyz0123",
+            &hf,
         ]);
         let shown = mask_argv(&argv).join(" ");
         assert!(!shown.contains("goldman"), "{shown}");
-        assert!(!shown.contains(secret), "{shown}");
-        assert!(!shown.contains("hf_abcdefghijklmnop"), "{shown}");
+        assert!(!shown.contains(&secret), "{shown}");
+        assert!(!shown.contains(&hf[..12]), "{shown}");
         assert!(shown.contains("--password g…(7 chars)"), "{shown}");
     }
 }

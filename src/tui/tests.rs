@@ -73,6 +73,12 @@ fn report(auth: AuthKind, path: &str, status: u16, product: Option<&str>) -> Pro
 /// A fixed scene: an open Gradio UI, a protected one with a weak password, a loopback API,
 /// an unhealthy container, a stopped one, and a host listener.
 fn scene() -> App {
+    scene_with_token().0
+}
+
+/// The scene and the HuggingFace token (generated now) in whisper-webui's environment.
+fn scene_with_token() -> (App, String) {
+    let token = crate::secrets::fixtures::random_token("hf_", 32);
     let settings = Settings {
         probe_enabled: false,
         ..Settings::default()
@@ -123,7 +129,7 @@ fn scene() -> App {
             "--password",
             "goldman",
         ],
-        &["HF_TOKEN=hf_abcdefghijklmnopqrstuvwxyz012345"],
+        &[&format!("HF_TOKEN={token}")],
     ))));
     app.apply_probe(
         ProbeKey::new(&ids[0], &binding("0.0.0.0", 36325, 7860)),
@@ -147,7 +153,7 @@ fn scene() -> App {
         user: Some("root".into()),
         owner: ListenerOwner::Host,
     }]));
-    app
+    (app, token)
 }
 
 fn render(app: &mut App, width: u16, height: u16) -> Buffer {
@@ -254,7 +260,7 @@ fn monochrome_still_writes_every_level() {
 
 #[test]
 fn details_mask_secrets_and_show_probe_results() {
-    let mut app = scene();
+    let (mut app, token) = scene_with_token();
     let whisper = app
         .container_rows
         .iter()
@@ -269,9 +275,12 @@ fn details_mask_secrets_and_show_probe_results() {
     let buffer = render(&mut app, 120, 60);
     let text = text_of(&buffer);
     assert!(!text.contains("goldman"), "password leaked:\n{text}");
-    assert!(!text.contains("abcdefghijklmnop"), "token leaked:\n{text}");
+    assert!(!text.contains(&token[..12]), "token leaked:\n{text}");
     assert!(text.contains("--password g…(7 chars)"), "{text}");
-    assert!(text.contains("HF_TOKEN=hf_a…(35 chars)"), "{text}");
+    assert!(
+        text.contains(&format!("HF_TOKEN={}…(35 chars)", &token[..4])),
+        "{text}"
+    );
     assert!(text.contains("GET /config"), "{text}");
     assert!(text.contains("401"), "{text}");
     assert!(text.contains("weak credential"), "{text}");
