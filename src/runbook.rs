@@ -126,49 +126,73 @@ async fn execute_confirmed(operator: &mut Operator, plan: Plan, yes: bool) -> i3
 }
 
 /// A dry run only reads, so it is allowed in observer mode too.
-pub fn stop(settings: &Settings, audit_log: Option<&Path>, args: &ActionArgs) -> i32 {
+/// What every runbook action shares: refuse in observer mode (a dry run only reads, so it is
+/// allowed there), connect, plan, print the plan, confirm, execute through an `Operator`.
+fn act<F, Fut>(
+    settings: &Settings,
+    audit_log: Option<&Path>,
+    dry_run: bool,
+    yes: bool,
+    plan: F,
+) -> i32
+where
+    F: FnOnce(bollard::Docker, PathBuf) -> Fut,
+    Fut: std::future::Future<Output = Result<Plan, String>>,
+{
     run(async {
-        if !args.dry_run {
+        if !dry_run {
             refuse_in_observer_mode(settings)?;
         }
         let audit = audit_location(audit_log)?;
         let client = client(settings).await?;
-        let plan = crate::ops::planner::plan_stop(&client, &args.target).await?;
-        if let Some(code) = show(&plan, args.dry_run) {
+        let plan = plan(client.clone(), audit.clone()).await?;
+        if let Some(code) = show(&plan, dry_run) {
             return Ok(code);
         }
-        carry_out(client, &audit, plan, args.yes).await
+        carry_out(client, &audit, plan, yes).await
     })
+}
+
+pub fn stop(settings: &Settings, audit_log: Option<&Path>, args: &ActionArgs) -> i32 {
+    act(
+        settings,
+        audit_log,
+        args.dry_run,
+        args.yes,
+        |client, _| async move { crate::ops::planner::plan_stop(&client, &args.target).await },
+    )
 }
 
 pub fn rebind(settings: &Settings, audit_log: Option<&Path>, args: &ActionArgs) -> i32 {
-    run(async {
-        if !args.dry_run {
-            refuse_in_observer_mode(settings)?;
-        }
-        let audit = audit_location(audit_log)?;
-        let client = client(settings).await?;
-        let plan = crate::ops::rebind::plan_rebind(&client, &args.target).await?;
-        if let Some(code) = show(&plan, args.dry_run) {
-            return Ok(code);
-        }
-        carry_out(client, &audit, plan, args.yes).await
-    })
+    act(
+        settings,
+        audit_log,
+        args.dry_run,
+        args.yes,
+        |client, _| async move { crate::ops::rebind::plan_rebind(&client, &args.target).await },
+    )
 }
 
 pub fn commit(settings: &Settings, audit_log: Option<&Path>, args: &UndoArgs) -> i32 {
-    run(async {
-        if !args.dry_run {
-            refuse_in_observer_mode(settings)?;
-        }
-        let audit = audit_location(audit_log)?;
-        let client = client(settings).await?;
-        let plan = crate::ops::planner::plan_commit(&audit, &args.action_id)?;
-        if let Some(code) = show(&plan, args.dry_run) {
-            return Ok(code);
-        }
-        carry_out(client, &audit, plan, args.yes).await
-    })
+    act(
+        settings,
+        audit_log,
+        args.dry_run,
+        args.yes,
+        |_, audit| async move { crate::ops::planner::plan_commit(&audit, &args.action_id) },
+    )
+}
+
+pub fn undo(settings: &Settings, audit_log: Option<&Path>, args: &UndoArgs) -> i32 {
+    act(
+        settings,
+        audit_log,
+        args.dry_run,
+        args.yes,
+        |client, audit| async move {
+            crate::ops::planner::plan_undo(&client, &audit, &args.action_id).await
+        },
+    )
 }
 
 /// `vigil block` (`blocking` true) and `vigil unblock`.
@@ -178,48 +202,38 @@ pub fn block(
     args: &FirewallArgs,
     blocking: bool,
 ) -> i32 {
-    run(async {
-        if !args.dry_run {
-            refuse_in_observer_mode(settings)?;
+    let proto = match args.proto {
+        ProtoArg::Tcp => crate::ops::firewall::Proto::Tcp,
+        ProtoArg::Udp => crate::ops::firewall::Proto::Udp,
+    };
+    let spec = match crate::ops::block::spec(&args.ports, proto) {
+        Ok(spec) => spec,
+        Err(message) => {
+            eprintln!("vigil: {message}");
+            return 1;
         }
-        let proto = match args.proto {
-            ProtoArg::Tcp => crate::ops::firewall::Proto::Tcp,
-            ProtoArg::Udp => crate::ops::firewall::Proto::Udp,
-        };
-        let spec = crate::ops::block::spec(&args.ports, proto)?;
-        // Said up front, before connecting anywhere, rather than failing halfway.
-        if !args.dry_run
-            && let Some(reason) = crate::ops::firewall::cannot_change_firewall()
-        {
-            return Err(format!("refused: {reason}"));
-        }
-        let audit = audit_location(audit_log)?;
-        let client = client(settings).await?;
-        let plan = if blocking {
-            crate::ops::planner::plan_block(&client, spec).await?
-        } else {
-            crate::ops::block::plan_unblock(spec, None)
-        };
-        if let Some(code) = show(&plan, args.dry_run) {
-            return Ok(code);
-        }
-        carry_out(client, &audit, plan, args.yes).await
-    })
-}
-
-pub fn undo(settings: &Settings, audit_log: Option<&Path>, args: &UndoArgs) -> i32 {
-    run(async {
-        if !args.dry_run {
-            refuse_in_observer_mode(settings)?;
-        }
-        let audit = audit_location(audit_log)?;
-        let client = client(settings).await?;
-        let plan = crate::ops::planner::plan_undo(&client, &audit, &args.action_id).await?;
-        if let Some(code) = show(&plan, args.dry_run) {
-            return Ok(code);
-        }
-        carry_out(client, &audit, plan, args.yes).await
-    })
+    };
+    // Said up front, before connecting anywhere, rather than failing halfway.
+    if !args.dry_run
+        && !settings.read_only
+        && let Some(reason) = crate::ops::firewall::cannot_change_firewall()
+    {
+        eprintln!("vigil: refused: {reason}");
+        return 1;
+    }
+    act(
+        settings,
+        audit_log,
+        args.dry_run,
+        args.yes,
+        |client, _| async move {
+            if blocking {
+                crate::ops::planner::plan_block(&client, spec).await
+            } else {
+                Ok(crate::ops::block::plan_unblock(spec, None))
+            }
+        },
+    )
 }
 
 /// Reading the audit log is allowed in observer mode: it changes nothing.

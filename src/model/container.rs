@@ -86,6 +86,14 @@ pub fn dedupe_bindings(mut bindings: Vec<PortBinding>) -> Vec<PortBinding> {
     bindings
 }
 
+/// The value of a label in a sorted `(key, value)` list.
+fn label_in<'a>(labels: &'a [(String, String)], key: &str) -> Option<&'a str> {
+    labels
+        .iter()
+        .find(|(name, _)| name == key)
+        .map(|(_, value)| value.as_str())
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum ContainerState {
@@ -186,10 +194,7 @@ impl Container {
     }
 
     pub fn label(&self, key: &str) -> Option<&str> {
-        self.labels
-            .iter()
-            .find(|(name, _)| name == key)
-            .map(|(_, value)| value.as_str())
+        label_in(&self.labels, key)
     }
 
     pub fn compose_project(&self) -> Option<&str> {
@@ -267,10 +272,7 @@ impl ContainerDetails {
     }
 
     pub fn label(&self, key: &str) -> Option<&str> {
-        self.labels
-            .iter()
-            .find(|(name, _)| name == key)
-            .map(|(_, value)| value.as_str())
+        label_in(&self.labels, key)
     }
 
     /// The full launch command line: entrypoint/path followed by its arguments.
