@@ -206,3 +206,74 @@ fn plans_warn_about_rm_compose_and_always() {
     assert_eq!(code, 1);
     assert!(stderr.contains("no container named"), "{stderr}");
 }
+
+/// The shared libraries the vigil binary needs, from `ldd`, so it can run inside a busybox
+/// container with exactly those files mounted.
+fn library_mounts() -> Vec<String> {
+    let output = run("ldd", &[vigil_bin()]);
+    String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .filter_map(|line| {
+            let path = match line.split_once("=>") {
+                Some((_, right)) => right.split_whitespace().next()?,
+                None => line.split_whitespace().next()?,
+            };
+            path.starts_with('/').then(|| path.to_string())
+        })
+        .map(|path| {
+            let real = std::fs::canonicalize(&path).expect("library path");
+            format!("{}:{path}:ro", real.display())
+        })
+        .collect()
+}
+
+#[test]
+fn vigil_refuses_to_act_on_its_own_container() {
+    let available = docker_available() && tool_available("ldd");
+    if !need(
+        "vigil_refuses_to_act_on_its_own_container",
+        available,
+        "Docker and ldd",
+    ) {
+        return;
+    }
+    let mut containers = Containers::new();
+    let binary = format!("{}:/vigil:ro", vigil_bin());
+    let mut args = vec![
+        "--init".to_string(),
+        "-v".into(),
+        "/var/run/docker.sock:/var/run/docker.sock".into(),
+        "-v".into(),
+        binary,
+    ];
+    for mount in library_mounts() {
+        args.extend(["-v".to_string(), mount]);
+    }
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let name = containers.add("self", &args, &["/bin/busybox", "sleep", "300"], true);
+
+    // vigil running inside that container (Docker's default private cgroup namespace on
+    // cgroup v2 hides the id from /proc/self/cgroup) is asked to stop and rebind it.
+    for action in ["stop", "rebind"] {
+        let output = std::process::Command::new("docker")
+            .args([
+                "exec",
+                &name,
+                "/vigil",
+                action,
+                &name,
+                "--yes",
+                "--audit-log",
+                "/tmp/audit.jsonl",
+            ])
+            .output()
+            .expect("docker exec");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(1), "{action}: {stderr}");
+        assert!(
+            stderr.contains("refused") && stderr.contains("container vigil itself runs in"),
+            "{action}: {stderr}"
+        );
+    }
+    assert_eq!(state(&name), "running", "its own container was left alone");
+}

@@ -29,9 +29,48 @@ pub fn container_id_of_pid(pid: i32) -> Option<String> {
         .find_map(container_id_from_cgroup_path)
 }
 
+/// The container this process runs in. The cgroup path names it on cgroup v1 and on v2 with the
+/// host's cgroup namespace; with a private cgroup namespace (Docker's default on cgroup v2) it only
+/// says `0::/`, so the mounts are read too: Docker bind-mounts the container's own `hostname`,
+/// `hosts` and `resolv.conf` from `.../containers/<id>/`.
+pub fn own_container_id() -> Option<String> {
+    container_id_of_pid(std::process::id() as i32).or_else(|| {
+        std::fs::read_to_string("/proc/self/mountinfo")
+            .ok()
+            .and_then(|text| container_id_from_mountinfo(&text))
+    })
+}
+
+/// The container id in a mountinfo listing, from the root of a bind mount under `containers/<id>/`.
+pub fn container_id_from_mountinfo(mountinfo: &str) -> Option<String> {
+    static PATTERN: OnceLock<Regex> = OnceLock::new();
+    let pattern = PATTERN.get_or_init(|| {
+        Regex::new(r"/containers/([0-9a-f]{64})/").expect("static regex is valid")
+    });
+    mountinfo
+        .lines()
+        // Field 4 is the root of the mount inside its source filesystem.
+        .filter_map(|line| line.split(' ').nth(3))
+        .find_map(|root| pattern.captures(root))
+        .map(|captures| captures[1].to_string())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_private_cgroup_namespace_is_seen_through_the_mounts() {
+        let mountinfo = format!(
+            "600 500 0:50 / / rw,relatime - overlay overlay rw\n\
+             612 600 8:1 /var/lib/docker/containers/{ID}/hostname /etc/hostname rw - ext4 /dev/sda1 rw\n"
+        );
+        assert_eq!(container_id_from_mountinfo(&mountinfo).as_deref(), Some(ID));
+        assert_eq!(
+            container_id_from_mountinfo("25 1 8:1 / / rw - ext4 /dev/sda1 rw\n"),
+            None
+        );
+    }
 
     const ID: &str = "3f4e5d6c7b8a99887766554433221100ffeeddccbbaa00112233445566778899";
 

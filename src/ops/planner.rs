@@ -9,7 +9,7 @@ use std::path::Path;
 
 /// The id of the container vigil itself runs in, if any: vigil refuses to act on it.
 pub fn own_container() -> Option<String> {
-    crate::collect::cgroup::container_id_of_pid(std::process::id() as i32)
+    crate::collect::cgroup::own_container_id()
 }
 
 /// Plans stopping a container. Refusals come back as a plan with `refused` set, so the user sees
