@@ -99,7 +99,7 @@ async fn execute_confirmed(operator: &mut Operator, plan: Plan, yes: bool) -> i3
             return 1;
         }
     }
-    match operator.execute(&plan).await {
+    match operator.execute(&plan, &printed_progress(&plan)).await {
         Ok(outcome) if outcome.error.is_none() => {
             println!(
                 "{}: {} ({})",
@@ -123,6 +123,45 @@ async fn execute_confirmed(operator: &mut Operator, plan: Plan, yes: bool) -> i3
             1
         }
     }
+}
+
+/// Prints each step to stderr as it starts and ends, with its duration, so a runbook's log shows
+/// where a slow or failed action stood.
+fn printed_progress(plan: &Plan) -> crate::ops::Progress {
+    use crate::ops::StepUpdate;
+    use std::time::Instant;
+    let descriptions: Vec<String> = plan.steps.iter().map(|s| s.description.clone()).collect();
+    let started: std::sync::Mutex<Vec<Option<Instant>>> =
+        std::sync::Mutex::new(vec![None; descriptions.len()]);
+    crate::ops::Progress::new(move |update| {
+        let total = descriptions.len();
+        let mut started = started.lock().unwrap_or_else(|p| p.into_inner());
+        let took = |step: usize, started: &mut Vec<Option<Instant>>| {
+            started
+                .get_mut(step)
+                .and_then(Option::take)
+                .map_or(String::new(), |at| {
+                    format!(" ({:.2} s)", at.elapsed().as_secs_f64())
+                })
+        };
+        match update {
+            StepUpdate::Started(step) => {
+                if let Some(slot) = started.get_mut(step) {
+                    *slot = Some(Instant::now());
+                }
+                let what = descriptions.get(step).map_or("", String::as_str);
+                eprintln!("  -> [{}/{total}] {what}", step + 1);
+            }
+            StepUpdate::Finished(step) => {
+                eprintln!("  ok [{}/{total}]{}", step + 1, took(step, &mut started));
+            }
+            StepUpdate::Failed(step, error) => {
+                let took = took(step, &mut started);
+                eprintln!("  FAILED [{}/{total}]{took}: {error}", step + 1);
+            }
+            StepUpdate::Note(text) => eprintln!("  !! {text}"),
+        }
+    })
 }
 
 /// A dry run only reads, so it is allowed in observer mode too.

@@ -92,6 +92,10 @@ fn rebind_preserves_configuration_and_blocks_outside_access() {
     );
     eprintln!("rebind took {:?}", started.elapsed());
     assert_eq!(code, 0, "{stdout}{stderr}");
+    // Each step was reported as it ran, the verification last.
+    for step in 1..=6 {
+        assert!(stderr.contains(&format!("ok [{step}/6]")), "{stderr}");
+    }
 
     assert!(
         !outsider.reaches(port),
@@ -290,4 +294,73 @@ fn rebind_refuses_rm_host_network_and_loopback_only() {
             "{name}: {stdout}{stderr}"
         );
     }
+}
+
+#[test]
+fn replacement_that_cannot_start_rolls_back_by_itself() {
+    if !need_docker("replacement_that_cannot_start_rolls_back_by_itself") {
+        return;
+    }
+    let mut containers = Containers::new();
+    // Published on the bridge gateway address (not loopback, so there is something to rebind),
+    // while another process already holds 127.0.0.1 on the same port: the replacement's
+    // loopback binding cannot be made, and its start fails after the original was stopped.
+    let gateway = docker(&[
+        "network",
+        "inspect",
+        "bridge",
+        "-f",
+        "{{(index .IPAM.Config 0).Gateway}}",
+    ]);
+    let squatter = std::net::TcpListener::bind(("127.0.0.1", 0)).expect("bind loopback");
+    let port = squatter.local_addr().expect("addr").port();
+    let name = containers.add(
+        "rebind-taken",
+        &["--init", "-p", &format!("{gateway}:{port}:80")],
+        &["/bin/busybox", "httpd", "-f", "-p", "80", "-h", "/www"],
+        true,
+    );
+    containers.names.push(format!("{name}-prev"));
+    let original_id = inspect(&name, "{{.Id}}");
+    let sandbox = Sandbox::new();
+    let log = sandbox.path().join("audit.jsonl");
+    let (code, _, stderr) = vigil(
+        &sandbox,
+        &[
+            "rebind",
+            &name,
+            "--yes",
+            "--audit-log",
+            log.to_str().expect("utf8"),
+        ],
+    );
+    drop(squatter);
+    assert_eq!(code, 1, "{stderr}");
+    // The progress shows which step failed, then the rollback.
+    assert!(stderr.contains("FAILED [5/6]"), "{stderr}");
+    assert!(stderr.contains("rolled back"), "{stderr}");
+    assert_eq!(inspect(&name, "{{.Id}}"), original_id);
+    assert_eq!(inspect(&name, "{{.State.Status}}"), "running");
+    assert_eq!(
+        inspect(
+            &name,
+            "{{(index (index .NetworkSettings.Ports \"80/tcp\") 0).HostIp}}"
+        ),
+        gateway,
+        "the original binding is back"
+    );
+    assert_eq!(containers.host_port(&name, "80/tcp"), port);
+    let records = audit(&log);
+    let outcome = records.last().expect("outcome");
+    assert_eq!(outcome["phase"], "outcome");
+    assert_eq!(outcome["result"], "rolled back");
+    assert!(
+        outcome["error"]
+            .as_str()
+            .expect("error")
+            .contains("start the replacement"),
+        "{outcome}"
+    );
+    let leftovers = docker(&["ps", "-aq", "--filter", &format!("name={name}-")]);
+    assert!(leftovers.is_empty(), "nothing left behind: {leftovers}");
 }

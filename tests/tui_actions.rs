@@ -237,7 +237,7 @@ fn sigterm_mid_action_finishes_and_records_the_action_first() {
     });
     tmux.keys(&["y"]);
     tmux.wait_for("running", Duration::from_secs(5), |s| {
-        s.contains("Running:")
+        s.contains("Running …") && s.contains("▶ 1/2 send SIGTERM")
     });
     let pid = tmux.program_pid().expect("vigil pid");
     send_signal(pid, "TERM");
@@ -262,13 +262,25 @@ fn rebind_and_commit_through_the_tui() {
         return;
     }
     let mut containers = Containers::new();
+    // Labelled as compose would label it: the plan must say how to make the rebind durable.
     let name = containers.add(
         "tui-rb",
-        &["--init", "-p", "0.0.0.0::80"],
+        &[
+            "--init",
+            "-p",
+            "0.0.0.0::80",
+            "--label",
+            "com.docker.compose.project=genai",
+            "--label",
+            "com.docker.compose.service=sdnext",
+            "--label",
+            "com.docker.compose.project.config_files=/srv/genai/docker-compose.yml",
+        ],
         &["/bin/busybox", "httpd", "-f", "-p", "80", "-h", "/www"],
         true,
     );
     containers.names.push(format!("{name}-prev"));
+    let port = containers.host_port(&name, "80/tcp");
     let sandbox = Sandbox::new();
     let tmux = Tmux::start(vigil_bin(), &sandbox.env(), 160, 45);
     let wait = Duration::from_secs(15);
@@ -278,9 +290,19 @@ fn rebind_and_commit_through_the_tui() {
     tmux.wait_for("rebind plan", wait, |s| {
         s.contains("REBIND container") && s.contains(&format!("Type `{name}`"))
     });
+    // The compose override is in the plan (scrolled to when the popup is shorter than it).
+    tmux.keys(&["End"]);
+    tmux.wait_for("compose override in the plan", wait, |s| {
+        s.contains("/srv/genai/compose.override.yaml")
+            && s.contains("ports: !override")
+            && s.contains(&format!("- \"127.0.0.1:{port}:80\""))
+    });
     tmux.keys(&["-l", &name]);
     tmux.keys(&["Enter"]);
-    tmux.wait_for("rebind done", wait, |s| s.contains("Done: applied"));
+    // Every step is reported done, the verification last.
+    tmux.wait_for("rebind done", wait, |s| {
+        s.contains("Done: applied") && s.contains("✓ 6/6 verify")
+    });
     assert_eq!(
         docker(&[
             "inspect",

@@ -44,9 +44,8 @@ pub fn own_container_id() -> Option<String> {
 /// The container id in a mountinfo listing, from the root of a bind mount under `containers/<id>/`.
 pub fn container_id_from_mountinfo(mountinfo: &str) -> Option<String> {
     static PATTERN: OnceLock<Regex> = OnceLock::new();
-    let pattern = PATTERN.get_or_init(|| {
-        Regex::new(r"/containers/([0-9a-f]{64})/").expect("static regex is valid")
-    });
+    let pattern = PATTERN
+        .get_or_init(|| Regex::new(r"/containers/([0-9a-f]{64})/").expect("static regex is valid"));
     mountinfo
         .lines()
         // Field 4 is the root of the mount inside its source filesystem.

@@ -1,7 +1,7 @@
 //! Shared, lazily connected access to the `Operator` for the TUI's background tasks. Only
 //! operator mode creates one; observer mode has `None` where this would be.
 
-use super::{Operator, Outcome, Plan, planner};
+use super::{Operator, Outcome, Plan, Progress, planner};
 use crate::collect::docker::{self, DockerSettings};
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -63,9 +63,9 @@ impl OperatorHandle {
         planner::plan_block(operator.docker(), spec).await
     }
 
-    pub async fn execute(&self, plan: &Plan) -> Result<Outcome, String> {
+    pub async fn execute(&self, plan: &Plan, progress: &Progress) -> Result<Outcome, String> {
         let mut guard = self.ready().await?;
         let operator = guard.as_mut().ok_or("operator unavailable")?;
-        operator.execute(plan).await
+        operator.execute(plan, progress).await
     }
 }

@@ -13,12 +13,14 @@ pub mod handle;
 pub mod identity;
 pub mod plan;
 pub mod planner;
+pub mod progress;
 pub mod rebind;
 pub mod stop;
 
 pub use audit::{AuditLog, AuditRecord};
 pub use identity::Identity;
 pub use plan::{ActionKind, Confirmation, Plan, Step};
+pub use progress::{Progress, StepUpdate};
 
 use bollard::Docker;
 
@@ -75,20 +77,38 @@ impl Operator {
         planner::plan_undo(&self.docker, self.audit.path(), action_id).await
     }
 
-    /// Runs a confirmed plan: audit first, then the steps, then the outcome.
-    pub async fn execute(&mut self, plan: &Plan) -> Result<Outcome, String> {
+    /// Runs a confirmed plan: audit first, then the steps (each reported to `progress` as it
+    /// starts and ends), then the outcome.
+    pub async fn execute(&mut self, plan: &Plan, progress: &Progress) -> Result<Outcome, String> {
         if let Some(reason) = &plan.refused {
             return Err(format!("refused: {reason}"));
         }
         self.audit
             .append(&AuditRecord::planned(plan, &self.identity))?;
+        // Single-call actions report all their steps around that call; the recreate reports
+        // each of its own.
+        let all_steps = 0..plan.steps.len();
         let result = match plan.kind {
-            ActionKind::Stop => stop::execute_stop(&self.docker, plan).await,
-            ActionKind::Start => stop::execute_start(&self.docker, plan).await,
-            ActionKind::Block | ActionKind::Unblock => block::execute(plan).await,
-            ActionKind::Rebind => rebind::execute(&self.docker, plan).await,
-            ActionKind::Unrebind => rebind::execute_unrebind(&self.docker, plan).await,
-            ActionKind::Commit => rebind::execute_commit(&self.docker, plan).await,
+            ActionKind::Stop => {
+                progress
+                    .steps(all_steps, stop::execute_stop(&self.docker, plan))
+                    .await
+            }
+            ActionKind::Start => {
+                progress
+                    .steps(all_steps, stop::execute_start(&self.docker, plan))
+                    .await
+            }
+            ActionKind::Block | ActionKind::Unblock => {
+                progress.steps(all_steps, block::execute(plan)).await
+            }
+            ActionKind::Rebind => rebind::execute(&self.docker, plan, progress).await,
+            ActionKind::Unrebind => rebind::execute_unrebind(&self.docker, plan, progress).await,
+            ActionKind::Commit => {
+                progress
+                    .steps(all_steps, rebind::execute_commit(&self.docker, plan))
+                    .await
+            }
         };
         let outcome = match result {
             Ok(after) => Outcome {

@@ -145,7 +145,11 @@ impl Plan {
         }
         lines.push(format!("Undo: {}", self.undo));
         for warning in &self.warnings {
-            lines.push(format!("WARNING: {warning}"));
+            // A warning may carry a block of text (a compose override): one line each, so a
+            // terminal line never contains a newline.
+            let mut parts = warning.lines();
+            lines.push(format!("WARNING: {}", parts.next().unwrap_or("")));
+            lines.extend(parts.map(|part| format!("    {part}")));
         }
         lines.push(match &self.confirmation {
             Confirmation::YesNo => "Proceed? [y/N]".into(),

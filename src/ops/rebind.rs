@@ -7,6 +7,7 @@
 //! level. Any failure after the old one stopped rolls back by itself.
 
 use super::plan::{ActionKind, Confirmation, Plan, Step, Target, new_action_id};
+use super::progress::Progress;
 use super::stop::quote;
 use bollard::Docker;
 use bollard::models::{
@@ -254,6 +255,7 @@ pub async fn plan_rebind(docker: &Docker, target: &str) -> Result<Plan, String> 
             .get("com.docker.compose.service")
             .cloned()
             .unwrap_or_else(|| "SERVICE".into());
+        // One line per host port: the IPv4 and IPv6 bindings of a port are one compose entry.
         let ports: Vec<String> = bindings
             .iter()
             .flat_map(|(port, pairs)| {
@@ -264,10 +266,20 @@ pub async fn plan_rebind(docker: &Docker, target: &str) -> Result<Plan, String> 
                     )
                 })
             })
+            .collect::<std::collections::BTreeSet<String>>()
+            .into_iter()
             .collect();
+        // Where to put the override: next to the compose file the project was started from.
+        let next_to = labels
+            .get("com.docker.compose.project.config_files")
+            .and_then(|files| files.split(',').next())
+            .and_then(|file| std::path::Path::new(file).parent())
+            .map(|dir| format!(" as {}/compose.override.yaml", dir.display()))
+            .unwrap_or_default();
         warnings.push(format!(
-            "managed by docker compose (project {}): the next `docker compose up` restores the public binding. Make it durable with a compose override:\nservices:\n  {}:\n    ports: !override\n{}",
+            "managed by docker compose (project {}): the next `docker compose up` restores the public binding. Make it durable with a compose override{} (`!override` needs Compose 2.24 or later):\nservices:\n  {}:\n    ports: !override\n{}",
             crate::sanitize::escape(project),
+            crate::sanitize::escape(&next_to),
             crate::sanitize::escape(&service),
             ports.join("\n")
         ));
@@ -357,7 +369,11 @@ async fn verify_http(ports: &[u16], patience: std::time::Duration) -> Result<(),
     Ok(())
 }
 
-pub async fn execute(docker: &Docker, plan: &Plan) -> Result<serde_json::Value, String> {
+pub async fn execute(
+    docker: &Docker,
+    plan: &Plan,
+    progress: &Progress,
+) -> Result<serde_json::Value, String> {
     let inspect = docker
         .inspect_container(&plan.target.id, None)
         .await
@@ -376,34 +392,48 @@ pub async fn execute(docker: &Docker, plan: &Plan) -> Result<serde_json::Value, 
         .and_then(|h| h.restart_policy.clone());
 
     // 1. The replacement, while the original still runs: configuration errors cost no downtime.
-    let created = docker
-        .create_container(
-            Some(CreateContainerOptions {
-                name: Some(format!("{name}{NEW_SUFFIX}")),
-                ..Default::default()
-            }),
-            body,
-        )
-        .await
-        .map_err(|e| err("create the replacement", e))?;
-    let new_id = created.id;
-    for (network, endpoint) in extra_networks(&inspect) {
-        let request = NetworkConnectRequest {
-            container: new_id.clone(),
-            endpoint_config: Some(keep_endpoint(&endpoint, &old_id)),
-        };
-        if let Err(e) = docker.connect_network(&network, request).await {
-            let _ = docker
-                .remove_container(
-                    &new_id,
-                    Some(RemoveContainerOptions {
-                        force: true,
+    let new_id = progress
+        .step(0, async {
+            docker
+                .create_container(
+                    Some(CreateContainerOptions {
+                        name: Some(format!("{name}{NEW_SUFFIX}")),
                         ..Default::default()
                     }),
+                    body,
                 )
-                .await;
-            return Err(err(&format!("connect the replacement to {network}"), e));
-        }
+                .await
+                .map(|created| created.id)
+                .map_err(|e| err("create the replacement", e))
+        })
+        .await?;
+    let connected = progress
+        .step(1, async {
+            for (network, endpoint) in extra_networks(&inspect) {
+                let request = NetworkConnectRequest {
+                    container: new_id.clone(),
+                    endpoint_config: Some(keep_endpoint(&endpoint, &old_id)),
+                };
+                docker
+                    .connect_network(&network, request)
+                    .await
+                    .map_err(|e| err(&format!("connect the replacement to {network}"), e))?;
+            }
+            Ok(())
+        })
+        .await;
+    if let Err(error) = connected {
+        // Nothing was stopped yet: removing the replacement is the whole rollback.
+        let _ = docker
+            .remove_container(
+                &new_id,
+                Some(RemoveContainerOptions {
+                    force: true,
+                    ..Default::default()
+                }),
+            )
+            .await;
+        return Err(error);
     }
 
     // 2. Downtime starts here; from now on any failure rolls back.
@@ -414,28 +444,45 @@ pub async fn execute(docker: &Docker, plan: &Plan) -> Result<serde_json::Value, 
             .and_then(|c| c.stop_timeout)
             .unwrap_or(10)
             .max(0) as u64;
-        docker
-            .clone()
-            .with_timeout(std::time::Duration::from_secs(grace + 30))
-            .stop_container(&old_id, None::<StopContainerOptions>)
+        progress
+            .step(2, async {
+                docker
+                    .clone()
+                    .with_timeout(std::time::Duration::from_secs(grace + 30))
+                    .stop_container(&old_id, None::<StopContainerOptions>)
+                    .await
+                    .map_err(|e| err("stop the original", e))
+            })
+            .await?;
+        progress
+            .step(3, async {
+                rename(docker, &old_id, &format!("{name}{PREVIOUS_SUFFIX}")).await?;
+                set_restart(
+                    docker,
+                    &old_id,
+                    Some(RestartPolicy {
+                        name: Some(RestartPolicyNameEnum::NO),
+                        maximum_retry_count: None,
+                    }),
+                )
+                .await
+            })
+            .await?;
+        progress
+            .step(4, async {
+                rename(docker, &new_id, &name).await?;
+                docker
+                    .start_container(&new_id, None)
+                    .await
+                    .map_err(|e| err("start the replacement", e))
+            })
+            .await?;
+        progress
+            .step(
+                5,
+                verify_http(&tcp_ports, std::time::Duration::from_secs(15)),
+            )
             .await
-            .map_err(|e| err("stop the original", e))?;
-        rename(docker, &old_id, &format!("{name}{PREVIOUS_SUFFIX}")).await?;
-        set_restart(
-            docker,
-            &old_id,
-            Some(RestartPolicy {
-                name: Some(RestartPolicyNameEnum::NO),
-                maximum_retry_count: None,
-            }),
-        )
-        .await?;
-        rename(docker, &new_id, &name).await?;
-        docker
-            .start_container(&new_id, None)
-            .await
-            .map_err(|e| err("start the replacement", e))?;
-        verify_http(&tcp_ports, std::time::Duration::from_secs(15)).await
     }
     .await;
 
@@ -447,7 +494,12 @@ pub async fn execute(docker: &Docker, plan: &Plan) -> Result<serde_json::Value, 
             "bindings": current_bindings(&docker.inspect_container(&new_id, None).await.map_err(|e| err("inspect", e))?),
         })),
         Err(error) => {
+            progress.note("rolling back: removing the replacement, starting the original again…");
             let rolled_back = roll_back(docker, &old_id, &new_id, &name, original_restart).await;
+            progress.note(match &rolled_back {
+                Ok(()) => "rolled back: the original runs again with its original bindings",
+                Err(_) => "ROLLBACK FAILED: see the error",
+            });
             Err(match rolled_back {
                 Ok(()) => format!("{error}{ROLLED_BACK} with its original bindings"),
                 Err(rollback_error) => format!("{error}; ROLLBACK FAILED: {rollback_error}"),
@@ -567,7 +619,11 @@ pub fn plan_commit(
     })
 }
 
-pub async fn execute_unrebind(docker: &Docker, plan: &Plan) -> Result<serde_json::Value, String> {
+pub async fn execute_unrebind(
+    docker: &Docker,
+    plan: &Plan,
+    progress: &Progress,
+) -> Result<serde_json::Value, String> {
     let new_id = plan.before["new_id"]
         .as_str()
         .ok_or("missing replacement id")?;
@@ -576,7 +632,12 @@ pub async fn execute_unrebind(docker: &Docker, plan: &Plan) -> Result<serde_json
         .ok_or("missing original id")?;
     let restart: Option<RestartPolicy> =
         serde_json::from_value(plan.before["restart_policy"].clone()).ok();
-    roll_back(docker, previous_id, new_id, &plan.target.name, restart).await?;
+    progress
+        .steps(
+            0..plan.steps.len(),
+            roll_back(docker, previous_id, new_id, &plan.target.name, restart),
+        )
+        .await?;
     Ok(serde_json::json!({ "running": previous_id }))
 }
 

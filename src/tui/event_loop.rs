@@ -94,6 +94,10 @@ async fn drive(app: &mut App, tui: &mut terminal::Tui, settings: Settings) -> Re
         _ => None,
     };
     let (ops_tx, mut ops_rx) = mpsc::channel::<OpsEvent>(16);
+    // Step progress is small and must not be lost (a missed "done" would leave a step spinning):
+    // unbounded, fed from the executing task.
+    let (progress_tx, mut progress_rx) =
+        mpsc::unbounded_channel::<(String, crate::ops::StepUpdate)>();
 
     let mut terminal_events = EventStream::new();
     let mut sigterm = signal(SignalKind::terminate())?;
@@ -133,6 +137,7 @@ async fn drive(app: &mut App, tui: &mut terminal::Tui, settings: Settings) -> Re
             Some(update) = docker_rx.recv() => app.apply_docker(update),
             Some(update) = listener_rx.recv() => app.apply_listeners(update),
             Some((key, report)) = probe_rx.recv() => app.apply_probe(key, report),
+            Some((plan_id, update)) = progress_rx.recv() => app.action_progress(&plan_id, update),
             Some(event) = ops_rx.recv() => match event {
                 OpsEvent::Plan(result) => app.plan_ready(result),
                 OpsEvent::Finished(plan_id, result) => {
@@ -170,8 +175,13 @@ async fn drive(app: &mut App, tui: &mut terminal::Tui, settings: Settings) -> Re
                 }),
                 Effect::Execute(plan) => spawn_ops(&operator, &ops_tx, {
                     actions_running += 1;
+                    let progress_tx = progress_tx.clone();
                     move |op| async move {
-                        let result = op.execute(&plan).await;
+                        let plan_id = plan.id.clone();
+                        let progress = crate::ops::Progress::new(move |update| {
+                            let _ = progress_tx.send((plan_id.clone(), update));
+                        });
+                        let result = op.execute(&plan, &progress).await;
                         OpsEvent::Finished(plan.id.clone(), result)
                     }
                 }),

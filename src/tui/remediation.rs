@@ -6,7 +6,7 @@
 use super::app::{App, Effect, Popup, RowId, Severity};
 use super::keymap::Remediation;
 use crate::ops::audit::ActionSummary;
-use crate::ops::{Confirmation, Outcome, Plan};
+use crate::ops::{Confirmation, Outcome, Plan, StepUpdate};
 use crossterm::event::{KeyCode, KeyEvent};
 use std::time::Instant;
 
@@ -24,11 +24,86 @@ pub enum ConfirmPhase {
     },
 }
 
+/// Where one step of a running plan stands.
+#[derive(Debug, Clone, PartialEq)]
+pub enum StepState {
+    Pending,
+    Running(Instant),
+    Done(std::time::Duration),
+    Failed(String),
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct ConfirmState {
     pub plan: Plan,
     pub typed: String,
     pub phase: ConfirmPhase,
+    /// One entry per plan step, updated live while the action runs.
+    pub steps: Vec<StepState>,
+    /// Things outside the steps the executor reported (an automatic rollback).
+    pub notes: Vec<String>,
+    /// First plan row shown when the plan is taller than the popup.
+    pub scroll: u16,
+    /// The largest useful `scroll`, as of the last draw (drawing cannot change state).
+    pub max_scroll: std::cell::Cell<u16>,
+}
+
+impl ConfirmState {
+    pub fn new(plan: Plan) -> ConfirmState {
+        ConfirmState {
+            steps: vec![StepState::Pending; plan.steps.len()],
+            plan,
+            typed: String::new(),
+            phase: ConfirmPhase::Asking,
+            notes: Vec::new(),
+            scroll: 0,
+            max_scroll: std::cell::Cell::new(0),
+        }
+    }
+
+    /// Applies one progress update from the executor.
+    pub fn apply(&mut self, update: StepUpdate) {
+        let now = Instant::now();
+        match update {
+            StepUpdate::Started(step) => {
+                if let Some(state) = self.steps.get_mut(step) {
+                    *state = StepState::Running(now);
+                }
+            }
+            StepUpdate::Finished(step) => {
+                if let Some(state) = self.steps.get_mut(step) {
+                    let took = match state {
+                        StepState::Running(since) => now.duration_since(*since),
+                        _ => std::time::Duration::ZERO,
+                    };
+                    *state = StepState::Done(took);
+                }
+            }
+            StepUpdate::Failed(step, error) => {
+                if let Some(state) = self.steps.get_mut(step) {
+                    *state = StepState::Failed(error);
+                }
+            }
+            StepUpdate::Note(text) => self.notes.push(text),
+        }
+    }
+
+    /// Arrow keys, PgUp/PgDn, Home/End move through a plan taller than the popup. Returns
+    /// whether the key was a scroll key.
+    fn scroll_key(&mut self, code: KeyCode) -> bool {
+        let max = self.max_scroll.get();
+        let page = 10;
+        self.scroll = match code {
+            KeyCode::Up => self.scroll.saturating_sub(1),
+            KeyCode::Down => self.scroll.saturating_add(1).min(max),
+            KeyCode::PageUp => self.scroll.saturating_sub(page),
+            KeyCode::PageDown => self.scroll.saturating_add(page).min(max),
+            KeyCode::Home => 0,
+            KeyCode::End => max,
+            _ => return false,
+        };
+        true
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -143,13 +218,19 @@ impl App {
         match result {
             Ok(plan) => {
                 self.status = None;
-                self.popup = Some(Popup::Confirm(Box::new(ConfirmState {
-                    plan,
-                    typed: String::new(),
-                    phase: ConfirmPhase::Asking,
-                })));
+                self.popup = Some(Popup::Confirm(Box::new(ConfirmState::new(plan))));
             }
             Err(message) => self.say_status(message, Severity::Error),
+        }
+    }
+
+    /// A step of the running action started, ended or failed: shown live in its popup.
+    pub fn action_progress(&mut self, plan_id: &str, update: StepUpdate) {
+        if let Some(Popup::Confirm(state)) = &mut self.popup
+            && state.plan.id == plan_id
+        {
+            state.apply(update);
+            self.dirty = true;
         }
     }
 
@@ -201,6 +282,10 @@ impl App {
         let Some(Popup::Confirm(state)) = &mut self.popup else {
             return;
         };
+        if state.scroll_key(key.code) {
+            self.dirty = true;
+            return;
+        }
         match &state.phase {
             ConfirmPhase::Running { .. } => {}
             ConfirmPhase::Done { .. } => self.popup = None,

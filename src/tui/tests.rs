@@ -426,7 +426,7 @@ fn help_lists_every_binding() {
 #[test]
 fn confirmation_question_stays_visible_when_the_plan_is_taller_than_the_screen() {
     use crate::ops::plan::{ActionKind, Confirmation, Plan, Step, Target};
-    use crate::tui::remediation::{ConfirmPhase, ConfirmState};
+    use crate::tui::remediation::ConfirmState;
     let mut app = scene();
     let steps = (0..30)
         .map(|i| Step {
@@ -434,33 +434,102 @@ fn confirmation_question_stays_visible_when_the_plan_is_taller_than_the_screen()
             command: format!("docker something {i}"),
         })
         .collect();
-    app.popup = Some(Popup::Confirm(Box::new(ConfirmState {
-        plan: Plan {
-            id: "id".into(),
-            kind: ActionKind::Rebind,
-            target: Target {
-                id: "a".repeat(64),
-                name: "sdnext".into(),
-                image: "sdnext:latest".into(),
-            },
-            host: "gpu-host-01".into(),
-            steps,
-            undo: "vigil undo id".into(),
-            warnings: vec![],
-            confirmation: Confirmation::Type("sdnext".into()),
-            refused: None,
-            undoes: None,
-            before: serde_json::Value::Null,
-            firewall: None,
+    let mut state = ConfirmState::new(Plan {
+        id: "id".into(),
+        kind: ActionKind::Rebind,
+        target: Target {
+            id: "a".repeat(64),
+            name: "sdnext".into(),
+            image: "sdnext:latest".into(),
         },
-        typed: "sdn".into(),
-        phase: ConfirmPhase::Asking,
-    })));
+        host: "gpu-host-01".into(),
+        steps,
+        undo: "vigil undo id".into(),
+        warnings: vec![],
+        confirmation: Confirmation::Type("sdnext".into()),
+        refused: None,
+        undoes: None,
+        before: serde_json::Value::Null,
+        firewall: None,
+    });
+    state.typed = "sdn".into();
+    app.popup = Some(Popup::Confirm(Box::new(state)));
     let text = text_of(&render(&mut app, 80, 24));
     assert!(text.contains("Type `sdnext` and Enter"), "{text}");
     assert!(text.contains("> sdn"), "{text}");
-    assert!(text.contains("plan cut"), "{text}");
+    assert!(text.contains("PgDn"), "{text}");
+    assert!(!text.contains("docker something 29"), "{text}");
+    // Scrolling to the end shows the last step; typing still goes to the answer.
+    app.on_key(crossterm::event::KeyEvent::from(
+        crossterm::event::KeyCode::End,
+    ));
+    app.on_key(crossterm::event::KeyEvent::from(
+        crossterm::event::KeyCode::Char('e'),
+    ));
+    let text = text_of(&render(&mut app, 80, 24));
+    assert!(text.contains("docker something 29"), "{text}");
+    assert!(text.contains("Undo: vigil undo id"), "{text}");
+    assert!(text.contains("> sdne"), "{text}");
+    app.on_key(crossterm::event::KeyEvent::from(
+        crossterm::event::KeyCode::Home,
+    ));
+    let text = text_of(&render(&mut app, 80, 24));
+    assert!(text.contains("REBIND container sdnext"), "{text}");
     let text = text_of(&render(&mut app, 140, 80));
-    assert!(!text.contains("plan cut"), "{text}");
+    assert!(!text.contains("PgDn"), "{text}");
     assert!(text.contains("step number 29"), "{text}");
+}
+
+#[test]
+fn running_steps_show_live_in_the_confirmation() {
+    use crate::ops::StepUpdate;
+    use crate::ops::plan::{ActionKind, Confirmation, Plan, Step, Target};
+    use crate::tui::remediation::{ConfirmPhase, ConfirmState};
+    let mut app = scene();
+    let steps = ["create the replacement", "stop the original", "verify"]
+        .iter()
+        .map(|d| Step {
+            description: d.to_string(),
+            command: "docker ...".into(),
+        })
+        .collect();
+    let mut state = ConfirmState::new(Plan {
+        id: "rebind-1".into(),
+        kind: ActionKind::Rebind,
+        target: Target {
+            id: "a".repeat(64),
+            name: "sdnext".into(),
+            image: "sdnext:latest".into(),
+        },
+        host: "gpu-host-01".into(),
+        steps,
+        undo: "vigil undo rebind-1".into(),
+        warnings: vec![],
+        confirmation: Confirmation::Type("sdnext".into()),
+        refused: None,
+        undoes: None,
+        before: serde_json::Value::Null,
+        firewall: None,
+    });
+    state.phase = ConfirmPhase::Running {
+        since: std::time::Instant::now(),
+    };
+    app.popup = Some(Popup::Confirm(Box::new(state)));
+    app.action_progress("rebind-1", StepUpdate::Started(0));
+    app.action_progress("rebind-1", StepUpdate::Finished(0));
+    app.action_progress("rebind-1", StepUpdate::Started(1));
+    // An update for another action changes nothing here.
+    app.action_progress("other", StepUpdate::Failed(2, "x".into()));
+    let text = text_of(&render(&mut app, 120, 40));
+    assert!(text.contains("✓ 1/3 create the replacement"), "{text}");
+    assert!(text.contains("▶ 2/3 stop the original"), "{text}");
+    assert!(text.contains("· 3/3 verify"), "{text}");
+    app.action_progress("rebind-1", StepUpdate::Failed(1, "daemon said no".into()));
+    app.action_progress("rebind-1", StepUpdate::Note("rolling back".into()));
+    let text = text_of(&render(&mut app, 120, 40));
+    assert!(
+        text.contains("✗ 2/3 stop the original: daemon said no"),
+        "{text}"
+    );
+    assert!(text.contains("rolling back"), "{text}");
 }

@@ -3,7 +3,7 @@
 
 use crate::ops::Confirmation;
 use crate::tui::app::App;
-use crate::tui::remediation::{ConfirmPhase, ConfirmState};
+use crate::tui::remediation::{ConfirmPhase, ConfirmState, StepState};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
 
@@ -52,19 +52,18 @@ pub fn lines(app: &App, state: &ConfirmState) -> (Vec<Line<'static>>, Vec<Line<'
                 )));
             }
         },
-        ConfirmPhase::Running { since } => out.push(Line::from(Span::styled(
-            format!(
-                "Running: {} … {:.1}s (the screen stays live; the result appears here)",
-                state
-                    .plan
-                    .steps
-                    .first()
-                    .map_or("", |s| s.description.as_str()),
-                since.elapsed().as_secs_f32()
-            ),
-            theme.warn,
-        ))),
+        ConfirmPhase::Running { since } => {
+            out.extend(progress_lines(app, state));
+            out.push(Line::from(Span::styled(
+                format!(
+                    "Running … {:.1}s (the screen stays live; the result appears here)",
+                    since.elapsed().as_secs_f32()
+                ),
+                theme.warn,
+            )));
+        }
         ConfirmPhase::Done { ok, message } => {
+            out.extend(progress_lines(app, state));
             out.push(Line::from(Span::styled(
                 format!(
                     "{} {}",
@@ -80,6 +79,47 @@ pub fn lines(app: &App, state: &ConfirmState) -> (Vec<Line<'static>>, Vec<Line<'
         }
     }
     (plan, out)
+}
+
+/// One line per plan step with where it stands (· pending, ▶ running, ✓ done, ✗ failed), then
+/// any notes the executor sent (an automatic rollback).
+fn progress_lines(app: &App, state: &ConfirmState) -> Vec<Line<'static>> {
+    let theme = &app.theme;
+    let total = state.steps.len();
+    let mut lines: Vec<Line<'static>> = state
+        .steps
+        .iter()
+        .zip(&state.plan.steps)
+        .enumerate()
+        .map(|(index, (step_state, step))| {
+            let what = crate::tui::text::truncate(&step.description, 70);
+            let (mark, tail, style) = match step_state {
+                StepState::Pending => ("·", String::new(), theme.muted),
+                StepState::Running(since) => (
+                    "▶",
+                    format!(" … {:.1}s", since.elapsed().as_secs_f32()),
+                    theme.warn,
+                ),
+                StepState::Done(took) => ("✓", format!(" ({:.2}s)", took.as_secs_f32()), theme.ok),
+                StepState::Failed(error) => (
+                    "✗",
+                    format!(": {}", crate::sanitize::escape(error)),
+                    theme.error,
+                ),
+            };
+            Line::from(Span::styled(
+                format!("{mark} {}/{total} {what}{tail}", index + 1),
+                style,
+            ))
+        })
+        .collect();
+    lines.extend(
+        state
+            .notes
+            .iter()
+            .map(|note| Line::from(Span::styled(format!("!! {note}"), theme.warn))),
+    );
+    lines
 }
 
 /// Rows `lines` take when wrapped to `width` columns.
@@ -116,27 +156,36 @@ pub fn draw(app: &App, state: &ConfirmState, frame: &mut ratatui::Frame) {
         ratatui::layout::Constraint::Length(answer_height),
     ])
     .areas(inner);
-    let mut plan = plan;
-    if plan_rows > plan_area.height as usize && plan_area.height > 0 {
-        // Say that the plan is cut rather than cutting it silently.
-        let keep = plan_area.height.saturating_sub(1) as usize;
-        let mut kept = Vec::new();
-        let mut used = 0;
-        for line in plan {
-            let rows = line.width().max(1).div_ceil(inner_width);
-            if used + rows > keep {
-                break;
-            }
-            used += rows;
-            kept.push(line);
-        }
-        kept.push(Line::from(Span::styled(
-            "… plan cut: enlarge the terminal to read it all (`vigil ... --dry-run` prints it)",
-            app.theme.warn,
-        )));
-        plan = kept;
+    if plan_rows > plan_area.height as usize && plan_area.height > 1 {
+        // Taller than the popup: scrollable, and the last row says so and where we are.
+        let visible = plan_area.height - 1;
+        let max_scroll = (plan_rows as u16).saturating_sub(visible);
+        state.max_scroll.set(max_scroll);
+        let scroll = state.scroll.min(max_scroll);
+        let [text_area, hint_area] = ratatui::layout::Layout::vertical([
+            ratatui::layout::Constraint::Length(visible),
+            ratatui::layout::Constraint::Length(1),
+        ])
+        .areas(plan_area);
+        frame.render_widget(
+            Paragraph::new(plan)
+                .wrap(Wrap { trim: false })
+                .scroll((scroll, 0)),
+            text_area,
+        );
+        let hint = format!(
+            "↑↓ PgUp/PgDn Home/End: plan rows {}-{} of {plan_rows}",
+            scroll + 1,
+            (scroll + visible).min(plan_rows as u16)
+        );
+        frame.render_widget(
+            Paragraph::new(Span::styled(hint, app.theme.warn)),
+            hint_area,
+        );
+    } else {
+        state.max_scroll.set(0);
+        frame.render_widget(Paragraph::new(plan).wrap(Wrap { trim: false }), plan_area);
     }
-    frame.render_widget(Paragraph::new(plan).wrap(Wrap { trim: false }), plan_area);
     let mut answer_with_gap = vec![Line::from("")];
     answer_with_gap.extend(answer);
     frame.render_widget(

@@ -1,0 +1,134 @@
+//! Live progress of a running action, step by step, so nothing happens without a visible result:
+//! the TUI shows it in the confirmation popup, the CLI prints it as it goes.
+//!
+//! Step numbers are indices into the plan's `steps`, so what is shown lines up with what was
+//! confirmed.
+
+use std::sync::Arc;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StepUpdate {
+    /// The step began.
+    Started(usize),
+    /// The step completed.
+    Finished(usize),
+    /// The step failed with this error.
+    Failed(usize, String),
+    /// Something outside the plan's steps is happening (an automatic rollback).
+    Note(String),
+}
+
+type Sink = Arc<dyn Fn(StepUpdate) + Send + Sync>;
+
+/// Where step updates go. Cheap to clone; `silent()` drops them.
+#[derive(Clone)]
+pub struct Progress {
+    sink: Option<Sink>,
+}
+
+impl std::fmt::Debug for Progress {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(if self.sink.is_some() {
+            "Progress(reporting)"
+        } else {
+            "Progress(silent)"
+        })
+    }
+}
+
+impl Progress {
+    pub fn silent() -> Progress {
+        Progress { sink: None }
+    }
+
+    pub fn new(sink: impl Fn(StepUpdate) + Send + Sync + 'static) -> Progress {
+        Progress {
+            sink: Some(Arc::new(sink)),
+        }
+    }
+
+    fn send(&self, update: StepUpdate) {
+        if let Some(sink) = &self.sink {
+            sink(update);
+        }
+    }
+
+    pub fn started(&self, step: usize) {
+        self.send(StepUpdate::Started(step));
+    }
+
+    pub fn finished(&self, step: usize) {
+        self.send(StepUpdate::Finished(step));
+    }
+
+    pub fn failed(&self, step: usize, error: &str) {
+        self.send(StepUpdate::Failed(step, error.to_string()));
+    }
+
+    pub fn note(&self, text: &str) {
+        self.send(StepUpdate::Note(text.to_string()));
+    }
+
+    /// Runs one step: started, then finished or failed with the error.
+    pub async fn step<T, F>(&self, step: usize, work: F) -> Result<T, String>
+    where
+        F: std::future::Future<Output = Result<T, String>>,
+    {
+        self.started(step);
+        let result = work.await;
+        match &result {
+            Ok(_) => self.finished(step),
+            Err(error) => self.failed(step, error),
+        }
+        result
+    }
+
+    /// Several plan steps carried out as one indivisible operation (one nft transaction).
+    pub async fn steps<T, F>(&self, steps: std::ops::Range<usize>, work: F) -> Result<T, String>
+    where
+        F: std::future::Future<Output = Result<T, String>>,
+    {
+        for step in steps.clone() {
+            self.started(step);
+        }
+        let result = work.await;
+        for step in steps {
+            match &result {
+                Ok(_) => self.finished(step),
+                Err(error) => self.failed(step, error),
+            }
+        }
+        result
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::Mutex;
+
+    #[tokio::test(flavor = "current_thread")]
+    async fn steps_report_start_and_end_in_order() {
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let recorder = seen.clone();
+        let progress = Progress::new(move |u| recorder.lock().expect("lock").push(u));
+        let ok: Result<u8, String> = progress.step(0, async { Ok(1) }).await;
+        assert_eq!(ok, Ok(1));
+        let failed: Result<(), String> = progress.step(1, async { Err("boom".into()) }).await;
+        assert!(failed.is_err());
+        progress.note("rolling back");
+        assert_eq!(
+            *seen.lock().expect("lock"),
+            vec![
+                StepUpdate::Started(0),
+                StepUpdate::Finished(0),
+                StepUpdate::Started(1),
+                StepUpdate::Failed(1, "boom".into()),
+                StepUpdate::Note("rolling back".into()),
+            ]
+        );
+        // Silent progress accepts everything and reports nothing.
+        let quiet: Result<(), String> = Progress::silent().step(0, async { Ok(()) }).await;
+        assert!(quiet.is_ok());
+    }
+}
