@@ -364,3 +364,86 @@ fn replacement_that_cannot_start_rolls_back_by_itself() {
     let leftovers = docker(&["ps", "-aq", "--filter", &format!("name={name}-")]);
     assert!(leftovers.is_empty(), "nothing left behind: {leftovers}");
 }
+
+/// A GPU service cannot be started on this machine (no NVIDIA runtime), but its configuration
+/// can be created: the replacement vigil would create from it must keep the GPU device requests,
+/// the runtime, devices, capabilities, shared memory and limits, with only the bindings changed.
+#[test]
+fn replacement_keeps_gpu_requests_runtime_and_host_settings() {
+    if !need_docker("replacement_keeps_gpu_requests_runtime_and_host_settings") {
+        return;
+    }
+    let mut containers = Containers::new();
+    let original = containers.add(
+        "gpu-cfg",
+        &[
+            "--gpus",
+            "\"device=0,1\"",
+            "--runtime",
+            "runc",
+            "--device",
+            "/dev/null:/dev/fake-nvidia0",
+            "--cap-add",
+            "SYS_PTRACE",
+            "--shm-size",
+            "1g",
+            "--ulimit",
+            "memlock=-1:-1",
+            "--ipc",
+            "shareable",
+            "-p",
+            "0.0.0.0::7860",
+        ],
+        &["/bin/busybox", "sleep", "600"],
+        false,
+    );
+    let replacement = unique_name("gpu-cfg-new");
+    containers.names.push(replacement.clone());
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    runtime.block_on(async {
+        let client = bollard::Docker::connect_with_local_defaults().expect("docker client");
+        let inspected = client
+            .inspect_container(&original, None)
+            .await
+            .expect("inspect");
+        let body = vigil::ops::rebind::replacement_body(&inspected).expect("replacement body");
+        client
+            .create_container(
+                Some(bollard::query_parameters::CreateContainerOptions {
+                    name: Some(replacement.clone()),
+                    ..Default::default()
+                }),
+                body,
+            )
+            .await
+            .expect("the replacement configuration is accepted by the engine");
+    });
+    for field in [
+        "{{json .HostConfig.DeviceRequests}}",
+        "{{.HostConfig.Runtime}}",
+        "{{json .HostConfig.Devices}}",
+        "{{json .HostConfig.CapAdd}}",
+        "{{.HostConfig.ShmSize}}",
+        "{{json .HostConfig.Ulimits}}",
+        "{{.HostConfig.IpcMode}}",
+        "{{json .Config.Cmd}}",
+        "{{.Image}}",
+    ] {
+        assert_eq!(
+            inspect(&replacement, field),
+            inspect(&original, field),
+            "{field} differs"
+        );
+    }
+    assert!(inspect(&replacement, "{{json .HostConfig.DeviceRequests}}").contains("\"0\",\"1\""));
+    assert_eq!(
+        inspect(
+            &replacement,
+            "{{(index (index .HostConfig.PortBindings \"7860/tcp\") 0).HostIp}}"
+        ),
+        "127.0.0.1"
+    );
+}
