@@ -70,8 +70,9 @@ pub enum Command {
     /// Stop a container gracefully (its own stop timeout); undo starts it again.
     Stop(ActionArgs),
     /// Recreate a container with its published ports on 127.0.0.1 (the original is kept as
-    /// NAME-prev until `vigil commit`; undo restores it).
-    Rebind(ActionArgs),
+    /// NAME-prev until `vigil commit`; undo restores it). On Docker < 28 it also adds a
+    /// firewall guard so the loopback ports cannot be reached from the L2 segment.
+    Rebind(RebindArgs),
     /// Make a rebind final: remove NAME-prev (never its volumes).
     Commit(UndoArgs),
     /// Block outside access to a port or range (e.g. 36325 or 5000-5003) in vigil's nftables
@@ -95,6 +96,16 @@ pub struct ActionArgs {
     /// Only print the plan and the equivalent commands; change nothing.
     #[arg(long)]
     pub dry_run: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct RebindArgs {
+    #[command(flatten)]
+    pub action: ActionArgs,
+    /// Docker < 28: do not add the raw-prerouting drop that keeps hosts on the same L2 segment
+    /// away from the new 127.0.0.1 bindings.
+    #[arg(long)]
+    pub no_loopback_guard: bool,
 }
 
 #[derive(Debug, Args)]

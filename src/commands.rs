@@ -40,6 +40,13 @@ pub fn resolve(cli: &Cli) -> Resolved {
         settings.theme = theme;
     }
     settings.audit_log = cli.global.audit_log.clone();
+    if let Ok(choice) = std::env::var("VIGIL_FIREWALL") {
+        match crate::ops::firewall::BackendChoice::parse(&choice) {
+            Ok(choice) => settings.firewall_backend = choice,
+            Err(message) => problems.push(format!("VIGIL_FIREWALL: {message}; using auto")),
+        }
+    }
+    crate::ops::firewall::prefer(settings.firewall_backend);
     Resolved {
         settings,
         config_path,

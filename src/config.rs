@@ -22,6 +22,15 @@ pub struct FileConfig {
     pub probe: ProbeConfig,
     #[serde(default)]
     pub listeners: ListenersConfig,
+    #[serde(default)]
+    pub firewall: FirewallConfig,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct FirewallConfig {
+    /// `auto` (nft when installed, else iptables), `nftables` or `iptables`.
+    pub backend: Option<crate::ops::firewall::BackendChoice>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
@@ -59,6 +68,8 @@ pub struct Settings {
     pub listener_scan_secs: u64,
     /// `--audit-log`; `None` means `$XDG_STATE_HOME/vigil/audit.jsonl`.
     pub audit_log: Option<PathBuf>,
+    /// Which firewall tool carries vigil's rules (`VIGIL_FIREWALL` wins over the file).
+    pub firewall_backend: crate::ops::firewall::BackendChoice,
 }
 
 impl Default for Settings {
@@ -72,6 +83,7 @@ impl Default for Settings {
             probe_timeout_ms: 1500,
             listener_scan_secs: 2,
             audit_log: None,
+            firewall_backend: crate::ops::firewall::BackendChoice::Auto,
         }
     }
 }
@@ -99,6 +111,9 @@ impl Settings {
         }
         if let Some(secs) = file.listeners.scan_secs {
             self.listener_scan_secs = secs.max(1);
+        }
+        if let Some(backend) = file.firewall.backend {
+            self.firewall_backend = backend;
         }
         self
     }

@@ -54,12 +54,7 @@ impl HostContext for Inventory {
     }
 
     fn docker_major_version(&self) -> Option<u32> {
-        self.docker_version
-            .as_deref()?
-            .split(|c: char| !c.is_ascii_digit())
-            .next()?
-            .parse()
-            .ok()
+        crate::collect::docker::major_version(self.docker_version.as_deref()?)
     }
 }
 

@@ -1,7 +1,9 @@
 //! The remediation actions without the TUI, for runbooks: `vigil stop`, `vigil undo`,
 //! `vigil actions`. Same plans, same confirmation, same audit trail as the TUI.
 
-use crate::cli::{ActionArgs, ActionsArgs, FirewallArgs, OutputFormat, ProtoArg, UndoArgs};
+use crate::cli::{
+    ActionArgs, ActionsArgs, FirewallArgs, OutputFormat, ProtoArg, RebindArgs, UndoArgs,
+};
 use crate::collect::docker;
 use crate::config::Settings;
 use crate::ops::{Operator, Plan, audit};
@@ -202,13 +204,15 @@ pub fn stop(settings: &Settings, audit_log: Option<&Path>, args: &ActionArgs) ->
     )
 }
 
-pub fn rebind(settings: &Settings, audit_log: Option<&Path>, args: &ActionArgs) -> i32 {
+pub fn rebind(settings: &Settings, audit_log: Option<&Path>, args: &RebindArgs) -> i32 {
+    let guard = !args.no_loopback_guard;
+    let action = &args.action;
     act(
         settings,
         audit_log,
-        args.dry_run,
-        args.yes,
-        |client, _| async move { crate::ops::rebind::plan_rebind(&client, &args.target).await },
+        action.dry_run,
+        action.yes,
+        |client, _| async move { crate::ops::rebind::plan_rebind(&client, &action.target, guard).await },
     )
 }
 
@@ -255,7 +259,7 @@ pub fn block(
     // Said up front, before connecting anywhere, rather than failing halfway.
     if !args.dry_run
         && !settings.read_only
-        && let Some(reason) = crate::ops::firewall::cannot_change_firewall()
+        && let Some(reason) = crate::ops::firewall::cannot_change_firewall(spec.backend)
     {
         eprintln!("vigil: refused: {reason}");
         return 1;

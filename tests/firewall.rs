@@ -36,7 +36,6 @@ fn block_and_unblock_a_published_port_ipv4_and_ipv6() {
         return;
     }
     let _turn = take_turn();
-    let table = format!("vigil_test_{}", std::process::id());
     let mut containers = Containers::new();
     let name = containers.add(
         "fw",
@@ -83,7 +82,6 @@ fn block_and_unblock_a_published_port_ipv4_and_ipv6() {
             "--audit-log",
             audit_arg,
         ])
-        .env("VIGIL_NFT_TABLE", &table)
         .envs(sandbox.env());
     let output = env_cmd.output().expect("vigil block");
     assert!(
@@ -122,7 +120,6 @@ fn block_and_unblock_a_published_port_ipv4_and_ipv6() {
 
     let output = std::process::Command::new(vigil_bin())
         .args(["undo", &action_id, "--yes", "--audit-log", audit_arg])
-        .env("VIGIL_NFT_TABLE", &table)
         .envs(sandbox.env())
         .output()
         .expect("vigil undo");
@@ -155,10 +152,6 @@ fn unblock_refuses_what_vigil_did_not_block_and_bad_ports() {
     let sandbox = Sandbox::new();
     let output = std::process::Command::new(vigil_bin())
         .args(["unblock", "5000-5003", "--yes"])
-        .env(
-            "VIGIL_NFT_TABLE",
-            format!("vigil_test_{}_none", std::process::id()),
-        )
         .envs(sandbox.env())
         .output()
         .expect("vigil unblock");
@@ -185,7 +178,6 @@ fn block_from_the_tui_by_typing_the_port() {
         return;
     }
     let _turn = take_turn();
-    let table = format!("vigil_test_{}_tui", std::process::id());
     let mut containers = Containers::new();
     let name = containers.open_http("fw-tui", "0.0.0.0::80", &["--init"]);
     let port = containers.host_port(&name, "80/tcp");
@@ -195,9 +187,7 @@ fn block_from_the_tui_by_typing_the_port() {
     assert!(outsider.reaches(port));
 
     let sandbox = Sandbox::new();
-    let mut env = sandbox.env();
-    env.push(("VIGIL_NFT_TABLE".into(), table.clone()));
-    let tmux = Tmux::start(vigil_bin(), &env, 160, 45);
+    let tmux = Tmux::start(vigil_bin(), &sandbox.env(), 160, 45);
     let wait = std::time::Duration::from_secs(10);
     tmux.wait_for("container listed", wait, |s| s.contains(&name));
     tmux.keys(&["/"]);

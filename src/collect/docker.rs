@@ -91,6 +91,15 @@ pub async fn connect(settings: &DockerSettings) -> Result<(Docker, String, Strin
 }
 
 /// Turns a connection error into a sentence that tells the engineer what to do.
+/// The major version of an engine version string (`20.10.24+dfsg1` -> 20).
+pub fn major_version(version: &str) -> Option<u32> {
+    version
+        .split(|c: char| !c.is_ascii_digit())
+        .next()?
+        .parse()
+        .ok()
+}
+
 pub fn explain_error(endpoint: &str, err: &bollard::errors::Error) -> String {
     let mut chain = err.to_string();
     let mut source = std::error::Error::source(err);

@@ -1,7 +1,8 @@
-//! Block and unblock ports in vigil's nftables table: plans and execution.
+//! Block and unblock ports in the firewall (nft table or the iptables fallback): plans and
+//! execution.
 
-use super::firewall::{self, PortRange, Proto};
-use super::plan::{ActionKind, Confirmation, FirewallSpec, Plan, Step, Target, new_action_id};
+use super::firewall::{self, Backend, PortRange, Proto};
+use super::plan::{ActionKind, Confirmation, FirewallSpec, Plan, Target, new_action_id};
 
 fn target(spec: &FirewallSpec) -> Target {
     Target {
@@ -11,47 +12,28 @@ fn target(spec: &FirewallSpec) -> Target {
     }
 }
 
-fn snapshot(table: &str) -> serde_json::Value {
-    match firewall::blocked(table) {
+fn snapshot(backend: Backend) -> serde_json::Value {
+    match backend.blocked() {
         Ok(list) => serde_json::json!({
-            "table": format!("inet {table}"),
+            "backend": backend.as_str(),
+            "owner": firewall::table_name(),
             "blocked": list.iter().map(|(p, e)| format!("{e}/{}", p.as_str())).collect::<Vec<_>>(),
         }),
-        Err(error) => serde_json::json!({ "error": error }),
+        Err(error) => serde_json::json!({ "backend": backend.as_str(), "error": error }),
     }
+}
+
+fn host() -> String {
+    sysinfo::System::host_name().unwrap_or_else(|_| "?".into())
 }
 
 /// Plans blocking. `published_by` names the containers that publish these ports (for the plan).
 pub fn plan_block(spec: FirewallSpec, published_by: Vec<String>, undoes: Option<String>) -> Plan {
-    let table = firewall::table_name();
     let target = target(&spec);
     let id = new_action_id(ActionKind::Block, &target);
-    let descriptions = [
-        format!("create vigil's own table inet {table} if missing"),
-        "create its set of blocked TCP ports if missing".to_string(),
-        "create its set of blocked UDP ports if missing".to_string(),
-        "create its prerouting chain at priority dstnat - 10 (before Docker's DNAT) if missing, \
-         with one drop rule per set for traffic not arriving on lo"
-            .to_string(),
-    ];
-    let mut steps: Vec<Step> = firewall::ensure_table_script(&table)
-        .lines()
-        .zip(descriptions)
-        .map(|(line, description)| Step {
-            description,
-            command: format!("nft '{line}'"),
-        })
-        .collect();
-    steps.push(Step {
-        description: format!(
-            "drop {} traffic to local port(s) {} arriving from any interface, IPv4 and IPv6, before \
-             Docker's DNAT; the host itself can still connect; open connections are cut",
-            spec.proto.as_str(),
-            spec.range.element()
-        ),
-        command: firewall::add_element_command(&table, spec.proto, spec.range),
-    });
+    let backend = spec.backend;
     let mut warnings = firewall::misleading_firewalls();
+    warnings.extend(backend.coverage_warnings());
     if published_by.is_empty() {
         warnings.push(
             "no container publishes this port now; a host service may still listen on it".into(),
@@ -59,61 +41,49 @@ pub fn plan_block(spec: FirewallSpec, published_by: Vec<String>, undoes: Option<
     } else {
         warnings.push(format!("published by: {}", published_by.join(", ")));
     }
-    let refused = firewall::cannot_change_firewall();
     Plan {
         undo: format!(
             "vigil undo {id}  ({})",
-            firewall::delete_element_command(&table, spec.proto, spec.range)
+            backend.unblock_command(spec.proto, spec.range)
         ),
         id,
         kind: ActionKind::Block,
-        host: sysinfo::System::host_name().unwrap_or_else(|_| "?".into()),
-        steps,
+        host: host(),
+        steps: backend.block_steps(spec.proto, spec.range),
         warnings,
         confirmation: Confirmation::Type(spec.range.element()),
-        refused,
+        refused: firewall::cannot_change_firewall(backend),
         undoes,
-        before: snapshot(&table),
+        before: snapshot(backend),
         firewall: Some(spec),
         target,
     }
 }
 
-/// Plans removing exactly these ports from vigil's set (and the table once it is empty).
+/// Plans removing exactly these ports (and nft's table once it is empty).
 pub fn plan_unblock(spec: FirewallSpec, undoes: Option<String>) -> Plan {
-    let table = firewall::table_name();
     let target = target(&spec);
     let id = new_action_id(ActionKind::Unblock, &target);
-    let blocked_now = firewall::blocked(&table).unwrap_or_default();
-    let present = blocked_now
+    let backend = spec.backend;
+    let present = backend
+        .blocked()
+        .unwrap_or_default()
         .iter()
         .any(|(proto, element)| *proto == spec.proto && *element == spec.range.element());
+    let reblock = backend
+        .block_steps(spec.proto, spec.range)
+        .last()
+        .map(|step| step.command.clone())
+        .unwrap_or_default();
     Plan {
-        undo: format!(
-            "vigil undo {id}  ({})",
-            firewall::add_element_command(&table, spec.proto, spec.range)
-        ),
+        undo: format!("vigil undo {id}  ({reblock})"),
         id,
         kind: ActionKind::Unblock,
-        host: sysinfo::System::host_name().unwrap_or_else(|_| "?".into()),
-        steps: vec![
-            Step {
-                description: format!(
-                    "let {} traffic to port(s) {} through again",
-                    spec.proto.as_str(),
-                    spec.range.element()
-                ),
-                command: firewall::delete_element_command(&table, spec.proto, spec.range),
-            },
-            Step {
-                description:
-                    "delete vigil's table when nothing else is blocked (no rule left behind)".into(),
-                command: format!("nft delete table inet {table}"),
-            },
-        ],
+        host: host(),
+        steps: backend.unblock_steps(spec.proto, spec.range),
         warnings: Vec::new(),
         confirmation: Confirmation::Type(spec.range.element()),
-        refused: firewall::cannot_change_firewall().or_else(|| {
+        refused: firewall::cannot_change_firewall(backend).or_else(|| {
             (!present).then(|| {
                 format!(
                     "{}/{} is not blocked by vigil (exactly this port or range must be given)",
@@ -123,7 +93,7 @@ pub fn plan_unblock(spec: FirewallSpec, undoes: Option<String>) -> Plan {
             })
         }),
         undoes,
-        before: snapshot(&table),
+        before: snapshot(backend),
         firewall: Some(spec),
         target,
     }
@@ -135,22 +105,23 @@ pub async fn execute(plan: &Plan) -> Result<serde_json::Value, String> {
         .ok_or("the plan has no firewall specification")?;
     let kind = plan.kind;
     tokio::task::spawn_blocking(move || {
-        let table = firewall::table_name();
         match kind {
-            ActionKind::Block => firewall::block(&table, spec.proto, spec.range)?,
-            ActionKind::Unblock => firewall::unblock(&table, spec.proto, spec.range)?,
+            ActionKind::Block => spec.backend.block(spec.proto, spec.range)?,
+            ActionKind::Unblock => spec.backend.unblock(spec.proto, spec.range)?,
             _ => return Err("not a firewall action".to_string()),
         }
-        Ok(snapshot(&table))
+        Ok(snapshot(spec.backend))
     })
     .await
     .map_err(|err| err.to_string())?
 }
 
-/// Parses what the user typed into a firewall spec.
+/// Parses what the user typed into a firewall spec for the backend in use. Without a usable
+/// backend the spec still parses; its plan is then refused with the reason.
 pub fn spec(ports: &str, proto: Proto) -> Result<FirewallSpec, String> {
     Ok(FirewallSpec {
         proto,
         range: PortRange::parse(ports)?,
+        backend: firewall::selected_backend().unwrap_or_default(),
     })
 }

@@ -66,7 +66,7 @@ impl Operator {
     }
 
     pub async fn plan_rebind(&self, target: &str) -> Result<Plan, String> {
-        rebind::plan_rebind(&self.docker, target).await
+        rebind::plan_rebind(&self.docker, target, true).await
     }
 
     pub async fn plan_commit(&self, action_id: &str) -> Result<Plan, String> {

@@ -90,6 +90,9 @@ pub struct Plan {
 pub struct FirewallSpec {
     pub proto: super::firewall::Proto,
     pub range: super::firewall::PortRange,
+    /// The tool that carries the rule; an undo uses the same one.
+    #[serde(default)]
+    pub backend: super::firewall::Backend,
 }
 
 /// A new action id: UTC time, kind and short target id, plus a few random hex digits so two

@@ -6,6 +6,7 @@
 //! to NAME-prev and set its restart policy to `no` -> rename new to NAME -> start -> verify at HTTP
 //! level. Any failure after the old one stopped rolls back by itself.
 
+use super::firewall::{self, Backend, Proto};
 use super::plan::{ActionKind, Confirmation, Plan, Step, Target, new_action_id};
 use super::progress::Progress;
 use super::stop::quote;
@@ -208,7 +209,116 @@ fn keep_endpoint(endpoint: &EndpointSettings, old_id: &str) -> EndpointSettings 
     }
 }
 
-pub async fn plan_rebind(docker: &Docker, target: &str) -> Result<Plan, String> {
+/// The loopback guard to add with a rebind: one entry per rebound host port, with the backend.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct LoopbackGuard {
+    pub proto: Proto,
+    pub port: u16,
+    pub backend: Backend,
+}
+
+/// Before Docker 28, a neighbour on the L2 segment can reach ports published on 127.0.0.1:
+/// the guard for each rebound port, or why none is added (a warning for the plan).
+async fn loopback_guards(
+    docker: &Docker,
+    bindings: &HashMap<String, Vec<(String, String)>>,
+    wanted: bool,
+) -> (Vec<LoopbackGuard>, Option<String>) {
+    let version = docker.version().await.ok().and_then(|v| v.version);
+    let Some(version) = version
+        .filter(|v| crate::collect::docker::major_version(v).is_some_and(|major| major < 28))
+    else {
+        return (Vec::new(), None);
+    };
+    let exposure = format!(
+        "Docker {} is older than 28: ports published on 127.0.0.1 are still reachable from          hosts on the same L2 segment",
+        crate::sanitize::escape(&version)
+    );
+    if !wanted {
+        return (
+            Vec::new(),
+            Some(format!("{exposure}; the loopback guard was switched off")),
+        );
+    }
+    let backend = match firewall::selected_backend() {
+        Ok(backend) => backend,
+        Err(reason) => return (Vec::new(), Some(format!("{exposure}; no guard: {reason}"))),
+    };
+    if let Some(reason) = firewall::cannot_change_firewall(backend) {
+        return (Vec::new(), Some(format!("{exposure}; no guard: {reason}")));
+    }
+    let mut guards: Vec<LoopbackGuard> = bindings
+        .iter()
+        .flat_map(|(container_port, pairs)| {
+            let proto = if container_port.ends_with("/udp") {
+                Proto::Udp
+            } else {
+                Proto::Tcp
+            };
+            pairs.iter().filter_map(move |(_, host_port)| {
+                Some(LoopbackGuard {
+                    proto,
+                    port: host_port.parse().ok()?,
+                    backend,
+                })
+            })
+        })
+        .collect();
+    guards.sort_by_key(|g| (g.port, g.proto.as_str()));
+    guards.dedup();
+    (guards, None)
+}
+
+fn guard_step(guards: &[LoopbackGuard]) -> Option<Step> {
+    let first = guards.first()?;
+    let steps: Vec<Step> = guards
+        .iter()
+        .map(|g| g.backend.guard_loopback_step(g.proto, g.port))
+        .collect();
+    Some(Step {
+        description: format!(
+            "{} ({} port(s), {})",
+            steps[0].description,
+            guards.len(),
+            first.backend.as_str()
+        ),
+        command: steps
+            .iter()
+            .map(|s| s.command.clone())
+            .collect::<Vec<_>>()
+            .join(" && "),
+    })
+}
+
+/// Adds every guard, or none: on a failure the ones added are removed again.
+fn add_guards(guards: &[LoopbackGuard]) -> Result<(), String> {
+    for (index, guard) in guards.iter().enumerate() {
+        if let Err(error) = guard.backend.guard_loopback(guard.proto, guard.port) {
+            remove_guards(&guards[..index]);
+            return Err(format!("add the loopback guard: {error}"));
+        }
+    }
+    Ok(())
+}
+
+/// Removes guards; one already gone is not an error (the goal is that none is left).
+fn remove_guards(guards: &[LoopbackGuard]) -> Vec<String> {
+    guards
+        .iter()
+        .filter_map(|g| g.backend.unguard_loopback(g.proto, g.port).err())
+        .filter(|error| !error.contains("nothing to remove"))
+        .collect()
+}
+
+fn guards_of(value: &serde_json::Value) -> Vec<LoopbackGuard> {
+    serde_json::from_value(value["loopback_guard"].clone()).unwrap_or_default()
+}
+
+pub async fn plan_rebind(
+    docker: &Docker,
+    target: &str,
+    loopback_guard: bool,
+) -> Result<Plan, String> {
     let inspect = docker.inspect_container(target, None).await.map_err(|e| {
         err(
             &format!("no container `{}`", crate::sanitize::escape(target)),
@@ -292,6 +402,10 @@ pub async fn plan_rebind(docker: &Docker, target: &str) -> Result<Plan, String> 
         Step { description: "give the replacement the original name and start it".into(), command: format!("docker rename {q}{NEW_SUFFIX} {q} && docker start {q}") },
         Step { description: "verify every rebound TCP port answers HTTP on 127.0.0.1; on any failure roll back to the original".into(), command: "curl -s -o /dev/null http://127.0.0.1:PORT/".into() },
     ];
+    let (guards, guard_warning) = loopback_guards(docker, &bindings, loopback_guard).await;
+    warnings.extend(guard_warning);
+    let mut steps = steps;
+    steps.extend(guard_step(&guards));
     Ok(Plan {
         undo: format!(
             "vigil undo {plan_id}  (removes the replacement, renames {name}{PREVIOUS_SUFFIX} back and starts it); `vigil commit {plan_id}` removes {name}{PREVIOUS_SUFFIX} (never its volumes)"
@@ -308,6 +422,7 @@ pub async fn plan_rebind(docker: &Docker, target: &str) -> Result<Plan, String> 
             "name": name,
             "bindings": bindings,
             "restart_policy": inspect.host_config.as_ref().and_then(|h| h.restart_policy.clone()),
+            "loopback_guard": guards,
         }),
         firewall: None,
         target,
@@ -390,6 +505,7 @@ pub async fn execute(
         .host_config
         .as_ref()
         .and_then(|h| h.restart_policy.clone());
+    let guards = guards_of(&plan.before);
 
     // 1. The replacement, while the original still runs: configuration errors cost no downtime.
     let new_id = progress
@@ -482,7 +598,18 @@ pub async fn execute(
                 5,
                 verify_http(&tcp_ports, std::time::Duration::from_secs(15)),
             )
-            .await
+            .await?;
+        if !guards.is_empty() {
+            let to_add = guards.clone();
+            progress
+                .step(6, async move {
+                    tokio::task::spawn_blocking(move || add_guards(&to_add))
+                        .await
+                        .map_err(|e| e.to_string())?
+                })
+                .await?;
+        }
+        Ok::<(), String>(())
     }
     .await;
 
@@ -491,6 +618,7 @@ pub async fn execute(
             "new_id": new_id,
             "previous": format!("{name}{PREVIOUS_SUFFIX}"),
             "previous_id": old_id,
+            "loopback_guard": guards,
             "bindings": current_bindings(&docker.inspect_container(&new_id, None).await.map_err(|e| err("inspect", e))?),
         })),
         Err(error) => {
@@ -554,24 +682,31 @@ pub fn plan_unrebind(
         .ok_or("the rebind record lacks the original id")?;
     let q = quote(&name);
     let target = original.target.clone();
+    let guards = guards_of(after);
+    let mut steps = vec![
+        Step {
+            description: "remove the replacement (its own volumes are kept)".into(),
+            command: format!("docker rm -f {q}"),
+        },
+        Step {
+            description: format!(
+                "rename {name}{PREVIOUS_SUFFIX} back, restore its restart policy, start it"
+            ),
+            command: format!(
+                "docker rename {q}{PREVIOUS_SUFFIX} {q} && docker update --restart=... {q} && docker start {q}"
+            ),
+        },
+    ];
+    steps.extend(
+        guards
+            .iter()
+            .map(|g| g.backend.unguard_loopback_step(g.proto, g.port)),
+    );
     Ok(Plan {
         id: new_action_id(ActionKind::Unrebind, &target),
         kind: ActionKind::Unrebind,
         host: sysinfo::System::host_name().unwrap_or_else(|_| "?".into()),
-        steps: vec![
-            Step {
-                description: "remove the replacement (its own volumes are kept)".into(),
-                command: format!("docker rm -f {q}"),
-            },
-            Step {
-                description: format!(
-                    "rename {name}{PREVIOUS_SUFFIX} back, restore its restart policy, start it"
-                ),
-                command: format!(
-                    "docker rename {q}{PREVIOUS_SUFFIX} {q} && docker update --restart=... {q} && docker start {q}"
-                ),
-            },
-        ],
+        steps,
         undo: format!("vigil rebind {q}"),
         warnings: vec!["the original publishes its ports beyond loopback again".into()],
         confirmation: Confirmation::Type(name.clone()),
@@ -582,6 +717,7 @@ pub fn plan_unrebind(
             "previous_id": previous_id,
             "name": name,
             "restart_policy": original.before["restart_policy"],
+            "loopback_guard": guards,
         }),
         firewall: None,
         target,
@@ -634,11 +770,28 @@ pub async fn execute_unrebind(
         serde_json::from_value(plan.before["restart_policy"].clone()).ok();
     progress
         .steps(
-            0..plan.steps.len(),
+            0..2,
             roll_back(docker, previous_id, new_id, &plan.target.name, restart),
         )
         .await?;
-    Ok(serde_json::json!({ "running": previous_id }))
+    // The original publishes beyond loopback again: its guards have nothing left to guard.
+    let guards = guards_of(&plan.before);
+    if !guards.is_empty() {
+        let to_remove = guards.clone();
+        progress
+            .steps(2..plan.steps.len(), async move {
+                let errors = tokio::task::spawn_blocking(move || remove_guards(&to_remove))
+                    .await
+                    .map_err(|e| e.to_string())?;
+                if errors.is_empty() {
+                    Ok(())
+                } else {
+                    Err(format!("remove the loopback guard: {}", errors.join("; ")))
+                }
+            })
+            .await?;
+    }
+    Ok(serde_json::json!({ "running": previous_id, "loopback_guard_removed": guards }))
 }
 
 pub async fn execute_commit(docker: &Docker, plan: &Plan) -> Result<serde_json::Value, String> {

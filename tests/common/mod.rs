@@ -237,21 +237,28 @@ pub fn vigil_bin() -> &'static str {
     env!("CARGO_BIN_EXE_vigil")
 }
 
-/// A private HOME/XDG tree so tests never read or write the developer's config or logs.
+/// A private HOME/XDG tree so tests never read or write the developer's config or logs, and a
+/// firewall name of its own (nft table, iptables comment prefix) so a test never touches an
+/// operator's rules; whatever is left under that name is removed on drop.
 pub struct Sandbox {
     pub dir: tempfile::TempDir,
+    pub firewall_tag: String,
 }
 
 impl Sandbox {
     pub fn new() -> Self {
+        static CREATED: AtomicU32 = AtomicU32::new(0);
+        let n = CREATED.fetch_add(1, Ordering::SeqCst);
         Sandbox {
             dir: tempfile::tempdir().expect("tempdir"),
+            firewall_tag: format!("vigil_test_{}_{n}", std::process::id()),
         }
     }
 
     pub fn env(&self) -> Vec<(String, String)> {
         let root = self.dir.path();
         vec![
+            ("VIGIL_NFT_TABLE".into(), self.firewall_tag.clone()),
             ("HOME".into(), root.display().to_string()),
             (
                 "XDG_CONFIG_HOME".into(),
@@ -267,6 +274,64 @@ impl Sandbox {
 
     pub fn path(&self) -> &Path {
         self.dir.path()
+    }
+}
+
+impl Drop for Sandbox {
+    fn drop(&mut self) {
+        remove_firewall_rules_tagged(&self.firewall_tag);
+    }
+}
+
+/// The engine's major version (Docker < 28 gets vigil's loopback guard with a rebind).
+pub fn docker_major() -> u32 {
+    docker(&["version", "--format", "{{.Server.Version}}"])
+        .split('.')
+        .next()
+        .and_then(|major| major.parse().ok())
+        .expect("docker version")
+}
+
+/// True when a rebind here adds the loopback guard: an old engine and the rights to add it.
+pub fn rebind_adds_loopback_guard() -> bool {
+    docker_major() < 28 && is_root() && tool_available("nft")
+}
+
+/// `nft list table inet TAG`, or `None` when the table does not exist.
+pub fn nft_table(tag: &str) -> Option<String> {
+    let output = Command::new("nft")
+        .args(["list", "table", "inet", tag])
+        .output()
+        .ok()?;
+    output
+        .status
+        .success()
+        .then(|| String::from_utf8_lossy(&output.stdout).into_owned())
+}
+
+/// Deletes the nft table and the iptables/ip6tables rules (filter and raw tables) carrying
+/// `tag`, which only tests use. Exact `-D` of each listed rule; nothing else is touched.
+pub fn remove_firewall_rules_tagged(tag: &str) {
+    let _ = Command::new("nft")
+        .args(["delete", "table", "inet", tag])
+        .output();
+    for tool in ["iptables", "ip6tables"] {
+        for table in ["filter", "raw"] {
+            let Ok(listing) = Command::new(tool).args(["-w", "-t", table, "-S"]).output() else {
+                continue;
+            };
+            for line in String::from_utf8_lossy(&listing.stdout).lines() {
+                let Some(rule) = line.strip_prefix("-A ") else {
+                    continue;
+                };
+                if !line.contains(&format!("{tag}:")) {
+                    continue;
+                }
+                let mut args = vec!["-w", "-t", table, "-D"];
+                args.extend(rule.split_whitespace().map(|w| w.trim_matches('"')));
+                let _ = Command::new(tool).args(&args).output();
+            }
+        }
     }
 }
 
