@@ -16,9 +16,57 @@ fn take_turn() -> std::sync::MutexGuard<'static, ()> {
         .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
+/// The whole ruleset, for before/after comparisons. `-s` (stateless): packet counters of
+/// Docker's own rules do not count as a change. With iptables-nft, the first `ip6tables -I`
+/// on a host where nothing used IPv6 filtering yet creates the built-in chain it names (an
+/// empty, accept-all `INPUT`), which stays after the rule is deleted, as with legacy iptables
+/// where built-in chains always exist. Such empty accept-all built-in chains, and tables left
+/// empty by them, carry no rule and are left out of the comparison.
 fn ruleset() -> String {
-    // -s: stateless, so packet counters of Docker's own rules do not count as a change.
-    String::from_utf8_lossy(&run("nft", &["-s", "list", "ruleset"]).stdout).into_owned()
+    let raw = String::from_utf8_lossy(&run("nft", &["-s", "list", "ruleset"]).stdout).into_owned();
+    without_empty_builtin_chains(&raw)
+}
+
+fn without_empty_builtin_chains(ruleset: &str) -> String {
+    let mut out: Vec<String> = Vec::new();
+    let lines: Vec<&str> = ruleset.lines().collect();
+    let mut index = 0;
+    while index < lines.len() {
+        let line = lines[index];
+        let empty_chain = line.trim_start().starts_with("chain ")
+            && lines
+                .get(index + 1)
+                .is_some_and(|l| l.contains("policy accept;"))
+            && lines.get(index + 2).is_some_and(|l| l.trim() == "}");
+        if empty_chain {
+            index += 3;
+            continue;
+        }
+        out.push(line.to_string());
+        index += 1;
+    }
+    // Tables with nothing left in them.
+    let text = out.join("\n");
+    let mut kept: Vec<&str> = Vec::new();
+    let lines: Vec<&str> = text.lines().collect();
+    let mut index = 0;
+    while index < lines.len() {
+        if lines[index].starts_with("table ") && lines.get(index + 1).is_some_and(|l| *l == "}") {
+            index += 2;
+            continue;
+        }
+        kept.push(lines[index]);
+        index += 1;
+    }
+    kept.join("\n")
+}
+
+#[test]
+fn rule_dumps_ignore_only_empty_accept_all_builtin_chains() {
+    let dump = "table ip6 filter {\n\tchain INPUT {\n\t\ttype filter hook input priority filter; policy accept;\n\t}\n}\ntable inet t {\n\tchain c {\n\t\ttype filter hook input priority filter; policy accept;\n\t\ttcp dport 1 drop\n\t}\n}";
+    let normalized = without_empty_builtin_chains(dump);
+    assert!(!normalized.contains("ip6 filter"), "{normalized}");
+    assert!(normalized.contains("tcp dport 1 drop"), "{normalized}");
 }
 
 #[test]
@@ -139,6 +187,323 @@ fn block_and_unblock_a_published_port_ipv4_and_ipv6() {
     eprintln!("IPv6 path through docker-proxy checked: {v6_served}");
 }
 
+/// A PATH holding iptables and ip6tables but no nft: vigil must fall back to iptables.
+fn path_without_nft() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("tempdir");
+    for tool in ["iptables", "ip6tables"] {
+        let real =
+            String::from_utf8_lossy(&run("sh", &["-c", &format!("command -v {tool}")]).stdout)
+                .trim()
+                .to_string();
+        std::os::unix::fs::symlink(&real, dir.path().join(tool)).expect("symlink");
+    }
+    dir
+}
+
+/// Runs vigil in the sandbox with this PATH; returns (status, stdout, stderr).
+fn vigil_with_path(
+    sandbox: &Sandbox,
+    path: &std::path::Path,
+    args: &[&str],
+) -> (i32, String, String) {
+    let output = std::process::Command::new(vigil_bin())
+        .args(args)
+        .env_clear()
+        .env("PATH", path)
+        .envs(sandbox.env())
+        .output()
+        .expect("run vigil");
+    (
+        output.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+fn first_action_id(audit: &std::path::Path, target_port: u16) -> String {
+    std::fs::read_to_string(audit)
+        .expect("audit")
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).expect("json"))
+        .find(|r| r["phase"] == "planned" && r["target"]["name"] == format!("{target_port}/tcp"))
+        .and_then(|r| r["action_id"].as_str().map(str::to_string))
+        .expect("the block was recorded")
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind(("127.0.0.1", 0))
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("free port")
+}
+
+/// Where nft is missing: DOCKER-USER rules by original destination port for a published port,
+/// INPUT rules for a host-network service, IPv4 and IPv6; undo leaves every table as found.
+#[test]
+fn iptables_fallback_blocks_published_and_host_network_ports_v4_and_v6() {
+    let available = docker_available()
+        && is_root()
+        && tool_available("iptables")
+        && tool_available("ip6tables")
+        && tool_available("nft")
+        && tool_available("ip")
+        && tool_available("busybox");
+    if !need(
+        "iptables_fallback_blocks_published_and_host_network_ports_v4_and_v6",
+        available,
+        "Docker, root, iptables, ip6tables, nft (for the rule dump), iproute2 and busybox",
+    ) {
+        return;
+    }
+    let _turn = take_turn();
+    let mut containers = Containers::new();
+    let published = containers.open_http("ipt-pub", "0.0.0.0::80", &["--init"]);
+    let published_port = containers.host_port(&published, "80/tcp");
+    let host_port = free_port();
+    containers.add(
+        "ipt-host",
+        &["--init", "--network", "host"],
+        &[
+            "/bin/busybox",
+            "httpd",
+            "-f",
+            "-p",
+            &host_port.to_string(),
+            "-h",
+            "/www",
+        ],
+        true,
+    );
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    let outsider = Outsider::create();
+    let v6_ready = (0..25).any(|_| {
+        let reached = outsider.reaches_v6(host_port);
+        if !reached {
+            std::thread::sleep(std::time::Duration::from_millis(200));
+        }
+        reached
+    });
+    assert!(
+        v6_ready,
+        "the host-network service answers on IPv6 before the block"
+    );
+    assert!(outsider.reaches(published_port));
+    assert!(outsider.reaches(host_port));
+    let before = ruleset();
+
+    let sandbox = Sandbox::new();
+    let audit = sandbox.path().join("audit.jsonl");
+    let audit_arg = audit.to_str().expect("utf8");
+    let shim = path_without_nft();
+    for port in [published_port, host_port] {
+        let (code, stdout, stderr) = vigil_with_path(
+            &sandbox,
+            shim.path(),
+            &[
+                "block",
+                &port.to_string(),
+                "--yes",
+                "--audit-log",
+                audit_arg,
+            ],
+        );
+        assert_eq!(code, 0, "{stdout}{stderr}");
+        assert!(stdout.contains("iptables fallback"), "{stdout}");
+        assert!(
+            stdout.contains(
+                "iptables -I DOCKER-USER -p tcp -m conntrack --ctstate DNAT --ctorigdstport"
+            ),
+            "{stdout}"
+        );
+        assert!(stdout.contains("ip6tables -I INPUT ! -i lo"), "{stdout}");
+    }
+    assert!(
+        !outsider.reaches(published_port),
+        "published port still reachable"
+    );
+    assert!(
+        !outsider.reaches(host_port),
+        "host-network port still reachable (IPv4)"
+    );
+    assert!(
+        !outsider.reaches_v6(host_port),
+        "host-network port still reachable (IPv6)"
+    );
+    for port in [published_port, host_port] {
+        assert!(
+            std::net::TcpStream::connect(("127.0.0.1", port)).is_ok(),
+            "the host lost access to {port}"
+        );
+    }
+    assert!(std::net::TcpStream::connect(("::1", host_port)).is_ok());
+    // vigil lists what it blocked from its own rules.
+    let listing = String::from_utf8_lossy(&run("iptables", &["-S", "INPUT"]).stdout).into_owned();
+    assert!(
+        listing.contains(&format!("{}:block:tcp:{host_port}", sandbox.firewall_tag)),
+        "{listing}"
+    );
+
+    for port in [published_port, host_port] {
+        let id = first_action_id(&audit, port);
+        let (code, stdout, stderr) = vigil_with_path(
+            &sandbox,
+            shim.path(),
+            &["undo", &id, "--yes", "--audit-log", audit_arg],
+        );
+        assert_eq!(code, 0, "{stdout}{stderr}");
+    }
+    assert!(outsider.reaches(published_port));
+    assert!(outsider.reaches(host_port));
+    assert!(outsider.reaches_v6(host_port));
+    assert_eq!(ruleset(), before, "every table is exactly as it was found");
+}
+
+/// Blocking cuts connections that are already open, and vigil's rules (nft table and iptables
+/// fallback alike) are still in force after the Docker daemon restarts and rewrites its own.
+#[test]
+fn blocks_cut_open_connections_and_survive_a_docker_restart() {
+    let available = docker_available()
+        && is_root()
+        && tool_available("nft")
+        && tool_available("iptables")
+        && tool_available("ip")
+        && tool_available("busybox")
+        && tool_available("setsid");
+    if !need(
+        "blocks_cut_open_connections_and_survive_a_docker_restart",
+        available,
+        "Docker, root, nft, iptables, iproute2, busybox and setsid",
+    ) {
+        return;
+    }
+    let _turn = take_turn();
+    let mut containers = Containers::new();
+    // Fixed host ports: after the daemon restart the containers come back on the same ones.
+    let echo_port = free_port();
+    let web_port = free_port();
+    containers.add(
+        "fw-echo",
+        &[
+            "--init",
+            "--restart",
+            "always",
+            "-p",
+            &format!("0.0.0.0:{echo_port}:80"),
+        ],
+        &[
+            "/bin/busybox",
+            "nc",
+            "-ll",
+            "-p",
+            "80",
+            "-e",
+            "/bin/busybox",
+            "cat",
+        ],
+        true,
+    );
+    containers.add(
+        "fw-web",
+        &[
+            "--init",
+            "--restart",
+            "always",
+            "-p",
+            &format!("0.0.0.0:{web_port}:80"),
+        ],
+        &["/bin/busybox", "httpd", "-f", "-p", "80", "-h", "/www"],
+        true,
+    );
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    let outsider = Outsider::create();
+    let patience = std::time::Duration::from_secs(2);
+    let mut session = outsider.connect(echo_port);
+    assert!(
+        session.echoes("before", patience),
+        "the echo service answers from outside"
+    );
+    assert!(outsider.reaches(web_port));
+
+    let sandbox = Sandbox::new();
+    let audit = sandbox.path().join("audit.jsonl");
+    let audit_arg = audit.to_str().expect("utf8");
+    // The echo port through nft, the web port through the iptables fallback.
+    let (code, _, stderr) = vigil(
+        &sandbox,
+        &[
+            "block",
+            &echo_port.to_string(),
+            "--yes",
+            "--audit-log",
+            audit_arg,
+        ],
+    );
+    assert_eq!(code, 0, "{stderr}");
+    assert!(
+        !session.echoes("after the block", patience),
+        "an open connection must be cut by the block"
+    );
+    let shim = path_without_nft();
+    let (code, _, stderr) = vigil_with_path(
+        &sandbox,
+        shim.path(),
+        &[
+            "block",
+            &web_port.to_string(),
+            "--yes",
+            "--audit-log",
+            audit_arg,
+        ],
+    );
+    assert_eq!(code, 0, "{stderr}");
+    assert!(!outsider.reaches(web_port));
+
+    let restart = DockerdRestart::restart();
+    // Wait until both services are back (restart policy always), seen from the host.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while std::net::TcpStream::connect(("127.0.0.1", web_port)).is_err()
+        || std::net::TcpStream::connect(("127.0.0.1", echo_port)).is_err()
+    {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "containers did not come back"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    assert!(
+        !outsider.reaches(web_port),
+        "iptables fallback rule lost in the Docker restart"
+    );
+    assert!(
+        !outsider
+            .connect(echo_port)
+            .echoes("after the restart", patience),
+        "nft block lost in the Docker restart"
+    );
+
+    for (port, path) in [(echo_port, None), (web_port, Some(shim.path()))] {
+        let id = first_action_id(&audit, port);
+        let args = ["undo", id.as_str(), "--yes", "--audit-log", audit_arg];
+        let (code, _, stderr) = match path {
+            Some(path) => vigil_with_path(&sandbox, path, &args),
+            None => vigil(&sandbox, &args),
+        };
+        assert_eq!(code, 0, "{stderr}");
+    }
+    assert!(outsider.reaches(web_port), "reachable again after the undo");
+    assert!(
+        outsider
+            .connect(echo_port)
+            .echoes("after the undo", patience)
+    );
+    assert!(
+        !ruleset().contains(&sandbox.firewall_tag),
+        "no rule of this test is left behind"
+    );
+    drop(restart);
+}
+
 #[test]
 fn unblock_refuses_what_vigil_did_not_block_and_bad_ports() {
     let available = docker_available() && tool_available("nft");
@@ -149,6 +514,7 @@ fn unblock_refuses_what_vigil_did_not_block_and_bad_ports() {
     ) {
         return;
     }
+    let _turn = take_turn();
     let sandbox = Sandbox::new();
     let output = std::process::Command::new(vigil_bin())
         .args(["unblock", "5000-5003", "--yes"])

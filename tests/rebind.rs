@@ -467,3 +467,77 @@ fn replacement_keeps_gpu_requests_runtime_and_host_settings() {
         "127.0.0.1"
     );
 }
+
+/// Before Docker 28, a port published on 127.0.0.1 is reachable from a neighbour on the L2
+/// segment that sends packets for 127.0.0.1 to the host: Docker's DNAT forwards them. A rebind
+/// adds vigil's guard against exactly that; `--no-loopback-guard` shows the hole it closes.
+#[test]
+fn rebind_on_an_old_engine_keeps_l2_neighbours_off_the_loopback_port() {
+    let available = docker_available()
+        && is_root()
+        && tool_available("nft")
+        && tool_available("ip")
+        && tool_available("busybox");
+    if !need(
+        "rebind_on_an_old_engine_keeps_l2_neighbours_off_the_loopback_port",
+        available,
+        "Docker, root, nft, iproute2 and busybox",
+    ) {
+        return;
+    }
+    if docker_major() >= 28 {
+        eprintln!("Docker 28 or later guards loopback bindings itself: nothing for vigil to add");
+        return;
+    }
+    let mut containers = Containers::new();
+    let guarded = containers.open_http("rebind-lg", "0.0.0.0::80", &["--init"]);
+    let unguarded = containers.open_http("rebind-nolg", "0.0.0.0::80", &["--init"]);
+    containers.names.push(format!("{guarded}-prev"));
+    containers.names.push(format!("{unguarded}-prev"));
+    let guarded_port = containers.host_port(&guarded, "80/tcp");
+    let unguarded_port = containers.host_port(&unguarded, "80/tcp");
+    let sandbox = Sandbox::new();
+    let log = sandbox.path().join("audit.jsonl");
+    let log_arg = log.to_str().expect("utf8");
+    let (code, stdout, stderr) = vigil(
+        &sandbox,
+        &["rebind", &guarded, "--yes", "--audit-log", log_arg],
+    );
+    assert_eq!(code, 0, "{stdout}{stderr}");
+    assert!(
+        stdout.contains("Docker < 28: drop packets for 127.0.0.0/8"),
+        "{stdout}"
+    );
+    let (code, stdout, stderr) = vigil(
+        &sandbox,
+        &[
+            "rebind",
+            &unguarded,
+            "--yes",
+            "--no-loopback-guard",
+            "--audit-log",
+            log_arg,
+        ],
+    );
+    assert_eq!(code, 0, "{stdout}{stderr}");
+    assert!(
+        stdout.contains("the loopback guard was switched off"),
+        "{stdout}"
+    );
+    std::thread::sleep(std::time::Duration::from_millis(300));
+
+    let outsider = Outsider::create();
+    assert!(
+        outsider.reaches_host_loopback(unguarded_port),
+        "without the guard an L2 neighbour reaches the 127.0.0.1 binding (the hole)"
+    );
+    assert!(
+        !outsider.reaches_host_loopback(guarded_port),
+        "with the guard the L2 neighbour does not reach the 127.0.0.1 binding"
+    );
+    assert!(!outsider.reaches(guarded_port));
+    assert!(
+        std::net::TcpStream::connect(("127.0.0.1", guarded_port)).is_ok(),
+        "the host itself still reaches it"
+    );
+}

@@ -501,6 +501,8 @@ pub struct Outsider {
     pub namespace: String,
     pub host_ip: String,
     pub host_ip6: String,
+    ns_if: String,
+    loopback_routed: std::sync::Once,
 }
 
 impl Outsider {
@@ -522,6 +524,8 @@ impl Outsider {
             namespace: namespace.clone(),
             host_ip: host_ip.clone(),
             host_ip6: host_ip6.clone(),
+            ns_if: ns_if.clone(),
+            loopback_routed: std::sync::Once::new(),
         };
         run("ip", &["netns", "add", &namespace]);
         run(
@@ -579,6 +583,56 @@ impl Outsider {
         self.reaches_address(&self.host_ip6, port)
     }
 
+    /// What a neighbour on the L2 segment can do: send a packet for 127.0.0.1 to the host's
+    /// interface. The namespace routes 127.0.0.1 out of its veth (its own `local` table moved
+    /// behind a rule for it, and `route_localnet` so the kernel lets such packets out and the
+    /// answers in); true when the host's 127.0.0.1:port answers HTTP that way.
+    pub fn reaches_host_loopback(&self, port: u16) -> bool {
+        self.loopback_routed.call_once(|| {
+            let script = format!(
+                "sysctl -qw net.ipv4.conf.all.route_localnet=1 net.ipv4.conf.{dev}.route_localnet=1 \
+                 && ip rule add pref 5 to 127.0.0.1 lookup 100 \
+                 && ip route add 127.0.0.1/32 via {host} dev {dev} table 100 \
+                 && ip rule del pref 0 && ip rule add pref 300 lookup local",
+                dev = self.ns_if,
+                host = self.host_ip
+            );
+            run("ip", &["netns", "exec", &self.namespace, "sh", "-c", &script]);
+        });
+        self.reaches_address("127.0.0.1", port)
+    }
+
+    /// Opens a TCP connection from the namespace to the host's IPv4 address and keeps it open.
+    pub fn connect(&self, port: u16) -> Session {
+        let mut child = Command::new("ip")
+            .args([
+                "netns",
+                "exec",
+                &self.namespace,
+                "busybox",
+                "nc",
+                &self.host_ip,
+                &port.to_string(),
+            ])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("ip netns exec nc");
+        let stdout = child.stdout.take().expect("stdout");
+        let (lines, received) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            use std::io::BufRead;
+            for line in std::io::BufReader::new(stdout).lines() {
+                let Ok(line) = line else { break };
+                if lines.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        Session { child, received }
+    }
+
     fn reaches_address(&self, address: &str, port: u16) -> bool {
         use std::io::Write;
         let mut child = Command::new("ip")
@@ -603,6 +657,127 @@ impl Outsider {
         }
         let output = child.wait_with_output().expect("nc output");
         String::from_utf8_lossy(&output.stdout).starts_with("HTTP/")
+    }
+}
+
+/// An open connection from the outsider to an echo service.
+pub struct Session {
+    child: std::process::Child,
+    received: std::sync::mpsc::Receiver<String>,
+}
+
+impl Session {
+    /// Sends a line and waits up to `patience` for it to come back.
+    pub fn echoes(&mut self, text: &str, patience: Duration) -> bool {
+        use std::io::Write;
+        let Some(stdin) = self.child.stdin.as_mut() else {
+            return false;
+        };
+        if stdin.write_all(format!("{text}\n").as_bytes()).is_err() || stdin.flush().is_err() {
+            return false;
+        }
+        let deadline = Instant::now() + patience;
+        while let Some(left) = deadline.checked_duration_since(Instant::now()) {
+            match self.received.recv_timeout(left) {
+                Ok(line) if line == text => return true,
+                Ok(_) => continue,
+                Err(_) => return false,
+            }
+        }
+        false
+    }
+}
+
+impl Drop for Session {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Restarts the Docker daemon the way it was started (systemd unit, or the same command line
+/// relaunched), and makes sure it is running again when dropped, also when a test fails.
+pub struct DockerdRestart {
+    command: Vec<String>,
+    systemd: bool,
+}
+
+fn dockerd_pid() -> Option<i32> {
+    std::fs::read_dir("/proc")
+        .ok()?
+        .flatten()
+        .find_map(|entry| {
+            let pid: i32 = entry.file_name().to_str()?.parse().ok()?;
+            let comm = std::fs::read_to_string(entry.path().join("comm")).ok()?;
+            (comm.trim() == "dockerd").then_some(pid)
+        })
+}
+
+impl DockerdRestart {
+    pub fn restart() -> DockerdRestart {
+        let pid = dockerd_pid().expect("dockerd is running");
+        let command: Vec<String> = std::fs::read(format!("/proc/{pid}/cmdline"))
+            .expect("dockerd cmdline")
+            .split(|b| *b == 0)
+            .filter(|part| !part.is_empty())
+            .map(|part| String::from_utf8_lossy(part).into_owned())
+            .collect();
+        let systemd = std::fs::read_to_string(format!("/proc/{pid}/cgroup"))
+            .is_ok_and(|cgroup| cgroup.contains("docker.service"));
+        let restart = DockerdRestart { command, systemd };
+        if systemd {
+            run("systemctl", &["restart", "docker"]);
+        } else {
+            run("kill", &["-TERM", &pid.to_string()]);
+            let deadline = Instant::now() + Duration::from_secs(30);
+            while std::path::Path::new(&format!("/proc/{pid}")).exists()
+                && Instant::now() < deadline
+            {
+                std::thread::sleep(Duration::from_millis(100));
+            }
+            restart.start();
+        }
+        restart.wait_until_up();
+        restart
+    }
+
+    fn start(&self) {
+        let log = std::fs::File::create("/tmp/vigil-test-dockerd.log").expect("dockerd log");
+        Command::new("setsid")
+            .args(&self.command)
+            .stdin(Stdio::null())
+            .stdout(log.try_clone().expect("log"))
+            .stderr(log)
+            .spawn()
+            .expect("start dockerd");
+    }
+
+    fn wait_until_up(&self) {
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while Instant::now() < deadline {
+            if Command::new("docker")
+                .args(["version"])
+                .output()
+                .is_ok_and(|o| o.status.success())
+            {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(200));
+        }
+        panic!("dockerd did not come back within 60 s");
+    }
+}
+
+impl Drop for DockerdRestart {
+    fn drop(&mut self) {
+        if dockerd_pid().is_none() {
+            if self.systemd {
+                let _ = Command::new("systemctl").args(["start", "docker"]).output();
+            } else {
+                self.start();
+            }
+            self.wait_until_up();
+        }
     }
 }
 
