@@ -743,13 +743,17 @@ impl DockerdRestart {
 
     fn start(&self) {
         let log = std::fs::File::create("/tmp/vigil-test-dockerd.log").expect("dockerd log");
-        Command::new("setsid")
+        // `setsid -f` forks the daemon into its own session and returns at once: dockerd
+        // outlives the test, as it would have without the restart.
+        let status = Command::new("setsid")
+            .arg("-f")
             .args(&self.command)
             .stdin(Stdio::null())
             .stdout(log.try_clone().expect("log"))
             .stderr(log)
-            .spawn()
+            .status()
             .expect("start dockerd");
+        assert!(status.success(), "setsid dockerd failed");
     }
 
     fn wait_until_up(&self) {
