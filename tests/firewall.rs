@@ -237,10 +237,28 @@ fn free_port() -> u16 {
         .expect("free port")
 }
 
+/// nft table: one rule covers the published port and the host-network service, IPv4 and IPv6.
+#[test]
+fn nft_blocks_published_and_host_network_ports_v4_and_v6() {
+    blocks_published_and_host_network_ports(
+        "nft_blocks_published_and_host_network_ports_v4_and_v6",
+        false,
+    );
+}
+
 /// Where nft is missing: DOCKER-USER rules by original destination port for a published port,
-/// INPUT rules for a host-network service, IPv4 and IPv6; undo leaves every table as found.
+/// INPUT rules for a host-network service, IPv4 and IPv6.
 #[test]
 fn iptables_fallback_blocks_published_and_host_network_ports_v4_and_v6() {
+    blocks_published_and_host_network_ports(
+        "iptables_fallback_blocks_published_and_host_network_ports_v4_and_v6",
+        true,
+    );
+}
+
+/// Blocks a published port and a host-network service's port, checks both from outside over
+/// IPv4 and IPv6 and from the host, undoes both and compares every table with what was found.
+fn blocks_published_and_host_network_ports(test: &str, without_nft: bool) {
     let available = docker_available()
         && is_root()
         && tool_available("iptables")
@@ -249,19 +267,23 @@ fn iptables_fallback_blocks_published_and_host_network_ports_v4_and_v6() {
         && tool_available("ip")
         && tool_available("busybox");
     if !need(
-        "iptables_fallback_blocks_published_and_host_network_ports_v4_and_v6",
+        test,
         available,
-        "Docker, root, iptables, ip6tables, nft (for the rule dump), iproute2 and busybox",
+        "Docker, root, iptables, ip6tables, nft, iproute2 and busybox",
     ) {
         return;
     }
     let _turn = take_turn();
     let mut containers = Containers::new();
-    let published = containers.open_http("ipt-pub", "0.0.0.0::80", &["--init"]);
+    let published = containers.open_http(
+        if without_nft { "ipt-pub" } else { "nft-pub" },
+        "0.0.0.0::80",
+        &["--init"],
+    );
     let published_port = containers.host_port(&published, "80/tcp");
     let host_port = free_port();
     containers.add(
-        "ipt-host",
+        if without_nft { "ipt-host" } else { "nft-host" },
         &["--init", "--network", "host"],
         &[
             "/bin/busybox",
@@ -295,6 +317,12 @@ fn iptables_fallback_blocks_published_and_host_network_ports_v4_and_v6() {
     let audit = sandbox.path().join("audit.jsonl");
     let audit_arg = audit.to_str().expect("utf8");
     let shim = path_without_nft();
+    let full_path = std::path::PathBuf::from(std::env::var("PATH").unwrap_or_default());
+    let path = if without_nft {
+        shim.path()
+    } else {
+        full_path.as_path()
+    };
     for port in [published_port, host_port] {
         let (code, stdout, stderr) = vigil_with_path(
             &sandbox,
@@ -336,18 +364,20 @@ fn iptables_fallback_blocks_published_and_host_network_ports_v4_and_v6() {
         );
     }
     assert!(std::net::TcpStream::connect(("::1", host_port)).is_ok());
-    // vigil lists what it blocked from its own rules.
-    let listing = String::from_utf8_lossy(&run("iptables", &["-S", "INPUT"]).stdout).into_owned();
-    assert!(
-        listing.contains(&format!("{}:block:tcp:{host_port}", sandbox.firewall_tag)),
-        "{listing}"
-    );
+    if without_nft {
+        let listing =
+            String::from_utf8_lossy(&run("iptables", &["-S", "INPUT"]).stdout).into_owned();
+        assert!(
+            listing.contains(&format!("{}:block:tcp:{host_port}", sandbox.firewall_tag)),
+            "{listing}"
+        );
+    }
 
     for port in [published_port, host_port] {
         let id = first_action_id(&audit, port);
         let (code, stdout, stderr) = vigil_with_path(
             &sandbox,
-            shim.path(),
+            path,
             &["undo", &id, "--yes", "--audit-log", audit_arg],
         );
         assert_eq!(code, 0, "{stdout}{stderr}");
