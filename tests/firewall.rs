@@ -326,7 +326,7 @@ fn blocks_published_and_host_network_ports(test: &str, without_nft: bool) {
     for port in [published_port, host_port] {
         let (code, stdout, stderr) = vigil_with_path(
             &sandbox,
-            shim.path(),
+            path,
             &[
                 "block",
                 &port.to_string(),
@@ -336,14 +336,20 @@ fn blocks_published_and_host_network_ports(test: &str, without_nft: bool) {
             ],
         );
         assert_eq!(code, 0, "{stdout}{stderr}");
-        assert!(stdout.contains("iptables fallback"), "{stdout}");
-        assert!(
-            stdout.contains(
-                "iptables -I DOCKER-USER -p tcp -m conntrack --ctstate DNAT --ctorigdstport"
-            ),
-            "{stdout}"
-        );
-        assert!(stdout.contains("ip6tables -I INPUT ! -i lo"), "{stdout}");
+        if without_nft {
+            assert!(stdout.contains("iptables fallback"), "{stdout}");
+            assert!(
+                stdout.contains(
+                    "iptables -I DOCKER-USER -p tcp -m conntrack --ctstate DNAT --ctorigdstport"
+                ),
+                "{stdout}"
+            );
+            assert!(stdout.contains("ip6tables -I INPUT ! -i lo"), "{stdout}");
+        } else {
+            let element = format!("nft add element inet {} blocked_tcp", sandbox.firewall_tag);
+            assert!(stdout.contains(&element), "{stdout}");
+            assert!(!stdout.contains("iptables"), "{stdout}");
+        }
     }
     assert!(
         !outsider.reaches(published_port),
