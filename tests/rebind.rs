@@ -81,6 +81,20 @@ fn rebind_preserves_configuration_and_blocks_outside_access() {
     std::thread::sleep(std::time::Duration::from_millis(300));
     let outsider = Outsider::create();
     assert!(outsider.reaches(port), "reachable from outside before");
+    // Docker publishes on IPv6 too where the engine and kernel allow it: where it did, the
+    // rebind must close that path as well.
+    let listens_v6 = String::from_utf8_lossy(&run("ss", &["-ltnH"]).stdout)
+        .lines()
+        .any(|l| l.contains(&format!("[::]:{port} ")));
+    let v6_before = listens_v6
+        && (0..25).any(|_| {
+            let reached = outsider.reaches_v6(port);
+            if !reached {
+                std::thread::sleep(std::time::Duration::from_millis(200));
+            }
+            reached
+        });
+    assert_eq!(v6_before, listens_v6, "an IPv6 listener must answer before");
 
     let sandbox = Sandbox::new();
     let log = sandbox.path().join("audit.jsonl");
@@ -115,6 +129,13 @@ fn rebind_preserves_configuration_and_blocks_outside_access() {
         !outsider.reaches(port),
         "not reachable from outside after the rebind"
     );
+    if v6_before {
+        assert!(
+            !outsider.reaches_v6(port),
+            "not reachable over IPv6 after the rebind"
+        );
+    }
+    eprintln!("IPv6 path checked: {v6_before}");
     assert!(
         std::net::TcpStream::connect(("127.0.0.1", port)).is_ok(),
         "the host still reaches it"
