@@ -1,7 +1,16 @@
-//! Secret handling. The full scanner arrives with the secret-findings pane; what is here is the
-//! part every pane needs already: masking, so no raw secret ever reaches the screen or a report.
+//! Secret scanning: rules (data), the detector, the sources it reads (working tree, the whole
+//! git history, containers) and the findings, one per secret with every place it still lives.
+//!
+//! No UI code here: the CLI and the TUI both drive it. The raw secret never leaves the
+//! detector: a finding carries a masked form and the SHA-256 fingerprint only.
 
+pub mod detect;
+pub mod filters;
 pub mod mask;
+pub mod rules;
+
+#[cfg(test)]
+mod detect_tests;
 
 /// Secrets for unit tests, generated at run time so none is ever committed.
 #[cfg(test)]
@@ -19,4 +28,18 @@ pub mod fixtures {
             .collect();
         format!("{prefix}{body}")
     }
+
+    /// `length` random characters from `alphabet`.
+    pub fn random_from(alphabet: &[u8], length: usize) -> String {
+        let mut bytes = vec![0u8; length];
+        let mut urandom = std::fs::File::open("/dev/urandom").expect("urandom");
+        std::io::Read::read_exact(&mut urandom, &mut bytes).expect("read urandom");
+        bytes
+            .iter()
+            .map(|b| alphabet[*b as usize % alphabet.len()] as char)
+            .collect()
+    }
+
+    pub const LETTERS: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+    pub const BASE62: &[u8] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
 }
