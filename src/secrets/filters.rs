@@ -21,15 +21,15 @@ pub fn entropy(value: &[u8]) -> f64 {
         .sum()
 }
 
-/// Words that mean "a value goes here", not a value.
-const PLACEHOLDER_WORDS: &[&str] = &[
+/// Marks that mean "a value goes here", not a value. Symbols and long words are looked for
+/// anywhere (in one case, as people write them: `EXAMPLE`, `example`); a random key spells a
+/// mixed-case `ExAmPlE` far more often than either.
+const PLACEHOLDER_MARKS: &[&str] = &[
     "changeme",
     "change_me",
     "change-me",
     "placeholder",
     "example",
-    "dummy",
-    "sample",
     "redacted",
     "replace",
     "your_",
@@ -40,9 +40,6 @@ const PLACEHOLDER_WORDS: &[&str] = &[
     "yourpassword",
     "_here",
     "-here",
-    "insert",
-    "todo",
-    "fixme",
     "***",
     "...",
     "<",
@@ -50,6 +47,10 @@ const PLACEHOLDER_WORDS: &[&str] = &[
     "{{",
     "}}",
 ];
+
+/// Short words that are placeholders only as a whole part of the value (`todo`, `my-dummy`),
+/// since four random letters spell them now and then.
+const PLACEHOLDER_PARTS: &[&str] = &["todo", "fixme", "dummy", "sample", "insert", "test"];
 
 /// Whole values that are not secrets (types, literals, the name of the thing itself).
 const NOT_SECRETS: &[&str] = &[
@@ -114,17 +115,16 @@ pub fn is_placeholder(value: &str) -> bool {
     if value.len() > 64 {
         return false;
     }
-    if PLACEHOLDER_WORDS.iter().any(|word| lower.contains(word)) {
+    if PLACEHOLDER_MARKS
+        .iter()
+        .any(|mark| value.contains(mark) || value.contains(mark.to_ascii_uppercase().as_str()))
+    {
         return true;
     }
-    // `hf_XXX`, `sk-xxxxxxxx`: a run of x's. A random key has a run of three by chance now and
-    // then, so short values need three, long ones four.
-    let longest_x_run = lower
-        .split(|c: char| c != 'x')
-        .map(str::len)
-        .max()
-        .unwrap_or(0);
-    if longest_x_run >= 4 || (longest_x_run >= 3 && value.len() < 12) {
+    if lower
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .any(|part| PLACEHOLDER_PARTS.contains(&part))
+    {
         return true;
     }
     false
