@@ -127,7 +127,20 @@ pub fn is_placeholder(value: &str) -> bool {
     {
         return true;
     }
-    false
+    // `hf_XXX`, `sk-xxxxxxxx`: a run of x's. A random key holds a short run by chance now and
+    // then (four in a row in about one 40-character key of 25,000), so the longer the value,
+    // the longer the run it takes.
+    let longest_x_run = lower
+        .split(|c: char| c != 'x')
+        .map(str::len)
+        .max()
+        .unwrap_or(0);
+    let needed = match value.len() {
+        0..12 => 3,
+        12..20 => 4,
+        _ => 6,
+    };
+    longest_x_run >= needed
 }
 
 /// True for values that name something else rather than being a value: `settings.SECRET_KEY`,
