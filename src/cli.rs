@@ -146,6 +146,54 @@ pub struct ActionsArgs {
 pub enum ScanCommand {
     /// Containers and host listeners with exposure, authentication and risk.
     Containers(ScanContainersArgs),
+    /// Leaked secrets in the working tree, the whole git history (deleted branches and
+    /// dangling objects included) and the containers, one finding per secret, masked.
+    Secrets(ScanSecretsArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ScanSecretsArgs {
+    /// Repository or directory to scan (default: the git repository of the current directory).
+    #[arg(long, value_name = "PATH")]
+    pub repo: Option<std::path::PathBuf>,
+
+    /// Scan the working tree only, not the history.
+    #[arg(long)]
+    pub no_history: bool,
+
+    /// Do not read containers' environment and launch arguments from Docker.
+    #[arg(long)]
+    pub no_containers: bool,
+
+    /// Known-compromised secrets, one per line: `sha256:<hex>` or the raw value (hashed at
+    /// load, never kept). Matches are marked compromised.
+    #[arg(long, value_name = "PATH")]
+    pub ioc_file: Option<std::path::PathBuf>,
+
+    /// Fingerprints to suppress, one `FINGERPRINT reason` per line (in addition to the
+    /// repository's `.vigil-ignore`).
+    #[arg(long, value_name = "PATH")]
+    pub ignore_file: Option<std::path::PathBuf>,
+
+    /// A rule file that adds to, replaces or switches off built-in rules.
+    #[arg(long, value_name = "PATH")]
+    pub rules: Option<std::path::PathBuf>,
+
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = SecretsFormat::Table)]
+    pub format: SecretsFormat,
+
+    /// Exit with status 3 when an unsuppressed finding is at or above this level
+    /// (a compromised one counts as critical).
+    #[arg(long, value_name = "LEVEL", value_parser = parse_level)]
+    pub fail_on: Option<crate::model::RiskLevel>,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum SecretsFormat {
+    Table,
+    Json,
+    Sarif,
 }
 
 #[derive(Debug, Args)]

@@ -56,6 +56,7 @@ pub fn resolve(cli: &Cli) -> Resolved {
 
 /// Runs the command and returns the process exit status.
 pub fn run(cli: Cli) -> i32 {
+    crate::secrets::scan::allow_repositories_owned_by_others();
     let resolved = resolve(&cli);
     match cli.command {
         None => crate::tui::run(resolved),
@@ -64,6 +65,12 @@ pub fn run(cli: Cli) -> i32 {
                 eprintln!("vigil: {problem}");
             }
             scan_containers(&resolved.settings, &args)
+        }
+        Some(Command::Scan(ScanCommand::Secrets(args))) => {
+            for problem in &resolved.problems {
+                eprintln!("vigil: {problem}");
+            }
+            crate::scan_secrets::run(&resolved.settings, &args)
         }
         Some(Command::Config(ConfigCommand::Path)) => match resolved.config_path {
             Some(path) => {

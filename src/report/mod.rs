@@ -1,3 +1,4 @@
 //! Renderers of one inventory for the headless commands.
 
 pub mod containers;
+pub mod secrets;

@@ -54,6 +54,8 @@ pub struct Detection {
     pub line: u32,
     /// The line carries a pragma such as `gitleaks:allow`.
     pub pragma: bool,
+    /// The value was unquoted (`password = x`): in source code that is usually a variable.
+    pub bare: bool,
 }
 
 /// Compiled rules plus the keyword automaton.
@@ -153,19 +155,19 @@ impl Detector {
         // 3. One detection per byte range: the earliest rule wins an overlap.
         found.sort_by_key(|(rule, start, end, _)| (*rule, *start, *end));
         found.dedup_by_key(|(rule, start, end, _)| (*rule, *start, *end));
-        let mut kept: Vec<(usize, usize, usize)> = Vec::new();
-        for (rule, start, end, _) in found {
-            let overlaps = kept.iter().any(|(_, s, e)| start < *e && *s < end)
+        let mut kept: Vec<(usize, usize, usize, bool)> = Vec::new();
+        for (rule, start, end, bare) in found {
+            let overlaps = kept.iter().any(|(_, s, e, _)| start < *e && *s < end)
                 || vetoed.iter().any(|(s, e)| start < *e && *s < end);
             if !overlaps {
-                kept.push((rule, start, end));
+                kept.push((rule, start, end, bare));
             }
         }
-        kept.sort_by_key(|(_, start, _)| *start);
+        kept.sort_by_key(|(_, start, _, _)| *start);
         let mut line = 1u32;
         let mut counted_to = 0usize;
         kept.into_iter()
-            .map(|(rule, start, end)| {
+            .map(|(rule, start, end, bare)| {
                 line += memchr::memchr_iter(b'\n', &text[counted_to..start]).count() as u32;
                 counted_to = start;
                 let line_start = memchr::memrchr(b'\n', &text[..start]).map_or(0, |i| i + 1);
@@ -178,6 +180,7 @@ impl Detector {
                     masked: super::mask::mask_secret(&String::from_utf8_lossy(secret)),
                     line,
                     pragma: filters::has_inline_pragma(&text[line_start..line_end]),
+                    bare,
                 }
             })
             .collect()

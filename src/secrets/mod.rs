@@ -6,8 +6,13 @@
 
 pub mod detect;
 pub mod filters;
+pub mod finding;
+pub mod ignore;
+pub mod ioc;
 pub mod mask;
 pub mod rules;
+pub mod scan;
+pub mod sources;
 
 #[cfg(test)]
 mod detect_tests;
