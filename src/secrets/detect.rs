@@ -1,8 +1,8 @@
 //! The detector: finds secrets in a buffer of bytes.
 //!
 //! One Aho-Corasick pass over the buffer finds every rule keyword (ASCII, case-insensitive).
-//! Each rule's regex then runs only in windows around its keywords' hits (merged where they
-//! overlap), so the regex work grows with the number of hits, not with the size of the text.
+//! Each rule's regex, anchored, is then tried only at the start of the word around each of its
+//! keywords' hits, so the regex work grows with the number of hits, not the size of the text.
 //! A match becomes a `Detection` at once: the raw secret is hashed and masked here and never
 //! leaves this module.
 
@@ -64,12 +64,25 @@ pub struct Detector {
     automaton: AhoCorasick,
     /// For each automaton pattern, the rules that listed that keyword.
     keyword_rules: Vec<Vec<usize>>,
-    /// Keyword length per pattern (to place windows).
-    keyword_lengths: Vec<usize>,
 }
 
-/// How far before a keyword a match may start (the name before `_API_KEY`, `--` before a flag).
-const LOOK_BEHIND: usize = 200;
+/// How far back from a keyword the start of its word is looked for.
+const WORD_LIMIT: usize = 256;
+
+fn is_word_byte(byte: u8) -> bool {
+    byte.is_ascii_alphanumeric() || matches!(byte, b'_' | b'.' | b'-' | b'+')
+}
+
+/// The start of the word around `at`: back over letters, digits and `_ . - +` (identifier,
+/// flag, token and URL-scheme characters), at most `WORD_LIMIT` bytes.
+fn word_start(text: &[u8], at: usize) -> usize {
+    let floor = at.saturating_sub(WORD_LIMIT);
+    let mut start = at;
+    while start > floor && is_word_byte(text[start - 1]) {
+        start -= 1;
+    }
+    start
+}
 
 impl Detector {
     pub fn new(rules: Vec<Rule>) -> Result<Detector, String> {
@@ -86,13 +99,15 @@ impl Detector {
                 }
             }
         }
+        // A full DFA: a few dozen short keywords make a small one, and it is the fastest kind
+        // for the overlapping search the detector needs.
         let automaton = AhoCorasick::builder()
             .ascii_case_insensitive(true)
+            .kind(Some(aho_corasick::AhoCorasickKind::DFA))
             .match_kind(aho_corasick::MatchKind::Standard)
             .build(&keywords)
             .map_err(|err| format!("cannot build the keyword automaton: {err}"))?;
         Ok(Detector {
-            keyword_lengths: keywords.iter().map(String::len).collect(),
             rules,
             automaton,
             keyword_rules,
@@ -103,52 +118,61 @@ impl Detector {
         &self.rules
     }
 
-    /// Every secret in `text`, at most one detection per rule and byte range; where rules
-    /// overlap the earlier (more specific) rule wins.
+    /// Every secret in `text`, at most one detection per byte range; where rules overlap the
+    /// earlier (more specific) rule wins.
     pub fn detect(&self, text: &[u8], kind: TextKind) -> Vec<Detection> {
-        // 1. Windows per rule around keyword hits.
-        let mut windows: Vec<Vec<(usize, usize)>> = vec![Vec::new(); self.rules.len()];
-        // Overlapping matches: "hf_" inside "HF_TOKEN" must be found as well as the name.
+        // 1. Anchors per rule: the start of the word around each keyword hit (`OPENAI_API_KEY`
+        //    for a hit on `key`, `--password` for `--`, the scheme of a URL for `://`).
+        let mut anchors: Vec<Vec<usize>> = vec![Vec::new(); self.rules.len()];
+        // Overlapping: `hf_` inside `HF_TOKEN` and `pass` inside `--password` count as well.
         for hit in self.automaton.find_overlapping_iter(text) {
-            let pattern = hit.pattern().as_usize();
-            let start = hit.start().saturating_sub(LOOK_BEHIND);
-            for &rule in &self.keyword_rules[pattern] {
-                let end =
-                    (hit.start() + self.keyword_lengths[pattern] + self.rules[rule].max_after)
-                        .min(text.len());
-                let list = &mut windows[rule];
-                match list.last_mut() {
-                    Some(last) if start <= last.1 => last.1 = last.1.max(end),
-                    _ => list.push((start, end)),
+            let anchor = word_start(text, hit.start());
+            for &rule in &self.keyword_rules[hit.pattern().as_usize()] {
+                let list = &mut anchors[rule];
+                if list.last() != Some(&anchor) {
+                    list.push(anchor);
                 }
             }
         }
-        // 2. The regexes in their windows.
+        // 2. Each rule's anchored regex at each of its anchors.
         let mut found: Vec<(usize, usize, usize, bool)> = Vec::new(); // (rule, start, end, bare)
         let mut vetoed: Vec<(usize, usize)> = Vec::new();
-        for (rule_index, rule_windows) in windows.iter().enumerate() {
+        for (rule_index, rule_anchors) in anchors.iter_mut().enumerate() {
+            if rule_anchors.is_empty() {
+                continue;
+            }
+            rule_anchors.sort_unstable();
+            rule_anchors.dedup();
             let rule = &self.rules[rule_index];
-            for &(start, end) in rule_windows {
-                let window = &text[start..end];
-                for captures in rule.regex.captures_iter(window) {
-                    let (group, bare) = match (
-                        captures.name("secret").or_else(|| captures.name("secret2")),
-                        captures.name("bare"),
-                    ) {
-                        (Some(group), _) => (group, false),
-                        (None, Some(group)) => (group, true),
-                        (None, None) => match captures.get(0) {
-                            Some(group) => (group, false),
-                            None => continue,
-                        },
-                    };
-                    let secret = &window[group.start()..group.end()];
-                    let at = start + group.start();
-                    match self.accepts(rule, secret, bare, kind) {
-                        Ok(length) => found.push((rule_index, at, at + length, bare)),
-                        Err(Veto::Span(length)) => vetoed.push((at, at + length)),
-                        Err(Veto::No) => {}
-                    }
+            for &anchor in rule_anchors.iter() {
+                let end = (anchor + WORD_LIMIT + rule.max_after).min(text.len());
+                let window = &text[anchor..end];
+                // Most anchors do not match: the DFA says so cheaply; capture groups are
+                // resolved only over a span known to match.
+                let Some(matched) = rule.regex.find(window) else {
+                    continue;
+                };
+                let window = &window[..matched.end()];
+                let Some(captures) = rule.regex.captures(window) else {
+                    continue;
+                };
+                let (group, bare) = match (
+                    captures.name("secret").or_else(|| captures.name("secret2")),
+                    captures.name("bare"),
+                ) {
+                    (Some(group), _) => (group, false),
+                    (None, Some(group)) => (group, true),
+                    (None, None) => match captures.get(0) {
+                        Some(group) => (group, false),
+                        None => continue,
+                    },
+                };
+                let secret = &window[group.start()..group.end()];
+                let at = anchor + group.start();
+                match self.accepts(rule, secret, bare, kind) {
+                    Ok(length) => found.push((rule_index, at, at + length, bare)),
+                    Err(Veto::Span(length)) => vetoed.push((at, at + length)),
+                    Err(Veto::No) => {}
                 }
             }
         }

@@ -87,6 +87,7 @@ pub struct Rule {
     pub description: String,
     pub severity: Severity,
     pub keywords: Vec<String>,
+    /// The rule's regex, anchored at the start of the haystack.
     pub regex: regex::bytes::Regex,
     pub entropy: f64,
     pub min_length: usize,
@@ -139,7 +140,9 @@ pub fn compile(specs: &[RuleSpec]) -> Result<Vec<Rule>, String> {
                 ));
             }
             // ASCII-only: `\w`, `\s`, `\b` and classes mean ASCII, and no UTF-8 decoding cost.
-            let regex = regex::bytes::RegexBuilder::new(&spec.regex)
+            // Anchored: the detector tries each rule only at the start of the word around a
+            // keyword hit, so a match costs its own length, not a scan of the text.
+            let regex = regex::bytes::RegexBuilder::new(&format!("^(?:{})", spec.regex))
                 .unicode(false)
                 .size_limit(1 << 22)
                 .build()
