@@ -56,7 +56,7 @@ pub fn resolve(cli: &Cli) -> Resolved {
 
 /// Runs the command and returns the process exit status.
 pub fn run(cli: Cli) -> i32 {
-    crate::secrets::scan::allow_repositories_owned_by_others();
+    crate::secrets::scan::configure_libgit2();
     let resolved = resolve(&cli);
     match cli.command {
         None => crate::tui::run(resolved),

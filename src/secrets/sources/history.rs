@@ -91,6 +91,94 @@ fn tree_entries(data: &[u8]) -> impl Iterator<Item = (&[u8], &[u8], Oid)> {
     })
 }
 
+/// The objects in the order they are stored in the packs (pack by pack, by offset), then the
+/// rest (loose objects, alternates) in id order. In pack order a delta's base comes just before
+/// it, so reading in this order hits libgit2's delta base cache instead of re-inflating chains.
+/// The `.idx` files are only read.
+fn pack_order(git_dir: &Path, all: Vec<Oid>) -> Vec<Oid> {
+    let mut packed: Vec<(usize, u64, Oid)> = Vec::new();
+    let pack_dir = git_dir.join("objects").join("pack");
+    let mut indexes: Vec<std::path::PathBuf> = std::fs::read_dir(&pack_dir)
+        .map(|entries| {
+            entries
+                .flatten()
+                .map(|e| e.path())
+                .filter(|p| p.extension().is_some_and(|e| e == "idx"))
+                .collect()
+        })
+        .unwrap_or_default();
+    indexes.sort();
+    for (pack, path) in indexes.iter().enumerate() {
+        if let Ok(data) = std::fs::read(path) {
+            for (offset, oid) in parse_pack_index(&data) {
+                packed.push((pack, offset, oid));
+            }
+        }
+    }
+    packed.sort_unstable_by_key(|(pack, offset, _)| (*pack, *offset));
+    let known: HashSet<Oid> = all.iter().copied().collect();
+    let mut seen: HashSet<Oid> = HashSet::with_capacity(packed.len());
+    let mut order: Vec<Oid> = Vec::with_capacity(all.len());
+    for (_, _, oid) in packed {
+        if known.contains(&oid) && seen.insert(oid) {
+            order.push(oid);
+        }
+    }
+    order.extend(all.into_iter().filter(|oid| !seen.contains(oid)));
+    order
+}
+
+/// (offset, id) of every object in a pack index, version 1 or 2. A damaged index gives what
+/// could be read; the objects are still found through the object database.
+fn parse_pack_index(data: &[u8]) -> Vec<(u64, Oid)> {
+    let be32 = |at: usize| -> Option<u32> {
+        data.get(at..at + 4)
+            .map(|b| u32::from_be_bytes([b[0], b[1], b[2], b[3]]))
+    };
+    let mut out = Vec::new();
+    if data.starts_with(b"\xfftOc") && be32(4) == Some(2) {
+        let Some(count) = be32(8 + 255 * 4).map(|n| n as usize) else {
+            return out;
+        };
+        let ids = 8 + 256 * 4;
+        let offsets = ids + count * 20 + count * 4;
+        let large = offsets + count * 4;
+        for i in 0..count {
+            let (Some(id), Some(small)) = (
+                data.get(ids + i * 20..ids + i * 20 + 20),
+                be32(offsets + i * 4),
+            ) else {
+                break;
+            };
+            let offset = if small & 0x8000_0000 != 0 {
+                let at = large + (small & 0x7fff_ffff) as usize * 8;
+                match data.get(at..at + 8) {
+                    Some(b) => u64::from_be_bytes([b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7]]),
+                    None => continue,
+                }
+            } else {
+                small as u64
+            };
+            if let Ok(oid) = Oid::from_bytes(id) {
+                out.push((offset, oid));
+            }
+        }
+    } else if let Some(count) = be32(255 * 4).map(|n| n as usize) {
+        // Version 1: the fan-out table, then (4-byte offset, 20-byte id) entries.
+        let entries = 256 * 4;
+        for i in 0..count {
+            let at = entries + i * 24;
+            let (Some(offset), Some(id)) = (be32(at), data.get(at + 4..at + 24)) else {
+                break;
+            };
+            if let Ok(oid) = Oid::from_bytes(id) {
+                out.push((offset as u64, oid));
+            }
+        }
+    }
+    out
+}
+
 struct PassOne {
     hits: Vec<(Oid, Vec<Detection>)>,
     commits: Vec<Oid>,
@@ -117,6 +205,7 @@ pub fn scan(
     .map_err(|e| format!("cannot list the objects: {}", e.message()))?;
     oids.sort_unstable();
     oids.dedup();
+    let oids = pack_order(git_dir, oids);
     let pass = pass_one(git_dir, &oids, detector, limits, tally, progress, cancel);
     if cancel.load(Ordering::Relaxed) {
         return Err("cancelled".into());
@@ -171,7 +260,9 @@ fn pass_one(
         commits: Vec::new(),
         env_blobs: HashSet::new(),
     });
-    const CHUNK: usize = 64;
+    // Large chunks of pack order per worker: a delta's base was read just before it, by the
+    // same worker, and is still in that worker's delta base cache.
+    const CHUNK: usize = 512;
     std::thread::scope(|scope| {
         let workers: Vec<_> = (0..limits.threads.max(1))
             .map(|_| {
