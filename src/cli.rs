@@ -11,6 +11,8 @@ Examples:
   vigil scan containers                   print exposed containers as a table
   vigil scan containers --format json --fail-on critical
                                           for cron/CI: exit 3 if anything is critical
+  vigil scan secrets --repo /srv/app --ioc-file revoked.txt
+                                          every leaked secret in the tree, history, containers
   vigil config init                       write a commented config file
   vigil stop sdnext --dry-run             show what stopping would do, change nothing
   vigil stop sdnext                       stop it after confirmation (recorded in the audit log)
@@ -31,6 +33,16 @@ Examples:
 pub struct Cli {
     #[command(flatten)]
     pub global: GlobalArgs,
+
+    /// The triage screen's repository for the secrets pane (default: the git repository of the
+    /// current directory).
+    #[arg(long, value_name = "PATH")]
+    pub repo: Option<PathBuf>,
+
+    /// Known-compromised secrets for the secrets pane (`sha256:<hex>` or raw values, one per
+    /// line; raw values are hashed at load and never kept).
+    #[arg(long, value_name = "PATH")]
+    pub ioc_file: Option<PathBuf>,
 
     #[command(subcommand)]
     pub command: Option<Command>,

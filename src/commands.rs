@@ -40,6 +40,8 @@ pub fn resolve(cli: &Cli) -> Resolved {
         settings.theme = theme;
     }
     settings.audit_log = cli.global.audit_log.clone();
+    settings.repo = crate::scan_secrets::default_repository(cli.repo.as_ref());
+    settings.ioc_file = cli.ioc_file.clone();
     if let Ok(choice) = std::env::var("VIGIL_FIREWALL") {
         match crate::ops::firewall::BackendChoice::parse(&choice) {
             Ok(choice) => settings.firewall_backend = choice,

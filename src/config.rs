@@ -70,6 +70,11 @@ pub struct Settings {
     pub audit_log: Option<PathBuf>,
     /// Which firewall tool carries vigil's rules (`VIGIL_FIREWALL` wins over the file).
     pub firewall_backend: crate::ops::firewall::BackendChoice,
+    /// The repository the secrets pane scans (`--repo`, else the one around the current
+    /// directory).
+    pub repo: Option<PathBuf>,
+    /// `--ioc-file`: the incident's known-compromised secrets.
+    pub ioc_file: Option<PathBuf>,
 }
 
 impl Default for Settings {
@@ -84,6 +89,8 @@ impl Default for Settings {
             listener_scan_secs: 2,
             audit_log: None,
             firewall_backend: crate::ops::firewall::BackendChoice::Auto,
+            repo: None,
+            ioc_file: None,
         }
     }
 }

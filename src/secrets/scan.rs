@@ -13,7 +13,7 @@ use serde::Serialize;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ScanOptions {
     /// The repository (or plain directory) to scan; `None`: no files at all.
     pub repo: Option<PathBuf>,
@@ -72,12 +72,19 @@ pub struct ScanReport {
 ///   config-driven commands run on a read);
 /// - no object cache: every object is read once, caching only costs memory;
 /// - no re-hashing of every object read (what `git cat-file` does not do either): the scan
-///   reads what is stored, and it is twice as fast.
+///   reads what is stored, and it is twice as fast;
+/// - pack files mapped in 32 MiB windows, at most 64 MiB at a time: the history is read in
+///   pack order, so old windows are not needed again, and memory stays flat whatever the
+///   size of the repository (the default maps up to 8 GiB).
 #[allow(unsafe_code)]
 pub fn configure_libgit2() {
     // SAFETY: libgit2's global options are not synchronised; this runs on the main thread
     // before any other thread exists or any repository is opened.
-    let _ = unsafe { git2::opts::set_verify_owner_validation(false) };
+    unsafe {
+        let _ = git2::opts::set_verify_owner_validation(false);
+        let _ = git2::opts::set_mwindow_size(32 << 20);
+        let _ = git2::opts::set_mwindow_mapped_limit(64 << 20);
+    }
     git2::opts::enable_caching(false);
     git2::opts::strict_hash_verification(false);
 }

@@ -40,6 +40,8 @@ pub enum Effect {
     LoadActions,
     /// Containers changed, so docker-proxy sockets did too: read the socket table now.
     RescanListeners,
+    /// Run the secret scan (this generation; a newer one replaces it).
+    ScanSecrets(u64, Box<crate::secrets::scan::ScanOptions>),
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -94,6 +96,11 @@ pub enum Popup {
     /// `f`: which port or range to block.
     PortPrompt {
         text: String,
+    },
+    /// Every location of one secret finding.
+    SecretDetails {
+        index: usize,
+        scroll: u16,
     },
 }
 
@@ -152,6 +159,7 @@ pub struct App {
     pub dirty: bool,
     /// Set once the first container list arrived, for the start-up measurement.
     pub first_list_at: Option<Instant>,
+    pub secrets: super::secrets::SecretsView,
     effects: Vec<Effect>,
 }
 
@@ -188,6 +196,7 @@ impl App {
             should_quit: false,
             dirty: true,
             first_list_at: None,
+            secrets: Default::default(),
             effects: Vec::new(),
         }
     }
@@ -294,6 +303,10 @@ impl App {
             .is_some_and(|s| s.until <= Instant::now())
         {
             self.status = None;
+        }
+        // The first tick: the first container details are in by now, start the secret scan.
+        if self.secrets.state == super::secrets::ScanState::NotStarted {
+            self.start_secret_scan();
         }
         self.dirty = true;
     }
@@ -528,6 +541,7 @@ impl App {
                 }
             }
             Action::ShowActions => self.show_actions(),
+            _ if self.focus == PaneId::Secrets => self.secrets_action(action),
             _ if self.focus != PaneId::Containers => {
                 if let Action::Remediate(what) = action {
                     self.request_remediation(what);
@@ -590,6 +604,10 @@ impl App {
             },
             Popup::Details { row, scroll } => Popup::Details {
                 row,
+                scroll: scroll_by(scroll, delta),
+            },
+            Popup::SecretDetails { index, scroll } => Popup::SecretDetails {
+                index,
                 scroll: scroll_by(scroll, delta),
             },
             other => other,

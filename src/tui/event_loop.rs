@@ -98,6 +98,9 @@ async fn drive(app: &mut App, tui: &mut terminal::Tui, settings: Settings) -> Re
     // unbounded, fed from the executing task.
     let (progress_tx, mut progress_rx) =
         mpsc::unbounded_channel::<(String, crate::ops::StepUpdate)>();
+    // The secret scan runs on its own thread; a newer scan cancels the one before it.
+    let (secrets_tx, mut secrets_rx) = mpsc::unbounded_channel::<(u64, SecretsEvent)>();
+    let mut secrets_cancel: Option<std::sync::Arc<std::sync::atomic::AtomicBool>> = None;
 
     let mut terminal_events = EventStream::new();
     let mut sigterm = signal(SignalKind::terminate())?;
@@ -138,6 +141,10 @@ async fn drive(app: &mut App, tui: &mut terminal::Tui, settings: Settings) -> Re
             Some(update) = listener_rx.recv() => app.apply_listeners(update),
             Some((key, report)) = probe_rx.recv() => app.apply_probe(key, report),
             Some((plan_id, update)) = progress_rx.recv() => app.action_progress(&plan_id, update),
+            Some((generation, event)) = secrets_rx.recv() => match event {
+                SecretsEvent::Progress(update) => app.secrets_progress(generation, update),
+                SecretsEvent::Done(result) => app.secrets_done(generation, *result),
+            },
             Some(event) = ops_rx.recv() => match event {
                 OpsEvent::Plan(result) => app.plan_ready(result),
                 OpsEvent::Finished(plan_id, result) => {
@@ -197,6 +204,22 @@ async fn drive(app: &mut App, tui: &mut terminal::Tui, settings: Settings) -> Re
                         let _ = results.blocking_send(OpsEvent::Actions(loaded));
                     });
                 }
+                Effect::ScanSecrets(generation, options) => {
+                    if let Some(previous) = secrets_cancel.take() {
+                        previous.store(true, std::sync::atomic::Ordering::Relaxed);
+                    }
+                    let cancel = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+                    secrets_cancel = Some(cancel.clone());
+                    let events = secrets_tx.clone();
+                    std::thread::spawn(move || {
+                        let progress_events = events.clone();
+                        let progress = move |update| {
+                            let _ = progress_events.send((generation, SecretsEvent::Progress(update)));
+                        };
+                        let result = crate::secrets::scan::run(&options, &progress, &cancel);
+                        let _ = events.send((generation, SecretsEvent::Done(Box::new(result))));
+                    });
+                }
                 Effect::RescanListeners => {
                     if let Some(rescan) = &rescan {
                         rescan.request();
@@ -248,6 +271,11 @@ async fn drive(app: &mut App, tui: &mut terminal::Tui, settings: Settings) -> Re
 }
 
 /// Results of remediation work done in the background, so the UI keeps redrawing meanwhile.
+enum SecretsEvent {
+    Progress(crate::secrets::scan::ScanProgress),
+    Done(Box<Result<crate::secrets::scan::ScanReport, String>>),
+}
+
 enum OpsEvent {
     Plan(Result<crate::ops::Plan, String>),
     Finished(String, Result<crate::ops::Outcome, String>),

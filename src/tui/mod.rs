@@ -7,6 +7,7 @@ pub mod layout;
 pub mod panes;
 pub mod popups;
 pub mod remediation;
+pub mod secrets;
 pub mod terminal;
 pub mod text;
 pub mod view;

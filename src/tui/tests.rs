@@ -533,3 +533,76 @@ fn running_steps_show_live_in_the_confirmation() {
     );
     assert!(text.contains("rolling back"), "{text}");
 }
+
+#[test]
+fn secrets_pane_lists_masked_findings_most_urgent_first_and_details_show_every_place() {
+    use crate::secrets::scan::{ScanOptions, run};
+    let dir = tempfile::tempdir().expect("tempdir");
+    let vllm = format!("Q7{}", crate::secrets::fixtures::random_token("", 30));
+    let password = crate::secrets::fixtures::random_from(b"abcdefghijklmnopqrstuvwxyz", 8);
+    std::fs::write(dir.path().join(".env"), format!("VLLM_API_KEY={vllm}\n")).expect("write");
+    std::fs::write(
+        dir.path().join("run.sh"),
+        format!("python app.py --listen --gradio-auth admin:{password}\n"),
+    )
+    .expect("write");
+    let ioc = dir.path().join("ioc.txt");
+    std::fs::write(&ioc, format!("{password}\n")).expect("ioc");
+    let options = ScanOptions {
+        repo: Some(dir.path().to_path_buf()),
+        history: true,
+        ioc_file: Some(ioc),
+        ..ScanOptions::default()
+    };
+    let report = run(&options, &|_| {}, &std::sync::atomic::AtomicBool::new(false))
+        .expect("scan");
+    assert_eq!(report.findings.len(), 2);
+    let mut app = scene();
+    app.secrets.state = crate::tui::secrets::ScanState::Done;
+    app.secrets.report = Some(report);
+    app.update(Action::FocusPane(3));
+    app.update(Action::Zoom);
+    let text = text_of(&render(&mut app, 140, 30));
+    assert!(text.contains("2 findings"), "{text}");
+    assert!(text.contains("1 compromised"), "{text}");
+    // The compromised one first, marked for rotation.
+    let rotate_row = text.lines().position(|l| l.contains("ROTATE")).expect("rotate row");
+    let vllm_row = text.lines().position(|l| l.contains("vllm-api-key")).expect("vllm row");
+    assert!(rotate_row < vllm_row, "{text}");
+    assert!(text.contains(&format!("{}…(32 chars)", &vllm[..4])), "{text}");
+    assert!(!text.contains(&vllm) && !text.contains(&password), "raw secret on screen");
+    // Enter: the details, still masked.
+    app.update(Action::Open);
+    let text = text_of(&render(&mut app, 140, 30));
+    assert!(text.contains("fingerprint"), "{text}");
+    assert!(text.contains("COMPROMISED"), "{text}");
+    assert!(text.contains("run.sh:1"), "{text}");
+    assert!(!text.contains(&password), "raw secret in the details");
+    // Small terminals draw without panicking.
+    for (width, height) in [(80, 24), (40, 12)] {
+        render(&mut app, width, height);
+    }
+}
+
+#[test]
+fn secrets_pane_shows_live_history_progress() {
+    use crate::secrets::scan::ScanProgress;
+    use crate::secrets::sources::history::HistoryProgress;
+    let mut app = scene();
+    app.start_secret_scan();
+    let generation = app.secrets.generation;
+    app.secrets_progress(generation, ScanProgress::Stage("history".into()));
+    app.secrets_progress(
+        generation,
+        ScanProgress::History(HistoryProgress {
+            objects_done: 500,
+            objects_total: 2000,
+            bytes_done: 50_000_000,
+        }),
+    );
+    // Updates of an older scan are ignored.
+    app.secrets_progress(generation - 1, ScanProgress::Stage("containers".into()));
+    let text = text_of(&render(&mut app, 140, 30));
+    assert!(text.contains("history 500/2000 objects"), "{text}");
+    assert!(text.contains("50 MB"), "{text}");
+}

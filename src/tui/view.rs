@@ -39,6 +39,9 @@ pub fn draw(app: &App, frame: &mut ratatui::Frame) {
         Some(Popup::Confirm(state)) => popups::confirm::draw(app, state, frame),
         Some(Popup::Actions(view)) => popups::actions::draw(app, view, frame),
         Some(Popup::PortPrompt { text }) => popups::port_prompt::draw(app, text, frame),
+        Some(Popup::SecretDetails { index, scroll }) => {
+            popups::secret_details::draw(app, *index, *scroll, frame)
+        }
         None => {}
     }
 }

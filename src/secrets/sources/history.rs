@@ -95,7 +95,7 @@ fn tree_entries(data: &[u8]) -> impl Iterator<Item = (&[u8], &[u8], Oid)> {
 /// rest (loose objects, alternates) in id order. In pack order a delta's base comes just before
 /// it, so reading in this order hits libgit2's delta base cache instead of re-inflating chains.
 /// The `.idx` files are only read.
-fn pack_order(git_dir: &Path, all: Vec<Oid>) -> Vec<Oid> {
+fn pack_order(git_dir: &Path, all: &[Oid]) -> Vec<Oid> {
     let mut packed: Vec<(usize, u64, Oid)> = Vec::new();
     let pack_dir = git_dir.join("objects").join("pack");
     let mut indexes: Vec<std::path::PathBuf> = std::fs::read_dir(&pack_dir)
@@ -116,15 +116,24 @@ fn pack_order(git_dir: &Path, all: Vec<Oid>) -> Vec<Oid> {
         }
     }
     packed.sort_unstable_by_key(|(pack, offset, _)| (*pack, *offset));
-    let known: HashSet<Oid> = all.iter().copied().collect();
-    let mut seen: HashSet<Oid> = HashSet::with_capacity(packed.len());
+    // `all` is sorted: membership by binary search and a bitmap, no hash sets (a big history
+    // has millions of objects).
+    let mut taken = vec![false; all.len()];
     let mut order: Vec<Oid> = Vec::with_capacity(all.len());
     for (_, _, oid) in packed {
-        if known.contains(&oid) && seen.insert(oid) {
+        if let Ok(index) = all.binary_search(&oid)
+            && !taken[index]
+        {
+            taken[index] = true;
             order.push(oid);
         }
     }
-    order.extend(all.into_iter().filter(|oid| !seen.contains(oid)));
+    order.extend(
+        all.iter()
+            .zip(&taken)
+            .filter(|(_, taken)| !**taken)
+            .map(|(oid, _)| *oid),
+    );
     order
 }
 
@@ -205,7 +214,7 @@ pub fn scan(
     .map_err(|e| format!("cannot list the objects: {}", e.message()))?;
     oids.sort_unstable();
     oids.dedup();
-    let oids = pack_order(git_dir, oids);
+    let oids = pack_order(git_dir, &oids);
     let pass = pass_one(git_dir, &oids, detector, limits, tally, progress, cancel);
     if cancel.load(Ordering::Relaxed) {
         return Err("cancelled".into());

@@ -7,7 +7,7 @@ pub mod worktree;
 use std::sync::atomic::AtomicU64;
 
 /// Bounds on the work.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Limits {
     /// Files and blobs larger than this are skipped (and counted).
     pub max_file_bytes: u64,

@@ -2,6 +2,7 @@
 
 pub mod containers;
 pub mod pending;
+pub mod secrets;
 
 use super::app::App;
 use super::layout::PaneId;
@@ -38,6 +39,7 @@ pub fn pane_block(app: &App, pane: PaneId, extra_title: Option<String>) -> Block
 pub fn draw_pane(app: &App, pane: PaneId, area: Rect, frame: &mut ratatui::Frame) {
     match pane {
         PaneId::Containers => containers::draw(app, area, frame),
+        PaneId::Secrets => secrets::draw(app, area, frame),
         other => pending::draw(app, other, area, frame),
     }
 }

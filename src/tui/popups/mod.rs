@@ -5,6 +5,7 @@ pub mod confirm;
 pub mod details;
 pub mod help;
 pub mod port_prompt;
+pub mod secret_details;
 
 use ratatui::layout::Rect;
 

@@ -1,0 +1,143 @@
+//! Pane 4: secret findings, one row per secret, most urgent first (compromised, live in a
+//! running container, in HEAD, history only). Only masked values are ever drawn.
+
+use super::pane_block;
+use crate::secrets::finding::Finding;
+use crate::secrets::rules::Severity;
+use crate::tui::app::App;
+use crate::tui::layout::PaneId;
+use crate::tui::secrets::ScanState;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Gauge, Paragraph, Wrap};
+
+pub fn severity_style(app: &App, finding: &Finding) -> Style {
+    if finding.suppressed.is_some() {
+        return app.theme.muted;
+    }
+    if finding.compromised {
+        return app.theme.critical;
+    }
+    match finding.severity {
+        Severity::Critical => app.theme.critical,
+        Severity::High => app.theme.high,
+        Severity::Medium => app.theme.medium,
+        Severity::Low => app.theme.low,
+    }
+}
+
+fn title(app: &App) -> Option<String> {
+    let report = app.secrets.report.as_ref()?;
+    let s = &report.summary;
+    let mut parts = vec![format!("{} findings", s.findings)];
+    if s.critical > 0 {
+        parts.push(format!("{} critical", s.critical));
+    }
+    if s.compromised > 0 {
+        parts.push(format!("{} compromised", s.compromised));
+    }
+    if s.suppressed > 0 {
+        parts.push(format!("{} suppressed", s.suppressed));
+    }
+    if matches!(app.secrets.state, ScanState::Running { .. }) {
+        parts.push("rescanning…".into());
+    }
+    Some(parts.join(" · "))
+}
+
+fn row(app: &App, finding: &Finding, width: usize, selected: bool) -> Line<'static> {
+    let severity = match (&finding.suppressed, finding.compromised) {
+        (Some(_), _) => "suppr".to_string(),
+        (None, true) => "ROTATE".to_string(),
+        (None, false) => finding.severity.as_str().to_string(),
+    };
+    let style = severity_style(app, finding);
+    let text = crate::tui::text::truncate(
+        &format!(
+            "{:<22} {:<17} {}",
+            finding.rule,
+            finding.masked,
+            finding.where_summary()
+        ),
+        width.saturating_sub(9),
+    );
+    let mut line = Line::from(vec![
+        Span::styled(format!("{severity:<8} "), style),
+        Span::styled(text, app.theme.text),
+    ]);
+    if selected {
+        line = line.style(app.theme.selected);
+    }
+    line
+}
+
+pub fn draw(app: &App, area: Rect, frame: &mut ratatui::Frame) {
+    let block = pane_block(app, PaneId::Secrets, title(app));
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    if inner.height == 0 || inner.width == 0 {
+        return;
+    }
+    let view = &app.secrets;
+    let gauge = view.gauge();
+    let [gauge_area, list_area] = Layout::vertical([
+        Constraint::Length(u16::from(gauge.is_some())),
+        Constraint::Min(0),
+    ])
+    .areas(inner);
+    if let Some((ratio, label)) = gauge {
+        frame.render_widget(
+            Gauge::default()
+                .ratio(ratio)
+                .label(label)
+                .gauge_style(app.theme.warn),
+            gauge_area,
+        );
+    }
+    let mut lines: Vec<Line<'static>> = Vec::new();
+    match (&view.report, &view.state) {
+        (_, ScanState::Failed(message)) => lines.push(Line::from(Span::styled(
+            format!("secret scan failed: {}", crate::sanitize::escape(message)),
+            app.theme.error,
+        ))),
+        (None, ScanState::NotStarted) => lines.push(Line::from(Span::styled(
+            "the secret scan starts in a moment…",
+            app.theme.muted,
+        ))),
+        (None, _) => lines.push(Line::from(Span::styled(
+            "findings appear when the scan completes; the other panes work meanwhile",
+            app.theme.muted,
+        ))),
+        (Some(report), _) => {
+            // Notes (what was not scanned) one line each; the CLI prints them whole.
+            for note in report.summary.notes.iter().take(2) {
+                lines.push(Line::from(Span::styled(
+                    crate::tui::text::truncate(
+                        &crate::sanitize::escape(note),
+                        list_area.width as usize,
+                    ),
+                    app.theme.warn,
+                )));
+            }
+            if report.findings.is_empty() {
+                lines.push(Line::from(Span::styled(
+                    "no secrets found in the working tree, the history or the containers",
+                    app.theme.ok,
+                )));
+            }
+            let room = (list_area.height as usize).saturating_sub(lines.len()).max(1);
+            let selected = view.selected.min(report.findings.len().saturating_sub(1));
+            let offset = if selected >= room { selected + 1 - room } else { 0 };
+            for (index, finding) in report.findings.iter().enumerate().skip(offset).take(room) {
+                lines.push(row(
+                    app,
+                    finding,
+                    list_area.width as usize,
+                    app.focus == PaneId::Secrets && index == selected,
+                ));
+            }
+        }
+    }
+    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), list_area);
+}
