@@ -684,3 +684,86 @@ fn a_secret_in_three_commits_and_a_container_is_one_finding_with_four_locations(
     assert_eq!(webui[0]["running"], true);
     assert!(!json.contains(&webui_password) && !json.contains(&incident.db_password));
 }
+
+#[test]
+fn the_secrets_pane_of_the_real_binary_never_shows_a_raw_secret() {
+    if !need_tmux("the_secrets_pane_of_the_real_binary_never_shows_a_raw_secret") {
+        return;
+    }
+    let incident = incident();
+    let sandbox = Sandbox::new();
+    let repo = incident.fixture.path().to_str().expect("utf8").to_string();
+    let ioc = sandbox.path().join("revoked.txt");
+    std::fs::write(&ioc, format!("{}\n", incident.key_gen1)).expect("ioc");
+    let command = format!("{} --repo {repo} --ioc-file {}", vigil_bin(), ioc.display());
+    let tmux = Tmux::start(&command, &sandbox.env(), 160, 45);
+    let wait = std::time::Duration::from_secs(20);
+    tmux.wait_for("secret findings in pane 4", wait, |s| {
+        s.contains("4 Secret findings") && s.contains(" findings · ") && s.contains("ROTATE")
+    });
+    let overview = tmux.capture();
+    tmux.keys(&["4", "z"]);
+    tmux.wait_for("zoomed secrets pane", wait, |s| s.contains("vllm-api-key"));
+    let zoomed = tmux.capture();
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("details of the first finding", wait, |s| {
+        s.contains("fingerprint") && s.contains("Lives in")
+    });
+    let details = tmux.capture();
+    for screen in [&overview, &zoomed, &details] {
+        for secret in all_secrets(&incident) {
+            assert!(!screen.contains(secret), "a raw secret reached the screen");
+        }
+    }
+    assert!(details.contains("COMPROMISED"), "{details}");
+    assert!(details.contains(&incident.first_commit), "{details}");
+    tmux.keys(&["Escape", "q"]);
+}
+
+#[test]
+fn ignored_dependency_directories_are_skipped_and_said_so_but_ignored_files_are_not() {
+    let mut fixture = Fixture::new();
+    fixture.write(".gitignore", "node_modules/\n.env\n");
+    fixture.commit("init", &[".gitignore"], &[]);
+    let in_dependencies = vllm_key();
+    let in_env = vllm_key();
+    let in_committed_build = vllm_key();
+    fixture.write(
+        "node_modules/pkg/config.js",
+        &format!("VLLM_API_KEY='{in_dependencies}'\n"),
+    );
+    fixture.write(".env", &format!("VLLM_API_KEY={in_env}\n"));
+    fixture.write(
+        "build/settings.env",
+        &format!("VLLM_API_KEY={in_committed_build}\n"),
+    );
+    let sandbox = Sandbox::new();
+    let (code, json, stderr) = scan(
+        &sandbox,
+        &[
+            "scan",
+            "secrets",
+            "--repo",
+            fixture.path().to_str().expect("utf8"),
+            "--no-containers",
+            "--format",
+            "json",
+        ],
+    );
+    assert_eq!(code, 0, "{stderr}");
+    let all = findings(&json);
+    let fingerprints: Vec<&str> = all
+        .iter()
+        .filter_map(|f| f["fingerprint"].as_str())
+        .collect();
+    assert!(!fingerprints.contains(&sha256(&in_dependencies).as_str()));
+    assert!(
+        fingerprints.contains(&sha256(&in_env).as_str()),
+        "ignored files are scanned"
+    );
+    assert!(
+        fingerprints.contains(&sha256(&in_committed_build).as_str()),
+        "a build directory git does not ignore is scanned"
+    );
+    assert!(json.contains("not scanned: node_modules"), "{json}");
+}

@@ -97,6 +97,7 @@ pub fn is_placeholder(value: &str) -> bool {
         || value.starts_with('@')
         || value.starts_with('&')
         || value.starts_with('*')
+        || value.starts_with('{')
         || value.starts_with("#{")
         || value.contains("${")
         || value.contains("$(")
@@ -248,6 +249,7 @@ mod tests {
             "%PASSWORD%",
             "<your-token>",
             "{{ vault_password }}",
+            "{password}",
             "changeme",
             "hf_XXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXX",
             "YOUR_API_KEY_HERE",

@@ -235,7 +235,37 @@ fn scan_files(
     if let Some(root) = &workdir {
         ignored.extend(IgnoreList::load(&root.join(".vigil-ignore")));
         progress(ScanProgress::Stage("working tree".into()));
-        let results = worktree::scan(root, detector, &options.limits, tally, cancel);
+        // Git-ignored build and dependency directories are left out (and said so).
+        let skip_dir = |dir: &std::path::Path| {
+            let heavy = dir
+                .file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| worktree::HEAVY_DIRS.contains(&n));
+            heavy
+                && repo.as_ref().is_some_and(|r| {
+                    dir.strip_prefix(root)
+                        .ok()
+                        .is_some_and(|relative| r.is_path_ignored(relative).unwrap_or(false))
+                })
+        };
+        let (results, skipped) =
+            worktree::scan(root, &skip_dir, detector, &options.limits, tally, cancel);
+        if !skipped.is_empty() {
+            let names: Vec<String> = skipped
+                .iter()
+                .take(5)
+                .map(|d| d.strip_prefix(root).unwrap_or(d).display().to_string())
+                .collect();
+            notes.push(format!(
+                "git-ignored build/dependency directories not scanned: {}{}",
+                names.join(", "),
+                if skipped.len() > 5 {
+                    format!(" and {} more", skipped.len() - 5)
+                } else {
+                    String::new()
+                }
+            ));
+        }
         let index = repo.as_ref().and_then(|r| r.index().ok());
         let head_tree = repo
             .as_ref()

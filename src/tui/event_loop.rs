@@ -214,7 +214,8 @@ async fn drive(app: &mut App, tui: &mut terminal::Tui, settings: Settings) -> Re
                     std::thread::spawn(move || {
                         let progress_events = events.clone();
                         let progress = move |update| {
-                            let _ = progress_events.send((generation, SecretsEvent::Progress(update)));
+                            let _ =
+                                progress_events.send((generation, SecretsEvent::Progress(update)));
                         };
                         let result = crate::secrets::scan::run(&options, &progress, &cancel);
                         let _ = events.send((generation, SecretsEvent::Done(Box::new(result))));

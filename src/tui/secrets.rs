@@ -113,7 +113,14 @@ impl App {
                 ioc_file: self.settings.ioc_file.clone(),
                 ignore_file: None,
                 rules_file: None,
-                limits: Default::default(),
+                // One core stays free for the screen while a big history is read.
+                limits: crate::secrets::sources::Limits {
+                    threads: crate::secrets::sources::Limits::default()
+                        .threads
+                        .saturating_sub(1)
+                        .max(1),
+                    ..Default::default()
+                },
             }),
         ));
     }
@@ -166,11 +173,7 @@ impl App {
 
     /// Keys while the secrets pane has the focus.
     pub fn secrets_action(&mut self, action: Action) {
-        let count = self
-            .secrets
-            .report
-            .as_ref()
-            .map_or(0, |r| r.findings.len());
+        let count = self.secrets.report.as_ref().map_or(0, |r| r.findings.len());
         let page = 10;
         let selected = self.secrets.selected;
         self.secrets.selected = match action {

@@ -554,8 +554,12 @@ fn secrets_pane_lists_masked_findings_most_urgent_first_and_details_show_every_p
         ioc_file: Some(ioc),
         ..ScanOptions::default()
     };
-    let report = run(&options, &|_| {}, &std::sync::atomic::AtomicBool::new(false))
-        .expect("scan");
+    let report = run(
+        &options,
+        &|_| {},
+        &std::sync::atomic::AtomicBool::new(false),
+    )
+    .expect("scan");
     assert_eq!(report.findings.len(), 2);
     let mut app = scene();
     app.secrets.state = crate::tui::secrets::ScanState::Done;
@@ -566,11 +570,23 @@ fn secrets_pane_lists_masked_findings_most_urgent_first_and_details_show_every_p
     assert!(text.contains("2 findings"), "{text}");
     assert!(text.contains("1 compromised"), "{text}");
     // The compromised one first, marked for rotation.
-    let rotate_row = text.lines().position(|l| l.contains("ROTATE")).expect("rotate row");
-    let vllm_row = text.lines().position(|l| l.contains("vllm-api-key")).expect("vllm row");
+    let rotate_row = text
+        .lines()
+        .position(|l| l.contains("ROTATE"))
+        .expect("rotate row");
+    let vllm_row = text
+        .lines()
+        .position(|l| l.contains("vllm-api-key"))
+        .expect("vllm row");
     assert!(rotate_row < vllm_row, "{text}");
-    assert!(text.contains(&format!("{}…(32 chars)", &vllm[..4])), "{text}");
-    assert!(!text.contains(&vllm) && !text.contains(&password), "raw secret on screen");
+    assert!(
+        text.contains(&format!("{}…(32 chars)", &vllm[..4])),
+        "{text}"
+    );
+    assert!(
+        !text.contains(&vllm) && !text.contains(&password),
+        "raw secret on screen"
+    );
     // Enter: the details, still masked.
     app.update(Action::Open);
     let text = text_of(&render(&mut app, 140, 30));

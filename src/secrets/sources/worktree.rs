@@ -15,9 +15,33 @@ pub struct FileResult {
     pub detections: Vec<Detection>,
 }
 
-/// Every regular file under `root`, except inside `.git`.
-fn list_files(root: &Path, cancel: &AtomicBool) -> Vec<PathBuf> {
+/// Build and dependency directories: skipped when git ignores them (a committed one is still
+/// scanned). They hold gigabytes of generated files and third-party code, not the team's
+/// secrets, and would drown the findings that matter.
+pub const HEAVY_DIRS: &[&str] = &[
+    "target",
+    "node_modules",
+    ".venv",
+    "venv",
+    "__pycache__",
+    ".tox",
+    ".mypy_cache",
+    ".pytest_cache",
+    ".gradle",
+    ".next",
+    "dist",
+    "build",
+];
+
+/// Every regular file under `root`, except inside `.git` and the directories `skip_dir`
+/// rejects (which are returned, for the summary).
+fn list_files(
+    root: &Path,
+    skip_dir: &dyn Fn(&Path) -> bool,
+    cancel: &AtomicBool,
+) -> (Vec<PathBuf>, Vec<PathBuf>) {
     let mut files = Vec::new();
+    let mut skipped = Vec::new();
     let mut pending = vec![root.to_path_buf()];
     while let Some(dir) = pending.pop() {
         if cancel.load(Ordering::Relaxed) {
@@ -32,7 +56,12 @@ fn list_files(root: &Path, cancel: &AtomicBool) -> Vec<PathBuf> {
             };
             let path = entry.path();
             if kind.is_dir() {
-                if entry.file_name() != ".git" {
+                if entry.file_name() == ".git" {
+                    continue;
+                }
+                if skip_dir(&path) {
+                    skipped.push(path);
+                } else {
                     pending.push(path);
                 }
             } else if kind.is_file() {
@@ -41,18 +70,21 @@ fn list_files(root: &Path, cancel: &AtomicBool) -> Vec<PathBuf> {
         }
     }
     files.sort();
-    files
+    skipped.sort();
+    (files, skipped)
 }
 
-/// Scans every file under `root` with `threads` workers.
+/// Scans every file under `root` with `threads` workers. Returns the findings per file and the
+/// directories that were skipped.
 pub fn scan(
     root: &Path,
+    skip_dir: &dyn Fn(&Path) -> bool,
     detector: &Detector,
     limits: &Limits,
     tally: &Tally,
     cancel: &AtomicBool,
-) -> Vec<FileResult> {
-    let files = list_files(root, cancel);
+) -> (Vec<FileResult>, Vec<PathBuf>) {
+    let (files, skipped) = list_files(root, skip_dir, cancel);
     let next = AtomicUsize::new(0);
     let results = Mutex::new(Vec::new());
     std::thread::scope(|scope| {
@@ -78,7 +110,7 @@ pub fn scan(
     });
     let mut results = results.into_inner().unwrap_or_else(|p| p.into_inner());
     results.sort_by(|a, b| a.path.cmp(&b.path));
-    results
+    (results, skipped)
 }
 
 fn scan_file(

@@ -126,9 +126,15 @@ pub fn draw(app: &App, area: Rect, frame: &mut ratatui::Frame) {
                     app.theme.ok,
                 )));
             }
-            let room = (list_area.height as usize).saturating_sub(lines.len()).max(1);
+            let room = (list_area.height as usize)
+                .saturating_sub(lines.len())
+                .max(1);
             let selected = view.selected.min(report.findings.len().saturating_sub(1));
-            let offset = if selected >= room { selected + 1 - room } else { 0 };
+            let offset = if selected >= room {
+                selected + 1 - room
+            } else {
+                0
+            };
             for (index, finding) in report.findings.iter().enumerate().skip(offset).take(room) {
                 lines.push(row(
                     app,

@@ -65,7 +65,11 @@ pub fn lines(app: &App, finding: &Finding) -> Vec<Line<'static>> {
                 format!(
                     "refs: {}{}",
                     shown.join(", "),
-                    if more > 0 { format!(" +{more}") } else { String::new() }
+                    if more > 0 {
+                        format!(" +{more}")
+                    } else {
+                        String::new()
+                    }
                 )
             });
         }
@@ -108,7 +112,12 @@ pub fn draw(app: &App, index: usize, scroll: u16, frame: &mut ratatui::Frame) {
         .as_ref()
         .and_then(|r| r.findings.get(index))
         .map(|f| lines(app, f))
-        .unwrap_or_else(|| vec![Line::from(Span::styled("This finding no longer exists.", app.theme.muted))]);
+        .unwrap_or_else(|| {
+            vec![Line::from(Span::styled(
+                "This finding no longer exists.",
+                app.theme.muted,
+            ))]
+        });
     frame.render_widget(
         Paragraph::new(content)
             .block(block)
