@@ -228,6 +228,11 @@ impl Detector {
             || filters::is_placeholder(value)
             || (bare && filters::is_reference(value))
             || value.starts_with('-')
+            // `passwd::pw_gecos`, `token: cpuid::InitToken`: paths and type names.
+            || value.starts_with(':')
+            || (bare && value.contains("::"))
+            // Keys and tokens have no spaces (`"invalid token"` is a message); passwords may.
+            || (!rule.spaces_ok && value.contains(char::is_whitespace))
         {
             return Err(Veto::No);
         }

@@ -378,6 +378,10 @@ fn decoys_are_not_reported() {
         ("run.sh", "exec server --password \"$ADMIN_PASSWORD\" --api-key=$VLLM_API_KEY\n".to_string()),
         ("flags.txt", "--password --verbose\n--pass 1\n".to_string()),
         ("hash.txt", "commit e83c5163316f89bfbde7d9ab23ca2e25604af290\n".to_string()),
+        ("lib.rs", "            Error::Token => \"invalid token value here\",\n".to_string()),
+        ("README.md", "let token: cpuid_aes_sha::InitToken = cpuid_aes_sha::init();\n".to_string()),
+        ("CHANGELOG.md", "- `libc::passwd::pw_gecos` are supported\n".to_string()),
+        ("x.stderr", "error: unexpected token: \"[year] [month] [day]\"\n".to_string()),
     ] {
         assert_nothing(&d, path, &text);
     }

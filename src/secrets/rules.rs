@@ -62,6 +62,9 @@ pub struct RuleSpec {
     pub bare_in_code: bool,
     #[serde(default)]
     pub low_entropy_ok: bool,
+    /// The secret may contain whitespace (key blocks, passphrases).
+    #[serde(default)]
+    pub spaces_ok: bool,
     #[serde(default)]
     pub rotate: String,
     /// In a user file: switch off the built-in rule with this id.
@@ -95,6 +98,7 @@ pub struct Rule {
     pub check: Option<Check>,
     pub bare_in_code: bool,
     pub low_entropy_ok: bool,
+    pub spaces_ok: bool,
     pub rotate: String,
 }
 
@@ -165,6 +169,7 @@ pub fn compile(specs: &[RuleSpec]) -> Result<Vec<Rule>, String> {
                 check: spec.check,
                 bare_in_code: spec.bare_in_code,
                 low_entropy_ok: spec.low_entropy_ok,
+                spaces_ok: spec.spaces_ok || spec.low_entropy_ok,
                 rotate: spec.rotate.clone(),
             })
         })
