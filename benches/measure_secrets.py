@@ -8,7 +8,8 @@ some planted secrets generated now), then times on it:
   * vigil, working tree only (`--no-history`) on a checkout, as MB/s per core;
   * `git cat-file --batch-all-objects --batch` (reading every object: the floor);
   * `git log -p --all` (what a history scanner built on git log pays);
-  * detect-secrets on the working tree, when it can be installed from PyPI.
+  * Kingfisher (PyPI `kingfisher-bin`) on the full history, and detect-secrets (PyPI) on the
+    working tree, when they are installed.
 
 Run:  cargo build --release && python3 benches/measure_secrets.py [--commits 3000] [--mb 400]
 Needs git. Prints a Markdown table; the repository is removed at the end.
@@ -169,6 +170,15 @@ def main():
         found = sum(1 for key in planted if __import__("hashlib").sha256(key.encode()).hexdigest() in out.stdout)
         hist, hist_mem = best_of(args.rounds, vigil_args)
         rows.append((f"vigil scan secrets, full history ({found}/{len(planted)} planted keys found)", hist, hist_mem))
+        kf = shutil.which("kingfisher")
+        if kf:
+            kf_args = [kf, "scan", repo, "--git-history", "full", "--no-validate", "--format", "json", "--no-update-check", "-q"]
+            kf_out = subprocess.run(kf_args, capture_output=True, text=True).stdout
+            kf_found = sum(1 for key in planted if key in kf_out)
+            t, m = best_of(args.rounds, kf_args)
+            rows.append((f"Kingfisher 2.x, full history, no validation ({kf_found}/{len(planted)} planted keys found)", t, m))
+        else:
+            print("kingfisher not installed (pip install kingfisher-bin): row left out", file=sys.stderr)
         # Working-tree throughput on a tree big enough for start-up not to matter.
         tree_dir = os.path.join(work, "tree")
         tree_bytes = write_tree(tree_dir, args.tree_mb)

@@ -631,9 +631,30 @@ fn a_secret_in_three_commits_and_a_container_is_one_finding_with_four_locations(
     let env = format!("DB_PASSWORD={}", incident.db_password);
     let webui_password = word(8);
     let script = "exec /bin/busybox sleep 600";
+    // A compose file on this host, named by the container's compose labels.
+    let compose_dir = tempfile::tempdir().expect("compose dir");
+    let compose_file = compose_dir.path().join("docker-compose.yml");
+    let compose_key = vllm_key();
+    std::fs::write(
+        &compose_file,
+        format!("services:\n  vllm:\n    environment:\n      - VLLM_API_KEY={compose_key}\n"),
+    )
+    .expect("compose file");
+    let label = format!(
+        "com.docker.compose.project.config_files={}",
+        compose_file.display()
+    );
     let name = containers.add(
         "secrets",
-        &["--init", "-e", &env],
+        &[
+            "--init",
+            "-e",
+            &env,
+            "--label",
+            "com.docker.compose.project=genai",
+            "--label",
+            &label,
+        ],
         &[
             "/bin/busybox",
             "sh",
@@ -683,6 +704,10 @@ fn a_secret_in_three_commits_and_a_container_is_one_finding_with_four_locations(
     assert_eq!(webui[0]["detail"], "args");
     assert_eq!(webui[0]["running"], true);
     assert!(!json.contains(&webui_password) && !json.contains(&incident.db_password));
+    let compose = locations(finding(&all, &compose_key));
+    assert_eq!(compose[0]["source"], "compose");
+    assert_eq!(compose[0]["path"], compose_file.display().to_string());
+    assert!(!json.contains(&compose_key));
 }
 
 #[test]
