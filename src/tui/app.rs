@@ -272,6 +272,7 @@ impl App {
             DockerUpdate::Details(details) => {
                 self.inventory.apply_details(*details);
                 self.schedule_probes();
+                self.secrets_containers_changed();
             }
         }
         self.rebuild_rows();

@@ -31,6 +31,10 @@ pub struct SecretsView {
     pub finished_at: Option<jiff::Timestamp>,
     /// Which scan the updates belong to: a rescan replaces the running one.
     pub generation: u64,
+    /// The containers (ids) the last scan looked at.
+    pub scanned_containers: Vec<String>,
+    /// Containers changed since a scan too long to repeat by itself: `r` rescans.
+    pub stale: bool,
 }
 
 impl Default for SecretsView {
@@ -42,6 +46,8 @@ impl Default for SecretsView {
             offset: 0,
             finished_at: None,
             generation: 0,
+            scanned_containers: Vec::new(),
+            stale: false,
         }
     }
 }
@@ -92,10 +98,21 @@ impl SecretsView {
     }
 }
 
+/// A scan that took less than this is repeated by itself when containers change.
+const QUICK_SCAN_SECONDS: f64 = 10.0;
+
+fn container_ids(app: &App) -> Vec<String> {
+    let mut ids: Vec<String> = app.inventory.details.keys().cloned().collect();
+    ids.sort();
+    ids
+}
+
 impl App {
     /// Starts a scan (or replaces the running one) with the containers known now.
     pub fn start_secret_scan(&mut self) {
         let containers: Vec<_> = self.inventory.details.values().cloned().collect();
+        self.secrets.scanned_containers = container_ids(self);
+        self.secrets.stale = false;
         self.secrets.generation += 1;
         self.secrets.state = ScanState::Running {
             stage: "working tree".into(),
@@ -123,6 +140,28 @@ impl App {
                 },
             }),
         ));
+    }
+
+    /// Containers came or went after a scan: a quick scan (under 10 s) is simply repeated, so
+    /// a container started later is covered; after a long one the pane offers `r` instead.
+    pub fn secrets_containers_changed(&mut self) {
+        if self.secrets.state != ScanState::Done {
+            return;
+        }
+        if container_ids(self) == self.secrets.scanned_containers {
+            return;
+        }
+        let quick = self
+            .secrets
+            .report
+            .as_ref()
+            .is_some_and(|r| r.summary.seconds < QUICK_SCAN_SECONDS);
+        if quick {
+            self.start_secret_scan();
+        } else {
+            self.secrets.stale = true;
+            self.dirty = true;
+        }
     }
 
     pub fn secrets_progress(&mut self, generation: u64, update: ScanProgress) {

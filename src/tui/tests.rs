@@ -622,3 +622,52 @@ fn secrets_pane_shows_live_history_progress() {
     assert!(text.contains("history 500/2000 objects"), "{text}");
     assert!(text.contains("50 MB"), "{text}");
 }
+
+#[test]
+fn a_quick_secret_scan_is_repeated_when_containers_change() {
+    use crate::secrets::scan::{ScanReport, Summary};
+    let mut app = scene();
+    app.start_secret_scan();
+    let first = app.secrets.generation;
+    app.secrets_done(
+        first,
+        Ok(ScanReport {
+            findings: Vec::new(),
+            summary: Summary {
+                seconds: 0.4,
+                ..Summary::default()
+            },
+        }),
+    );
+    // Same containers: nothing to do.
+    app.secrets_containers_changed();
+    assert_eq!(app.secrets.generation, first);
+    // One more container: a quick scan runs again by itself.
+    app.inventory.details.insert(
+        "f".repeat(64),
+        crate::model::ContainerDetails {
+            id: "f".repeat(64),
+            name: "late-starter".into(),
+            ..Default::default()
+        },
+    );
+    app.secrets_containers_changed();
+    assert_eq!(app.secrets.generation, first + 1);
+    // After a long scan the pane offers the rescan instead.
+    app.secrets_done(
+        first + 1,
+        Ok(ScanReport {
+            findings: Vec::new(),
+            summary: Summary {
+                seconds: 60.0,
+                ..Summary::default()
+            },
+        }),
+    );
+    app.inventory.details.remove(&"f".repeat(64));
+    app.secrets_containers_changed();
+    assert_eq!(app.secrets.generation, first + 1);
+    assert!(app.secrets.stale);
+    let text = text_of(&render(&mut app, 200, 30));
+    assert!(text.contains("r rescans"), "{text}");
+}

@@ -42,6 +42,8 @@ fn title(app: &App) -> Option<String> {
     }
     if matches!(app.secrets.state, ScanState::Running { .. }) {
         parts.push("rescanning…".into());
+    } else if app.secrets.stale {
+        parts.push("containers changed: r rescans".into());
     }
     Some(parts.join(" · "))
 }
