@@ -161,6 +161,20 @@ pub enum ScanCommand {
     /// Leaked secrets in the working tree, the whole git history (deleted branches and
     /// dangling objects included) and the containers, one finding per secret, masked.
     Secrets(ScanSecretsArgs),
+    /// The commit timeline of a repository: every commit with its suspicious signals and score,
+    /// the bursts, the first suspicious commit and the last safe one.
+    Timeline(ScanTimelineArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ScanTimelineArgs {
+    /// Repository (default: the git repository of the current directory).
+    #[arg(long, value_name = "PATH")]
+    pub repo: Option<std::path::PathBuf>,
+
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
+    pub format: OutputFormat,
 }
 
 #[derive(Debug, Args)]

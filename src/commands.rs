@@ -74,6 +74,7 @@ pub fn run(cli: Cli) -> i32 {
             }
             crate::scan_secrets::run(&resolved.settings, &args)
         }
+        Some(Command::Scan(ScanCommand::Timeline(args))) => scan_timeline(&args),
         Some(Command::Config(ConfigCommand::Path)) => match resolved.config_path {
             Some(path) => {
                 println!("{}", path.display());
@@ -173,8 +174,8 @@ fn scan_containers(settings: &Settings, args: &ScanContainersArgs) -> i32 {
     };
     let report = ContainersReport::build(&inventory);
     match args.format {
-        OutputFormat::Json => println!("{}", report.to_json()),
-        OutputFormat::Table => print!("{}", report.to_table()),
+        OutputFormat::Json => print_out(&report.to_json()),
+        OutputFormat::Table => print_out(&report.to_table()),
     }
     match (args.fail_on, report.worst()) {
         (Some(threshold), Some(worst)) if worst >= threshold => crate::cli::EXIT_RISK_FOUND,
@@ -234,4 +235,42 @@ pub async fn collect_inventory(
         }
     }
     Ok(inventory)
+}
+
+/// `vigil scan timeline`.
+fn scan_timeline(args: &crate::cli::ScanTimelineArgs) -> i32 {
+    let Some(repo) = crate::scan_secrets::default_repository(args.repo.as_ref()) else {
+        eprintln!("vigil: the current directory is not in a git repository (use --repo PATH)");
+        return 1;
+    };
+    match crate::timeline::analyze(&repo, &crate::timeline::signals::Weights::default()) {
+        Ok(timeline) => {
+            let text = match args.format {
+                OutputFormat::Json => crate::report::timeline::json(&timeline),
+                OutputFormat::Table => crate::report::timeline::table(&timeline),
+            };
+            print_out(&text);
+            0
+        }
+        Err(message) => {
+            eprintln!("vigil: {message}");
+            1
+        }
+    }
+}
+
+/// Writes a command's output to stdout. A reader that went away (`| head`) is not an error
+/// worth a panic: the output is simply cut there.
+pub fn print_out(text: &str) {
+    use std::io::Write;
+    let mut stdout = std::io::stdout().lock();
+    let written = stdout
+        .write_all(text.trim_end().as_bytes())
+        .and_then(|()| stdout.write_all(b"\n"))
+        .and_then(|()| stdout.flush());
+    if let Err(err) = written
+        && err.kind() != std::io::ErrorKind::BrokenPipe
+    {
+        eprintln!("vigil: cannot write the output: {err}");
+    }
 }

@@ -18,4 +18,5 @@ pub mod sanitize;
 pub mod scan_secrets;
 pub mod secrets;
 pub mod theme;
+pub mod timeline;
 pub mod tui;

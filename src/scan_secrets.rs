@@ -126,7 +126,7 @@ pub fn run(settings: &Settings, args: &ScanSecretsArgs) -> i32 {
         SecretsFormat::Json => crate::report::secrets::json(&report),
         SecretsFormat::Sarif => crate::report::secrets::sarif(&report),
     };
-    println!("{}", text.trim_end());
+    crate::commands::print_out(&text);
     match args.fail_on {
         Some(level) if fails(&report, level) => EXIT_RISK_FOUND,
         _ => 0,

@@ -2,3 +2,4 @@
 
 pub mod containers;
 pub mod secrets;
+pub mod timeline;

@@ -1,0 +1,137 @@
+//! `vigil scan timeline`: the commit timeline as a table or JSON. Commit text is
+//! attacker-controlled: escaped in the table; JSON strings carry it exactly (JSON escapes
+//! control characters itself).
+
+use crate::timeline::{CommitEntry, Timeline};
+use serde::Serialize;
+
+/// RFC 3339 with the commit's own UTC offset, as the committer's clock said.
+pub fn local_time(seconds: i64, offset_minutes: i32) -> String {
+    let Ok(timestamp) = jiff::Timestamp::from_second(seconds) else {
+        return seconds.to_string();
+    };
+    let Ok(offset) = jiff::tz::Offset::from_seconds(offset_minutes * 60) else {
+        return timestamp.to_string();
+    };
+    timestamp
+        .to_zoned(jiff::tz::TimeZone::fixed(offset))
+        .strftime("%Y-%m-%dT%H:%M:%S%:z")
+        .to_string()
+}
+
+#[derive(Serialize)]
+struct CommitJson<'a> {
+    id: &'a str,
+    parents: &'a [String],
+    author: &'a str,
+    author_email: &'a str,
+    author_time: String,
+    committer: &'a str,
+    committer_email: &'a str,
+    committer_time: String,
+    signed: bool,
+    dangling: bool,
+    score: f64,
+    signals: &'a [crate::timeline::signals::Signal],
+    subject: &'a str,
+}
+
+#[derive(Serialize)]
+struct BurstJson<'a> {
+    identity: &'a str,
+    commits: &'a [String],
+    start: String,
+    end: String,
+}
+
+#[derive(Serialize)]
+struct TimelineJson<'a> {
+    repo: &'a str,
+    commits: Vec<CommitJson<'a>>,
+    bursts: Vec<BurstJson<'a>>,
+    safe_state: &'a Option<String>,
+    first_suspicious: &'a Option<String>,
+    notes: &'a [String],
+}
+
+fn commit_json(c: &CommitEntry) -> CommitJson<'_> {
+    CommitJson {
+        id: &c.id,
+        parents: &c.parents,
+        author: &c.author,
+        author_email: &c.author_email,
+        author_time: local_time(c.author_time, c.author_offset),
+        committer: &c.committer,
+        committer_email: &c.committer_email,
+        committer_time: local_time(c.committer_time, c.committer_offset),
+        signed: c.signed,
+        dangling: c.dangling,
+        score: c.score,
+        signals: &c.signals,
+        subject: &c.subject,
+    }
+}
+
+pub fn json(timeline: &Timeline) -> String {
+    let document = TimelineJson {
+        repo: &timeline.repo,
+        commits: timeline.commits.iter().map(commit_json).collect(),
+        bursts: timeline
+            .bursts
+            .iter()
+            .map(|b| BurstJson {
+                identity: &b.identity,
+                commits: &b.commits,
+                start: local_time(b.start, 0),
+                end: local_time(b.end, 0),
+            })
+            .collect(),
+        safe_state: &timeline.safe_state,
+        first_suspicious: &timeline.first_suspicious,
+        notes: &timeline.notes,
+    };
+    serde_json::to_string_pretty(&document).unwrap_or_else(|_| "{}".into())
+}
+
+pub fn table(timeline: &Timeline) -> String {
+    use crate::sanitize::escape;
+    let mut out = format!(
+        "{:<12} {:<25} {:<20} {:>5}  {:<40} SUBJECT\n",
+        "COMMIT", "AUTHOR DATE", "AUTHOR", "SCORE", "SIGNALS"
+    );
+    for commit in &timeline.commits {
+        let signals: Vec<&str> = commit.signals.iter().map(|s| s.kind.as_str()).collect();
+        out.push_str(&format!(
+            "{:<12} {:<25} {:<20} {:>5.1}  {:<40} {}\n",
+            &commit.id[..12.min(commit.id.len())],
+            local_time(commit.author_time, commit.author_offset),
+            crate::tui::text::truncate(&escape(&commit.author), 20),
+            commit.score,
+            crate::tui::text::truncate(&signals.join(","), 40),
+            escape(&commit.subject)
+        ));
+    }
+    out.push('\n');
+    for burst in &timeline.bursts {
+        out.push_str(&format!(
+            "burst: {} commits by {} within {} s from {}\n",
+            burst.commits.len(),
+            escape(&burst.identity),
+            burst.end - burst.start,
+            local_time(burst.start, 0)
+        ));
+    }
+    match (&timeline.first_suspicious, &timeline.safe_state) {
+        (Some(first), Some(safe)) => out.push_str(&format!(
+            "first suspicious commit: {first}\nsafe state: {safe} (read-only look: `git show {safe}`, `git worktree add ../safe-state {safe}`)\n"
+        )),
+        (Some(first), None) => out.push_str(&format!(
+            "first suspicious commit: {first}\nsafe state: none on the default branch before it\n"
+        )),
+        _ => out.push_str("no suspicious commit\n"),
+    }
+    for note in &timeline.notes {
+        out.push_str(&format!("note: {}\n", escape(note)));
+    }
+    out
+}

@@ -1,0 +1,343 @@
+//! The metadata signals, each a pure function of the commits, and the score (weighted sum).
+
+use super::{Burst, CommitEntry};
+use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Signal {
+    /// Short tag: `burst`, `committer-before-author`, ...
+    pub kind: String,
+    /// A sentence explaining it for this commit.
+    pub detail: String,
+}
+
+/// Weights of the signals and the thresholds (config `[timeline]`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Weights {
+    /// Commits by one identity this close together (seconds) form a burst.
+    pub burst_gap_secs: i64,
+    /// How many commits make a burst.
+    pub burst_min_commits: usize,
+    pub burst: f64,
+    pub committer_before_author: f64,
+    pub child_before_parent: f64,
+    /// Author and committer dates further apart than this (seconds) are a signal.
+    pub date_gap_secs: i64,
+    pub date_gap: f64,
+    pub new_identity: f64,
+    pub new_timezone: f64,
+    pub off_hours: f64,
+    pub vague_message: f64,
+    pub unsigned_in_signed_history: f64,
+    pub rewritten: f64,
+    pub dangling: f64,
+    /// A commit scoring at least this is suspicious.
+    pub threshold: f64,
+}
+
+impl Default for Weights {
+    fn default() -> Self {
+        Weights {
+            burst_gap_secs: 60,
+            burst_min_commits: 3,
+            burst: 2.0,
+            committer_before_author: 2.0,
+            child_before_parent: 2.5,
+            date_gap_secs: 7 * 24 * 3600,
+            date_gap: 1.0,
+            new_identity: 1.0,
+            new_timezone: 1.0,
+            off_hours: 0.5,
+            vague_message: 1.0,
+            unsigned_in_signed_history: 1.5,
+            rewritten: 2.0,
+            dangling: 2.0,
+            threshold: 3.0,
+        }
+    }
+}
+
+impl Weights {
+    fn of(&self, kind: &str) -> f64 {
+        match kind {
+            "burst" => self.burst,
+            "committer-before-author" => self.committer_before_author,
+            "child-before-parent" => self.child_before_parent,
+            "date-gap" => self.date_gap,
+            "new-identity" => self.new_identity,
+            "new-timezone" => self.new_timezone,
+            "off-hours" => self.off_hours,
+            "vague-message" => self.vague_message,
+            "unsigned" => self.unsigned_in_signed_history,
+            "rewritten" => self.rewritten,
+            "dangling" => self.dangling,
+            _ => 0.0,
+        }
+    }
+}
+
+fn add(commit: &mut CommitEntry, kind: &str, detail: String) {
+    if !commit.signals.iter().any(|s| s.kind == kind) {
+        commit.signals.push(Signal {
+            kind: kind.to_string(),
+            detail,
+        });
+    }
+}
+
+/// One-word or conventional-prefix-only subjects that say nothing about the change.
+pub fn is_vague(subject: &str) -> bool {
+    let words: Vec<&str> = subject
+        .split(|c: char| c.is_whitespace() || c == ':')
+        .filter(|w| !w.is_empty())
+        .collect();
+    const VAGUE: &[&str] = &[
+        "feat", "fix", "refactor", "update", "updates", "wip", "chore", "changes", "change",
+        "misc", "minor", "tmp", "test", "stuff", "cleanup", "sync", "merge", "edit", "improve",
+        ".", "-", "commit", "save", "patch", "tweak",
+    ];
+    match words.as_slice() {
+        [] => true,
+        [one] => VAGUE.contains(&one.to_ascii_lowercase().trim_end_matches('.')),
+        [first, second] => {
+            VAGUE.contains(&first.to_ascii_lowercase().as_str())
+                && VAGUE.contains(&second.to_ascii_lowercase().as_str())
+        }
+        _ => false,
+    }
+}
+
+fn local_hour(time: i64, offset_minutes: i32) -> i64 {
+    (time + offset_minutes as i64 * 60).rem_euclid(86_400) / 3600
+}
+
+/// Marks every signal on `commits` (any order), scores them, and returns the bursts.
+pub fn apply(
+    commits: &mut [CommitEntry],
+    marked: &HashMap<String, String>,
+    weights: &Weights,
+) -> Vec<Burst> {
+    // Oldest first for the per-identity history.
+    let mut order: Vec<usize> = (0..commits.len()).collect();
+    order.sort_by_key(|i| (commits[*i].author_time, commits[*i].id.clone()));
+    let times: HashMap<String, (i64, i64)> = commits
+        .iter()
+        .map(|c| (c.id.clone(), (c.author_time, c.committer_time)))
+        .collect();
+
+    // Per-commit date facts.
+    for commit in commits.iter_mut() {
+        if commit.committer_time + 60 < commit.author_time {
+            add(
+                commit,
+                "committer-before-author",
+                format!(
+                    "committed {} before it was authored: dates were set by hand",
+                    crate::tui::text::human_duration(commit.author_time - commit.committer_time)
+                ),
+            );
+        }
+        let gap = (commit.committer_time - commit.author_time).abs();
+        if gap > weights.date_gap_secs {
+            add(
+                commit,
+                "date-gap",
+                format!(
+                    "author and committer dates {} apart (rebased, cherry-picked or rewritten)",
+                    crate::tui::text::human_duration(gap)
+                ),
+            );
+        }
+        let older_than_parent = commit.parents.iter().find(|p| {
+            times
+                .get(*p)
+                .is_some_and(|(_, parent_committed)| commit.committer_time + 60 < *parent_committed)
+        });
+        if let Some(parent) = older_than_parent {
+            add(
+                commit,
+                "child-before-parent",
+                format!(
+                    "dated before its parent {}: the chronology was manipulated",
+                    &parent[..parent.len().min(12)]
+                ),
+            );
+        }
+        if commit.dangling {
+            add(
+                commit,
+                "dangling",
+                "reachable from no branch or tag: left behind by a deleted branch or a forced push"
+                    .into(),
+            );
+        }
+        if let Some(why) = marked.get(&commit.id) {
+            add(commit, "rewritten", format!("history rewriting: {why}"));
+        }
+        if is_vague(&commit.subject) {
+            add(
+                commit,
+                "vague-message",
+                "the message says nothing about the change".into(),
+            );
+        }
+    }
+
+    // Identity history: new identities, new time zones, unusual hours.
+    let mut seen_offsets: HashMap<String, Vec<i32>> = HashMap::new();
+    let mut hours: HashMap<String, Vec<i64>> = HashMap::new();
+    for commit in commits.iter() {
+        hours
+            .entry(commit.identity())
+            .or_default()
+            .push(local_hour(commit.author_time, commit.author_offset));
+    }
+    let total = commits.len();
+    // Each identity's first commit: (its rank in time, its index).
+    let mut first_commit: HashMap<String, (usize, usize)> = HashMap::new();
+    for (rank, &index) in order.iter().enumerate() {
+        let identity = commits[index].identity();
+        first_commit
+            .entry(identity.clone())
+            .or_insert((rank, index));
+        let offsets = seen_offsets.entry(identity.clone()).or_default();
+        let offset = commits[index].author_offset;
+        if !offsets.is_empty() && !offsets.contains(&offset) {
+            let usual = offsets[0];
+            add(
+                &mut commits[index],
+                "new-timezone",
+                format!(
+                    "UTC{} never used by this identity before (usually UTC{})",
+                    offset_text(offset),
+                    offset_text(usual)
+                ),
+            );
+        }
+        if !offsets.contains(&offset) {
+            offsets.push(offset);
+        }
+    }
+    for &index in &order {
+        let identity = commits[index].identity();
+        let list = &hours[&identity];
+        // Only against an established pattern: at least 10 commits.
+        if list.len() >= 10 {
+            let hour = local_hour(commits[index].author_time, commits[index].author_offset);
+            let usual = list.iter().filter(|h| (**h - hour).abs() <= 2).count();
+            if usual * 20 < list.len() {
+                add(
+                    &mut commits[index],
+                    "off-hours",
+                    format!("{hour:02}:xx local is far outside this identity's usual hours"),
+                );
+            }
+        }
+    }
+    // An identity whose first commit comes in the second half of an established history.
+    for (rank, index) in first_commit.into_values() {
+        if total >= 20 && rank * 2 >= total {
+            add(
+                &mut commits[index],
+                "new-identity",
+                "first commit by this identity, late in the history".into(),
+            );
+        }
+    }
+
+    // Unsigned commits in a mostly signed history.
+    let signed = commits.iter().filter(|c| c.signed).count();
+    if total >= 10 && signed * 10 >= total * 8 {
+        for commit in commits.iter_mut().filter(|c| !c.signed) {
+            add(
+                commit,
+                "unsigned",
+                format!("unsigned, where {signed} of {total} commits are signed"),
+            );
+        }
+    }
+
+    // Bursts: consecutive commits by one identity at most `burst_gap_secs` apart.
+    let mut bursts = Vec::new();
+    let mut by_identity: HashMap<String, Vec<usize>> = HashMap::new();
+    for &index in &order {
+        by_identity
+            .entry(commits[index].identity())
+            .or_default()
+            .push(index);
+    }
+    let mut identities: Vec<&String> = by_identity.keys().collect();
+    identities.sort();
+    for identity in identities {
+        let list = &by_identity[identity];
+        let mut run: Vec<usize> = Vec::new();
+        let mut flush = |run: &mut Vec<usize>, commits: &mut [CommitEntry]| {
+            if run.len() >= weights.burst_min_commits {
+                let start = commits[run[0]].author_time;
+                let end = commits[*run.last().expect("non-empty")].author_time;
+                for &i in run.iter() {
+                    add(
+                        &mut commits[i],
+                        "burst",
+                        format!(
+                            "one of {} commits by this identity within {} (gaps of {} s at most)",
+                            run.len(),
+                            crate::tui::text::human_duration(end - start),
+                            weights.burst_gap_secs
+                        ),
+                    );
+                }
+                bursts.push(Burst {
+                    identity: identity.clone(),
+                    commits: run.iter().map(|i| commits[*i].id.clone()).collect(),
+                    start,
+                    end,
+                });
+            }
+            run.clear();
+        };
+        for &index in list {
+            if let Some(&last) = run.last()
+                && commits[index].author_time - commits[last].author_time > weights.burst_gap_secs
+            {
+                flush(&mut run, commits);
+            }
+            run.push(index);
+        }
+        flush(&mut run, commits);
+    }
+
+    for commit in commits.iter_mut() {
+        // `+ 0.0`: an empty sum of f64 is -0.0, which would print as "-0.0".
+        commit.score = commit
+            .signals
+            .iter()
+            .map(|s| weights.of(&s.kind))
+            .sum::<f64>()
+            + 0.0;
+    }
+    bursts.sort_by_key(|b| b.start);
+    bursts
+}
+
+fn offset_text(minutes: i32) -> String {
+    let sign = if minutes < 0 { '-' } else { '+' };
+    format!("{sign}{:02}:{:02}", minutes.abs() / 60, minutes.abs() % 60)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn vague_subjects() {
+        for subject in ["feat", "refactor", "Update.", "fix: wip", "", "."] {
+            assert!(is_vague(subject), "{subject:?}");
+        }
+        for subject in ["fix: reject empty tokens in the parser", "Add GPU pane"] {
+            assert!(!is_vague(subject), "{subject:?}");
+        }
+    }
+}
