@@ -159,7 +159,7 @@ fn hash_dir(root: &Path) -> String {
 
 /// Three authors, three months, office hours in their own time zones, descriptive messages.
 fn benign(repo: &mut Repo) -> Oid {
-    let mut last = Oid::zero();
+    let mut last = Oid::ZERO_SHA1;
     let authors = [&ALICE, &BOB, &CARO];
     for day in 0..90 {
         let who = authors[day as usize % 3];
@@ -192,7 +192,7 @@ fn timeline(repo: &Repo) -> Value {
     serde_json::from_str(&stdout).expect("JSON")
 }
 
-fn commit<'a>(timeline: &'a Value, id: Oid) -> &'a Value {
+fn commit(timeline: &Value, id: Oid) -> &Value {
     timeline["commits"]
         .as_array()
         .expect("commits")
