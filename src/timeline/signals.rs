@@ -100,7 +100,11 @@ pub fn is_vague(subject: &str) -> bool {
     ];
     match words.as_slice() {
         [] => true,
-        [one] => VAGUE.contains(&one.to_ascii_lowercase().trim_end_matches('.')),
+        [one] => {
+            let word = one.to_ascii_lowercase();
+            let word = word.trim_end_matches('.');
+            word.is_empty() || VAGUE.contains(&word)
+        }
         [first, second] => {
             VAGUE.contains(&first.to_ascii_lowercase().as_str())
                 && VAGUE.contains(&second.to_ascii_lowercase().as_str())
