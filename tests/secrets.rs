@@ -107,30 +107,6 @@ impl Fixture {
     }
 }
 
-/// Hash of every file under `.git` (paths and contents): proof that a scan wrote nothing.
-fn hash_tree(root: &Path) -> String {
-    use sha2::Digest;
-    let mut files = Vec::new();
-    let mut pending = vec![root.to_path_buf()];
-    while let Some(dir) = pending.pop() {
-        for entry in std::fs::read_dir(&dir).expect("read_dir").flatten() {
-            let path = entry.path();
-            if entry.file_type().expect("type").is_dir() {
-                pending.push(path);
-            } else {
-                files.push(path);
-            }
-        }
-    }
-    files.sort();
-    let mut hasher = sha2::Sha256::new();
-    for file in files {
-        hasher.update(file.to_string_lossy().as_bytes());
-        hasher.update(std::fs::read(&file).unwrap_or_default());
-    }
-    format!("{:x}", hasher.finalize())
-}
-
 fn scan(sandbox: &Sandbox, args: &[&str]) -> (i32, String, String) {
     vigil(sandbox, args)
 }

@@ -135,28 +135,6 @@ fn list_dir(root: &Path) -> Vec<(String, u64)> {
     files
 }
 
-fn hash_dir(root: &Path) -> String {
-    use sha2::Digest;
-    let mut files = Vec::new();
-    let mut pending = vec![root.to_path_buf()];
-    while let Some(dir) = pending.pop() {
-        for entry in std::fs::read_dir(&dir).expect("read_dir").flatten() {
-            if entry.file_type().expect("type").is_dir() {
-                pending.push(entry.path());
-            } else {
-                files.push(entry.path());
-            }
-        }
-    }
-    files.sort();
-    let mut hasher = sha2::Sha256::new();
-    for file in files {
-        hasher.update(file.to_string_lossy().as_bytes());
-        hasher.update(std::fs::read(&file).unwrap_or_default());
-    }
-    format!("{:x}", hasher.finalize())
-}
-
 /// Three authors, three months, office hours in their own time zones, descriptive messages.
 fn benign(repo: &mut Repo) -> Oid {
     let mut last = Oid::ZERO_SHA1;
@@ -214,7 +192,7 @@ fn kinds(commit: &Value) -> Vec<String> {
 fn a_benign_history_scores_zero_everywhere() {
     let mut repo = Repo::new();
     benign(&mut repo);
-    let before = hash_dir(&repo.path().join(".git"));
+    let before = hash_tree(&repo.path().join(".git"));
     let timeline = timeline(&repo);
     let commits = timeline["commits"].as_array().expect("commits");
     assert_eq!(commits.len(), 90);
@@ -225,7 +203,7 @@ fn a_benign_history_scores_zero_everywhere() {
     assert_eq!(timeline["safe_state"], Value::Null);
     // Newest first.
     assert!(commits[0]["author_time"].as_str() > commits[89]["author_time"].as_str());
-    assert_eq!(hash_dir(&repo.path().join(".git")), before, ".git changed");
+    assert_eq!(hash_tree(&repo.path().join(".git")), before, ".git changed");
 }
 
 #[test]
@@ -279,7 +257,7 @@ fn an_intrusion_is_found_with_its_burst_signals_and_the_safe_state() {
         )
         .expect("forced update");
 
-    let before = hash_dir(&repo.path().join(".git"));
+    let before = hash_tree(&repo.path().join(".git"));
     let listed = list_dir(&repo.path().join(".git"));
     let timeline = timeline(&repo);
     let listed_after = list_dir(&repo.path().join(".git"));
@@ -331,7 +309,7 @@ fn an_intrusion_is_found_with_its_burst_signals_and_the_safe_state() {
         "{}",
         commit(&timeline, burst[0])
     );
-    assert_eq!(hash_dir(&repo.path().join(".git")), before, ".git changed");
+    assert_eq!(hash_tree(&repo.path().join(".git")), before, ".git changed");
 }
 
 #[test]

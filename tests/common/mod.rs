@@ -919,3 +919,27 @@ pub fn vigil_as_nobody(args: &[&str]) -> (i32, String) {
         String::from_utf8_lossy(&output.stderr).into_owned(),
     )
 }
+
+/// Hash of every file under `root` (paths and contents): proof that a run wrote nothing there
+/// (the tests hash a repository's `.git` before and after vigil reads it).
+pub fn hash_tree(root: &Path) -> String {
+    use sha2::Digest;
+    let mut files = Vec::new();
+    let mut pending = vec![root.to_path_buf()];
+    while let Some(dir) = pending.pop() {
+        for entry in std::fs::read_dir(&dir).expect("read_dir").flatten() {
+            if entry.file_type().expect("type").is_dir() {
+                pending.push(entry.path());
+            } else {
+                files.push(entry.path());
+            }
+        }
+    }
+    files.sort();
+    let mut hasher = sha2::Sha256::new();
+    for file in files {
+        hasher.update(file.to_string_lossy().as_bytes());
+        hasher.update(std::fs::read(&file).unwrap_or_default());
+    }
+    format!("{:x}", hasher.finalize())
+}
