@@ -164,14 +164,19 @@ fn incident() -> Incident {
         "config/app.ini",
         &format!("[db]\nuser = app\npassword = {db_password}\n"),
     );
+    // Decoys, the placeholder assembled here so no token-shaped literal is committed.
+    let hf_placeholder = format!("hf_{}", "X".repeat(34));
+    let integrity = random_from(&format!("{LETTERS}0123456789+/"), 86);
     fixture.write(
         "decoys.md",
-        "Set `--api-key YOUR_API_KEY_HERE` and HF_TOKEN=hf_XXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXX\n\
-         request_id: 550e8400-e29b-41d4-a716-446655440000\n\
-         commit e83c5163316f89bfbde7d9ab23ca2e25604af290\n\
-         \"integrity\": \"sha512-q6lMFSvO8mJDGvdOhLJbRnRoVa4KU7FtCCyFHOUrvtB0WfZgW0HLzB9g0Q==\"\n\
-         from huggingface_hub import hf_hub_download\n\
-         VLLM_API_KEY=${VLLM_API_KEY}\n",
+        &format!(
+            "Set `--api-key YOUR_API_KEY_HERE` and HF_TOKEN={hf_placeholder}\n\
+             request_id: 550e8400-e29b-41d4-a716-446655440000\n\
+             commit e83c5163316f89bfbde7d9ab23ca2e25604af290\n\
+             \"integrity\": \"sha512-{integrity}==\"\n\
+             from huggingface_hub import hf_hub_download\n\
+             VLLM_API_KEY=${{VLLM_API_KEY}}\n"
+        ),
     );
     let first = fixture.commit(
         "feat",

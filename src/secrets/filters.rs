@@ -243,6 +243,8 @@ mod tests {
 
     #[test]
     fn placeholders_are_recognised() {
+        let hf = crate::secrets::fixtures::hf_placeholder();
+        let (aws_id, _) = crate::secrets::fixtures::aws_example_keys();
         for value in [
             "${HF_TOKEN}",
             "$VLLM_API_KEY",
@@ -251,9 +253,9 @@ mod tests {
             "{{ vault_password }}",
             "{password}",
             "changeme",
-            "hf_XXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXX",
+            hf.as_str(),
             "YOUR_API_KEY_HERE",
-            "AKIAIOSFODNN7EXAMPLE",
+            aws_id.as_str(),
             "********",
             "password",
             "None",

@@ -45,6 +45,29 @@ pub mod fixtures {
             .collect()
     }
 
+    /// A PEM block around `body`, its armour assembled here so no key-shaped literal is
+    /// committed.
+    pub fn pem_block(label: &str, body: &str) -> String {
+        let dashes = "-".repeat(5);
+        format!(
+            "{dashes}BEGIN {label} PRIVATE KEY{dashes}{body}{dashes}END {label} PRIVATE KEY{dashes}\n"
+        )
+    }
+
+    /// The placeholder people put in example files: `hf_` and 34 x's.
+    pub fn hf_placeholder() -> String {
+        format!("hf_{}", "X".repeat(34))
+    }
+
+    /// AWS's documented example credentials (id, secret), assembled at run time.
+    pub fn aws_example_keys() -> (String, String) {
+        let example = "EXAMPLE";
+        (
+            format!("AKIA{}{example}", "IOSFODNN7"),
+            format!("wJalrXUtnFEMI/K7MDENG/bPxRfiCY{example}KEY"),
+        )
+    }
+
     pub const LETTERS: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
     pub const BASE62: &[u8] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
 }
