@@ -10,7 +10,6 @@ use crate::secrets::mask::mask_env_entry;
 use crate::tui::app::{App, RowId};
 use crate::tui::panes::containers::{auth_style, exposure_style};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
 
 fn heading(app: &App, text: &str) -> Line<'static> {
     Line::from(Span::styled(text.to_string(), app.theme.title))
@@ -311,26 +310,17 @@ fn container_lines(app: &App, id: &str) -> Option<Vec<Line<'static>>> {
 }
 
 pub fn draw(app: &App, row: &RowId, scroll: u16, frame: &mut ratatui::Frame) {
-    let area = super::centered(frame.area(), 110, frame.area().height.saturating_sub(2));
-    frame.render_widget(Clear, area);
-    let block = Block::default()
-        .borders(Borders::ALL)
-        .border_style(app.theme.border_focused)
-        .title(Span::styled(
-            " Details (Esc closes, ↑↓ scroll) ",
-            app.theme.title,
-        ));
     let content = lines(app, row).unwrap_or_else(|| {
         vec![Line::from(Span::styled(
             "This row no longer exists.",
             app.theme.muted,
         ))]
     });
-    frame.render_widget(
-        Paragraph::new(content)
-            .block(block)
-            .wrap(Wrap { trim: false })
-            .scroll((scroll, 0)),
-        area,
+    super::scrolling(
+        app,
+        "Details (Esc closes, ↑↓ scroll)",
+        content,
+        scroll,
+        frame,
     );
 }

@@ -20,3 +20,28 @@ pub fn centered(area: Rect, width: u16, height: u16) -> Rect {
         height,
     }
 }
+
+/// A tall, centred, scrollable popup with a title: the frame the details views share.
+pub fn scrolling(
+    app: &crate::tui::app::App,
+    title: &str,
+    content: Vec<ratatui::text::Line<'static>>,
+    scroll: u16,
+    frame: &mut ratatui::Frame,
+) {
+    use ratatui::text::Span;
+    use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
+    let area = centered(frame.area(), 110, frame.area().height.saturating_sub(2));
+    frame.render_widget(Clear, area);
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(app.theme.border_focused)
+        .title(Span::styled(format!(" {title} "), app.theme.title));
+    frame.render_widget(
+        Paragraph::new(content)
+            .block(block)
+            .wrap(Wrap { trim: false })
+            .scroll((scroll, 0)),
+        area,
+    );
+}

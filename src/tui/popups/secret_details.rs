@@ -5,7 +5,6 @@ use crate::sanitize::escape;
 use crate::secrets::finding::{Finding, Source};
 use crate::tui::app::App;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
 
 pub fn lines(app: &App, finding: &Finding) -> Vec<Line<'static>> {
     let theme = &app.theme;
@@ -97,15 +96,6 @@ pub fn lines(app: &App, finding: &Finding) -> Vec<Line<'static>> {
 }
 
 pub fn draw(app: &App, index: usize, scroll: u16, frame: &mut ratatui::Frame) {
-    let area = super::centered(frame.area(), 110, frame.area().height.saturating_sub(2));
-    frame.render_widget(Clear, area);
-    let block = Block::default()
-        .borders(Borders::ALL)
-        .border_style(app.theme.border_focused)
-        .title(Span::styled(
-            " Secret (Esc closes, ↑↓ scroll) ",
-            app.theme.title,
-        ));
     let content = app
         .secrets
         .report
@@ -118,11 +108,11 @@ pub fn draw(app: &App, index: usize, scroll: u16, frame: &mut ratatui::Frame) {
                 app.theme.muted,
             ))]
         });
-    frame.render_widget(
-        Paragraph::new(content)
-            .block(block)
-            .wrap(Wrap { trim: false })
-            .scroll((scroll, 0)),
-        area,
+    super::scrolling(
+        app,
+        "Secret (Esc closes, ↑↓ scroll)",
+        content,
+        scroll,
+        frame,
     );
 }
