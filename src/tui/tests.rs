@@ -569,6 +569,8 @@ fn secrets_pane_lists_masked_findings_most_urgent_first_and_details_show_every_p
     let text = text_of(&render(&mut app, 140, 30));
     assert!(text.contains("2 findings"), "{text}");
     assert!(text.contains("1 compromised"), "{text}");
+    // This scene has no repository configured: the pane says how to give one.
+    assert!(text.contains("no repository scanned"), "{text}");
     // The compromised one first, marked for rotation.
     let rotate_row = text
         .lines()

@@ -112,6 +112,15 @@ pub fn draw(app: &App, area: Rect, frame: &mut ratatui::Frame) {
             app.theme.muted,
         ))),
         (Some(report), _) => {
+            if app.settings.repo.is_none() {
+                lines.push(Line::from(Span::styled(
+                    crate::tui::text::truncate(
+                        "no repository scanned: start vigil inside it or pass --repo PATH",
+                        list_area.width as usize,
+                    ),
+                    app.theme.warn,
+                )));
+            }
             // Notes (what was not scanned) one line each; the CLI prints them whole.
             for note in report.summary.notes.iter().take(2) {
                 lines.push(Line::from(Span::styled(
