@@ -34,10 +34,10 @@ pub struct Cli {
     #[command(flatten)]
     pub global: GlobalArgs,
 
-    /// The triage screen's repository for the secrets pane (default: the git repository of the
-    /// current directory).
+    /// A repository for the timeline and secrets panes; repeat for several (default: the git
+    /// repository of the current directory).
     #[arg(long, value_name = "PATH")]
-    pub repo: Option<PathBuf>,
+    pub repo: Vec<PathBuf>,
 
     /// Known-compromised secrets for the secrets pane (`sha256:<hex>` or raw values, one per
     /// line; raw values are hashed at load and never kept).
@@ -168,9 +168,21 @@ pub enum ScanCommand {
 
 #[derive(Debug, Args)]
 pub struct ScanTimelineArgs {
-    /// Repository (default: the git repository of the current directory).
+    /// Repository; repeat for several (default: the git repository of the current directory).
     #[arg(long, value_name = "PATH")]
-    pub repo: Option<std::path::PathBuf>,
+    pub repo: Vec<std::path::PathBuf>,
+
+    /// Skip the line counts (files changed, large changes, sensitive paths, binaries).
+    #[arg(long)]
+    pub no_line_counts: bool,
+
+    /// Count every commit again instead of using the cache ($XDG_CACHE_HOME/vigil).
+    #[arg(long)]
+    pub no_cache: bool,
+
+    /// Skip the secret scan of the history (no "secret-introduced" signal).
+    #[arg(long)]
+    pub no_secrets: bool,
 
     /// Output format.
     #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
@@ -179,9 +191,10 @@ pub struct ScanTimelineArgs {
 
 #[derive(Debug, Args)]
 pub struct ScanSecretsArgs {
-    /// Repository or directory to scan (default: the git repository of the current directory).
+    /// Repository or directory to scan; repeat for several (default: the git repository of the
+    /// current directory).
     #[arg(long, value_name = "PATH")]
-    pub repo: Option<std::path::PathBuf>,
+    pub repo: Vec<std::path::PathBuf>,
 
     /// Scan the working tree only, not the history.
     #[arg(long)]

@@ -40,7 +40,16 @@ pub fn resolve(cli: &Cli) -> Resolved {
         settings.theme = theme;
     }
     settings.audit_log = cli.global.audit_log.clone();
-    settings.repo = crate::scan_secrets::default_repository(cli.repo.as_ref());
+    settings.repos = crate::scan_secrets::default_repositories(&cli.repo);
+    if let Err(message) = settings.timeline.path_rules() {
+        problems.push(format!(
+            "config {message}; using the default timeline globs"
+        ));
+        let defaults = crate::timeline::signals::Scoring::default();
+        settings.timeline.sensitive_paths = defaults.sensitive_paths;
+        settings.timeline.size_excluded_paths = defaults.size_excluded_paths;
+        settings.timeline.ordinary_binaries = defaults.ordinary_binaries;
+    }
     settings.ioc_file = cli.ioc_file.clone();
     if let Ok(choice) = std::env::var("VIGIL_FIREWALL") {
         match crate::ops::firewall::BackendChoice::parse(&choice) {
@@ -74,7 +83,12 @@ pub fn run(cli: Cli) -> i32 {
             }
             crate::scan_secrets::run(&resolved.settings, &args)
         }
-        Some(Command::Scan(ScanCommand::Timeline(args))) => scan_timeline(&args),
+        Some(Command::Scan(ScanCommand::Timeline(args))) => {
+            for problem in &resolved.problems {
+                eprintln!("vigil: {problem}");
+            }
+            scan_timeline(&resolved.settings, &args)
+        }
         Some(Command::Config(ConfigCommand::Path)) => match resolved.config_path {
             Some(path) => {
                 println!("{}", path.display());
@@ -237,24 +251,76 @@ pub async fn collect_inventory(
     Ok(inventory)
 }
 
-/// `vigil scan timeline`.
-fn scan_timeline(args: &crate::cli::ScanTimelineArgs) -> i32 {
-    let Some(repo) = crate::scan_secrets::default_repository(args.repo.as_ref()) else {
+/// `vigil scan timeline`: per repository, the secret scan of its history (for the
+/// "secret-introduced" signal), the metadata, the line counts (cached) and the scores.
+fn scan_timeline(settings: &Settings, args: &crate::cli::ScanTimelineArgs) -> i32 {
+    let repos = crate::scan_secrets::default_repositories(&args.repo);
+    if repos.is_empty() {
         eprintln!("vigil: the current directory is not in a git repository (use --repo PATH)");
         return 1;
+    }
+    let options = crate::timeline::AnalyzeOptions {
+        line_counts: !args.no_line_counts,
+        use_cache: !args.no_cache,
+        threads: crate::secrets::sources::Limits::default().threads,
     };
-    match crate::timeline::analyze(&repo, &crate::timeline::signals::Weights::default()) {
-        Ok(timeline) => {
-            let text = match args.format {
-                OutputFormat::Json => crate::report::timeline::json(&timeline),
-                OutputFormat::Table => crate::report::timeline::table(&timeline),
-            };
-            print_out(&text);
-            0
+    let mut timelines = Vec::new();
+    let mut status = 0;
+    for repo in &repos {
+        let secrets = if args.no_secrets {
+            Default::default()
+        } else {
+            history_secrets(repo)
+        };
+        match crate::timeline::analyze(repo, &settings.timeline, &options, &secrets) {
+            Ok(timeline) => timelines.push(timeline),
+            Err(message) => {
+                eprintln!("vigil: {message}");
+                status = 1;
+            }
+        }
+    }
+    match args.format {
+        OutputFormat::Json => {
+            let written = crate::report::timeline::write_json(&timelines, std::io::stdout().lock());
+            if let Err(err) = written
+                && err.kind() != std::io::ErrorKind::BrokenPipe
+            {
+                eprintln!("vigil: cannot write the output: {err}");
+            }
+        }
+        OutputFormat::Table => {
+            let tables: Vec<String> = timelines
+                .iter()
+                .map(|t| crate::report::timeline::table(t, &settings.timeline))
+                .collect();
+            print_out(&tables.join("\n"));
+        }
+    }
+    status
+}
+
+/// The secrets each commit of `repo` introduced; a failed scan is said and counts as none.
+fn history_secrets(
+    repo: &std::path::Path,
+) -> std::collections::HashMap<String, Vec<crate::timeline::IntroducedSecret>> {
+    let options = crate::secrets::scan::ScanOptions {
+        repos: vec![repo.to_path_buf()],
+        history: true,
+        containers: None,
+        ioc_file: None,
+        ignore_file: None,
+        rules_file: None,
+        limits: Default::default(),
+    };
+    let cancel = std::sync::atomic::AtomicBool::new(false);
+    match crate::secrets::scan::run(&options, &|_| {}, &cancel) {
+        Ok(report) => {
+            crate::timeline::introduced_secrets(&report.findings, &repo.display().to_string())
         }
         Err(message) => {
-            eprintln!("vigil: {message}");
-            1
+            eprintln!("vigil: secret scan of {}: {message}", repo.display());
+            Default::default()
         }
     }
 }

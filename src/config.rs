@@ -24,6 +24,8 @@ pub struct FileConfig {
     pub listeners: ListenersConfig,
     #[serde(default)]
     pub firewall: FirewallConfig,
+    /// The commit timeline's signal weights, thresholds and path globs.
+    pub timeline: Option<crate::timeline::signals::Scoring>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
@@ -70,9 +72,11 @@ pub struct Settings {
     pub audit_log: Option<PathBuf>,
     /// Which firewall tool carries vigil's rules (`VIGIL_FIREWALL` wins over the file).
     pub firewall_backend: crate::ops::firewall::BackendChoice,
-    /// The repository the secrets pane scans (`--repo`, else the one around the current
-    /// directory).
-    pub repo: Option<PathBuf>,
+    /// The repositories the timeline and secrets panes read (`--repo`, repeatable, else the
+    /// one around the current directory).
+    pub repos: Vec<PathBuf>,
+    /// How the timeline scores commits.
+    pub timeline: crate::timeline::signals::Scoring,
     /// `--ioc-file`: the incident's known-compromised secrets.
     pub ioc_file: Option<PathBuf>,
 }
@@ -89,7 +93,8 @@ impl Default for Settings {
             listener_scan_secs: 2,
             audit_log: None,
             firewall_backend: crate::ops::firewall::BackendChoice::Auto,
-            repo: None,
+            repos: Vec::new(),
+            timeline: Default::default(),
             ioc_file: None,
         }
     }
@@ -121,6 +126,9 @@ impl Settings {
         }
         if let Some(backend) = file.firewall.backend {
             self.firewall_backend = backend;
+        }
+        if let Some(timeline) = &file.timeline {
+            self.timeline = timeline.clone();
         }
         self
     }

@@ -42,9 +42,32 @@ pub fn escape(text: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
+/// Shell-quotes text for the "equivalent command" lines vigil shows (never runs): plain words
+/// stay as they are, anything else is single-quoted, with control characters escaped visibly.
+pub fn shell_quote(text: &str) -> String {
+    if !text.is_empty()
+        && text
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_./:".contains(c))
+    {
+        text.to_string()
+    } else {
+        format!("'{}'", escape(text).replace('\'', "'\\''"))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn shell_quoting() {
+        assert_eq!(shell_quote("sdnext"), "sdnext");
+        assert_eq!(shell_quote("a b"), "'a b'");
+        assert_eq!(shell_quote("it's"), "'it'\\''s'");
+        assert_eq!(shell_quote("x\u{1b}[2J"), "'x\\e[2J'");
+        assert_eq!(shell_quote(""), "''");
+    }
 
     #[test]
     fn clean_text_is_borrowed() {

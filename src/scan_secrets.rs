@@ -8,6 +8,15 @@ use crate::secrets::scan::{ScanOptions, ScanProgress, ScanReport};
 use std::io::IsTerminal;
 use std::path::PathBuf;
 
+/// The repositories to read: the ones given, else the git repository around the current
+/// directory (its working tree), else none.
+pub fn default_repositories(given: &[PathBuf]) -> Vec<PathBuf> {
+    if !given.is_empty() {
+        return given.to_vec();
+    }
+    default_repository(None).into_iter().collect()
+}
+
 /// The repository to scan: the one given, else the git repository around the current
 /// directory (its working tree), else nothing.
 pub fn default_repository(given: Option<&PathBuf>) -> Option<PathBuf> {
@@ -64,9 +73,9 @@ pub fn fails(report: &ScanReport, level: RiskLevel) -> bool {
 }
 
 pub fn run(settings: &Settings, args: &ScanSecretsArgs) -> i32 {
-    let repo = default_repository(args.repo.as_ref());
+    let repos = default_repositories(&args.repo);
     let mut notes = Vec::new();
-    if repo.is_none() {
+    if repos.is_empty() {
         notes.push(
             "no repository: the current directory is not in a git repository (use --repo PATH)"
                 .to_string(),
@@ -84,7 +93,7 @@ pub fn run(settings: &Settings, args: &ScanSecretsArgs) -> i32 {
         }
     };
     let options = ScanOptions {
-        repo,
+        repos,
         history: !args.no_history,
         containers,
         ioc_file: args.ioc_file.clone(),

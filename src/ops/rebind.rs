@@ -9,7 +9,7 @@
 use super::firewall::{self, Backend, Proto};
 use super::plan::{ActionKind, Confirmation, Plan, Step, Target, new_action_id};
 use super::progress::Progress;
-use super::stop::quote;
+use crate::sanitize::shell_quote as quote;
 use bollard::Docker;
 use bollard::models::{
     ContainerCreateBody, ContainerInspectResponse, ContainerUpdateBody, EndpointSettings,

@@ -34,6 +34,16 @@ struct CommitJson<'a> {
     score: f64,
     signals: &'a [crate::timeline::signals::Signal],
     subject: &'a str,
+    /// Absent until counted (`--no-line-counts`); merges have none, like `git log --numstat`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    lines_added: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    lines_removed: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    files: Option<&'a [crate::timeline::changes::FileChange]>,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    merge: bool,
+    secrets_introduced: &'a [crate::timeline::IntroducedSecret],
 }
 
 #[derive(Serialize)]
@@ -52,6 +62,7 @@ struct TimelineJson<'a> {
     safe_state: &'a Option<String>,
     first_suspicious: &'a Option<String>,
     notes: &'a [String],
+    shallow: bool,
 }
 
 fn commit_json(c: &CommitEntry) -> CommitJson<'_> {
@@ -69,11 +80,16 @@ fn commit_json(c: &CommitEntry) -> CommitJson<'_> {
         score: c.score,
         signals: &c.signals,
         subject: &c.subject,
+        lines_added: c.changes.as_ref().map(|s| s.lines_added()),
+        lines_removed: c.changes.as_ref().map(|s| s.lines_removed()),
+        files: c.changes.as_ref().map(|s| s.files.as_slice()),
+        merge: c.changes.as_ref().is_some_and(|s| s.merge),
+        secrets_introduced: &c.secrets,
     }
 }
 
-pub fn json(timeline: &Timeline) -> String {
-    let document = TimelineJson {
+fn document(timeline: &Timeline) -> TimelineJson<'_> {
+    TimelineJson {
         repo: &timeline.repo,
         commits: timeline.commits.iter().map(commit_json).collect(),
         bursts: timeline
@@ -89,24 +105,51 @@ pub fn json(timeline: &Timeline) -> String {
         safe_state: &timeline.safe_state,
         first_suspicious: &timeline.first_suspicious,
         notes: &timeline.notes,
-    };
-    serde_json::to_string_pretty(&document).unwrap_or_else(|_| "{}".into())
+        shallow: timeline.shallow,
+    }
 }
 
-pub fn table(timeline: &Timeline) -> String {
+/// One repository: one object. Several: an array of them, in the order given. Streamed, so a
+/// history of 100,000 commits is not held twice in memory.
+pub fn write_json(timelines: &[Timeline], writer: impl std::io::Write) -> std::io::Result<()> {
+    let mut writer = std::io::BufWriter::new(writer);
+    match timelines {
+        [one] => serde_json::to_writer_pretty(&mut writer, &document(one))?,
+        many => {
+            let documents: Vec<TimelineJson> = many.iter().map(document).collect();
+            serde_json::to_writer_pretty(&mut writer, &documents)?
+        }
+    }
+    use std::io::Write;
+    writer.write_all(b"\n")?;
+    writer.flush()
+}
+
+pub fn json(timeline: &Timeline) -> String {
+    serde_json::to_string_pretty(&document(timeline)).unwrap_or_else(|_| "{}".into())
+}
+
+pub fn table(timeline: &Timeline, scoring: &crate::timeline::signals::Scoring) -> String {
     use crate::sanitize::escape;
-    let mut out = format!(
-        "{:<12} {:<25} {:<20} {:>5}  {:<40} SUBJECT\n",
-        "COMMIT", "AUTHOR DATE", "AUTHOR", "SCORE", "SIGNALS"
-    );
+    let mut out = format!("repository: {}\n", escape(&timeline.repo));
+    out.push_str(&format!(
+        "{:<12} {:<25} {:<20} {:>5} {:>7}  {:<40} SUBJECT\n",
+        "COMMIT", "AUTHOR DATE", "AUTHOR", "SCORE", "LINES", "SIGNALS"
+    ));
     for commit in &timeline.commits {
         let signals: Vec<&str> = commit.signals.iter().map(|s| s.kind.as_str()).collect();
+        let lines = match &commit.changes {
+            Some(changes) if changes.merge => "merge".to_string(),
+            Some(changes) => (changes.lines_added() + changes.lines_removed()).to_string(),
+            None => "-".to_string(),
+        };
         out.push_str(&format!(
-            "{:<12} {:<25} {:<20} {:>5.1}  {:<40} {}\n",
+            "{:<12} {:<25} {:<20} {:>5.1} {:>7}  {:<40} {}\n",
             &commit.id[..12.min(commit.id.len())],
             local_time(commit.author_time, commit.author_offset),
             crate::tui::text::truncate(&escape(&commit.author), 20),
             commit.score,
+            lines,
             crate::tui::text::truncate(&signals.join(","), 40),
             escape(&commit.subject)
         ));
@@ -122,9 +165,14 @@ pub fn table(timeline: &Timeline) -> String {
         ));
     }
     match (&timeline.first_suspicious, &timeline.safe_state) {
-        (Some(first), Some(safe)) => out.push_str(&format!(
-            "first suspicious commit: {first}\nsafe state: {safe} (read-only look: `git show {safe}`, `git worktree add ../safe-state {safe}`)\n"
-        )),
+        (Some(first), Some(safe)) => {
+            out.push_str(&format!(
+                "first suspicious commit: {first}\nsafe state: {safe} (look at it, vigil runs none of these):\n"
+            ));
+            for command in timeline.safe_state_commands() {
+                out.push_str(&format!("  {command}\n"));
+            }
+        }
         (Some(first), None) => out.push_str(&format!(
             "first suspicious commit: {first}\nsafe state: none on the default branch before it\n"
         )),
@@ -133,5 +181,11 @@ pub fn table(timeline: &Timeline) -> String {
     for note in &timeline.notes {
         out.push_str(&format!("note: {}\n", escape(note)));
     }
+    out.push_str(&format!(
+        "{} suspicious of {} commits; {}\n",
+        timeline.suspicious(scoring.threshold).count(),
+        timeline.commits.len(),
+        scoring.explain()[0]
+    ));
     out
 }

@@ -54,6 +54,9 @@ pub struct Location {
     /// Container: `env VLLM_API_KEY` or `args`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub detail: Option<String>,
+    /// Worktree and history, when several repositories were scanned: which one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub repo: Option<String>,
     /// The line carries an allow pragma (`gitleaks:allow`, ...).
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub pragma: bool,
@@ -74,6 +77,7 @@ impl Location {
             commits: None,
             running: None,
             detail: None,
+            repo: None,
             pragma: false,
         }
     }
@@ -81,11 +85,14 @@ impl Location {
     /// A short "where" for a table cell: `HEAD .env:2`, `history a1b2c3d .env:2`,
     /// `container ve-whisper args`.
     pub fn short(&self) -> String {
-        let place = match (&self.path, self.line) {
+        let mut place = match (&self.path, self.line) {
             (Some(path), Some(line)) => format!("{path}:{line}"),
             (Some(path), None) => path.clone(),
             _ => String::new(),
         };
+        if let Some(repo) = &self.repo {
+            place = format!("{place} in {repo}");
+        }
         let text = match self.source {
             Source::Worktree => format!(
                 "{} {place}",
@@ -215,12 +222,15 @@ impl Finding {
 #[derive(Default)]
 pub struct FindingSet {
     by_fingerprint: HashMap<String, Finding>,
+    /// Stamped on file locations added while set (several repositories in one scan).
+    pub repo: Option<String>,
 }
 
 impl FindingSet {
     pub fn add(&mut self, rules: &[Rule], detection: &Detection, mut location: Location) {
         let rule = &rules[detection.rule];
         location.pragma = detection.pragma;
+        self.stamp_repo(&mut location);
         location.rule = rule.id.clone();
         if location.line.is_none() {
             location.line = Some(detection.line);
@@ -252,8 +262,17 @@ impl FindingSet {
         }
     }
 
+    fn stamp_repo(&self, location: &mut Location) {
+        if matches!(location.source, Source::Worktree | Source::History) {
+            location.repo = self.repo.clone();
+        }
+    }
+
     /// A finding that is not a secret value: a committed `.env` file, keyed by its path.
-    pub fn add_fact(&mut self, finding: Finding) {
+    pub fn add_fact(&mut self, mut finding: Finding) {
+        for location in &mut finding.locations {
+            self.stamp_repo(location);
+        }
         let entry = self
             .by_fingerprint
             .entry(finding.fingerprint.clone())

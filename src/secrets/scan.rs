@@ -15,8 +15,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ScanOptions {
-    /// The repository (or plain directory) to scan; `None`: no files at all.
-    pub repo: Option<PathBuf>,
+    /// The repositories (or plain directories) to scan; none: no files at all.
+    pub repos: Vec<PathBuf>,
     pub history: bool,
     /// Container details to scan; `None` when containers are not scanned.
     pub containers: Option<Vec<ContainerDetails>>,
@@ -112,10 +112,18 @@ pub fn run(
     let tally = Tally::default();
     let mut set = FindingSet::default();
     let mut notes = Vec::new();
-    let mut repository = None;
+    let repository = (!options.repos.is_empty()).then(|| {
+        options
+            .repos
+            .iter()
+            .map(|p| p.display().to_string())
+            .collect::<Vec<_>>()
+            .join(", ")
+    });
 
-    if let Some(path) = &options.repo {
-        repository = Some(path.display().to_string());
+    for path in &options.repos {
+        // With several repositories each file location says which one it is in.
+        set.repo = (options.repos.len() > 1).then(|| path.display().to_string());
         scan_files(
             path,
             options,

@@ -5,15 +5,32 @@
 //! commit-graph, no gc, no lost-found). Dates, names and messages are attacker-controlled; they
 //! are kept raw here and escaped where they are shown.
 //!
-//! This module computes the metadata signals (dates, identities, time zones, hours, messages,
-//! signatures, refs, dangling commits). Line counts and paths come from a later pass.
+//! Work comes in three layers so the pane is usable early: `read` gives the commits and their
+//! metadata (fast), `changes` the files and line counts (costly, cached outside the repository),
+//! and the secret scanner the secrets each commit introduced. `Timeline::rescore` turns
+//! whatever has arrived into signals, scores, bursts and the safe state.
 
+pub mod cache;
+pub mod changes;
+pub mod details;
+pub mod graph;
+pub mod paths;
 pub mod signals;
 
+use changes::ChangeSummary;
 use git2::{Oid, Repository};
 use serde::Serialize;
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
+
+/// A secret the scanner found first in this commit (masked: never the raw value).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct IntroducedSecret {
+    pub rule: String,
+    pub masked: String,
+    pub path: String,
+    pub severity: String,
+}
 
 /// One commit as the timeline shows it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -29,11 +46,18 @@ pub struct CommitEntry {
     pub committer_email: String,
     pub committer_time: i64,
     pub committer_offset: i32,
+    /// The first line of the message (the rest is read on demand for the details).
     pub subject: String,
-    pub message: String,
     pub signed: bool,
     /// Reachable from no ref: found only in the object database.
     pub dangling: bool,
+    /// Why history rewriting points at this commit (replace ref, forced update), if it does.
+    #[serde(skip)]
+    pub rewritten: Option<String>,
+    /// Files and line counts, once the line-count pass has reached this commit.
+    pub changes: Option<ChangeSummary>,
+    /// Secrets first seen in this commit, once the secret scan is done.
+    pub secrets: Vec<IntroducedSecret>,
     pub score: f64,
     pub signals: Vec<signals::Signal>,
 }
@@ -42,6 +66,21 @@ impl CommitEntry {
     /// The identity signals are grouped by: the author's e-mail, lower-cased.
     pub fn identity(&self) -> String {
         self.author_email.to_ascii_lowercase()
+    }
+
+    pub fn short_id(&self) -> &str {
+        &self.id[..self.id.len().min(10)]
+    }
+
+    /// Changed lines that count towards the size (vendored and lock files left out).
+    pub fn counted_lines(&self) -> Option<u64> {
+        self.changes.as_ref().map(|c| {
+            c.files
+                .iter()
+                .filter(|f| !f.binary && !f.size_excluded)
+                .map(|f| f.added as u64 + f.removed as u64)
+                .sum()
+        })
     }
 }
 
@@ -62,13 +101,21 @@ pub struct Timeline {
     pub bursts: Vec<Burst>,
     pub safe_state: Option<String>,
     pub first_suspicious: Option<String>,
-    /// Repository-level findings: replace refs, filter-branch leftovers, forced updates.
+    /// Repository-level findings: replace refs, filter-branch leftovers, forced updates,
+    /// shallow clone, empty repository, unreadable objects.
     pub notes: Vec<String>,
+    pub shallow: bool,
+    /// HEAD's first-parent chain, newest first: the default branch the safe state is on.
+    #[serde(skip)]
+    pub head_chain: Vec<String>,
+    /// The branch HEAD names (`main`), for the commands shown with the safe state.
+    pub head_branch: Option<String>,
 }
 
 /// Reads the commit graph: every commit reachable from any ref (branches, tags, remotes, stash,
 /// notes, replace and original refs, HEAD), plus commits in the object database no ref reaches.
-pub fn read_commits(repo: &Repository) -> Result<Vec<CommitEntry>, String> {
+/// Returns the commits and how many could not be read.
+pub fn read_commits(repo: &Repository) -> Result<(Vec<CommitEntry>, usize), String> {
     let mut walk = repo.revwalk().map_err(|e| e.message().to_string())?;
     // Replace refs must not rewrite what we read: the raw objects are the evidence.
     let mut pushed = false;
@@ -85,9 +132,13 @@ pub fn read_commits(repo: &Repository) -> Result<Vec<CommitEntry>, String> {
         pushed |= walk.push(commit.id()).is_ok();
     }
     let mut reachable: Vec<Oid> = Vec::new();
+    let mut unreadable = 0;
     if pushed {
-        for oid in walk.flatten() {
-            reachable.push(oid);
+        for oid in walk {
+            match oid {
+                Ok(oid) => reachable.push(oid),
+                Err(_) => unreadable += 1,
+            }
         }
     }
     let reachable_set: HashSet<Oid> = reachable.iter().copied().collect();
@@ -117,11 +168,13 @@ pub fn read_commits(repo: &Repository) -> Result<Vec<CommitEntry>, String> {
         .chain(dangling.into_iter().map(|o| (o, true)))
     {
         let Ok(commit) = repo.find_commit(oid) else {
+            unreadable += 1;
             continue;
         };
         let author = commit.author();
         let committer = commit.committer();
-        let message = String::from_utf8_lossy(commit.message_bytes()).into_owned();
+        let message = commit.message_bytes();
+        let subject = message.split(|b| *b == b'\n').next().unwrap_or_default();
         out.push(CommitEntry {
             id: oid.to_string(),
             parents: commit.parent_ids().map(|p| p.to_string()).collect(),
@@ -133,16 +186,20 @@ pub fn read_commits(repo: &Repository) -> Result<Vec<CommitEntry>, String> {
             committer_email: String::from_utf8_lossy(committer.email_bytes()).into_owned(),
             committer_time: committer.when().seconds(),
             committer_offset: committer.when().offset_minutes(),
-            subject: message.lines().next().unwrap_or("").to_string(),
-            message,
+            subject: String::from_utf8_lossy(subject)
+                .trim_end_matches('\r')
+                .to_string(),
             signed: commit.header_field_bytes("gpgsig").is_ok()
                 || commit.header_field_bytes("gpgsig-sha256").is_ok(),
             dangling: is_dangling,
+            rewritten: None,
+            changes: None,
+            secrets: Vec::new(),
             score: 0.0,
             signals: Vec::new(),
         });
     }
-    Ok(out)
+    Ok((out, unreadable))
 }
 
 /// The repository-level evidence of rewriting: replace refs, `refs/original` left by
@@ -157,8 +214,7 @@ pub fn rewrite_evidence(repo: &Repository) -> (Vec<String>, HashMap<String, Stri
             let name = String::from_utf8_lossy(reference.name_bytes()).into_owned();
             if name.starts_with("refs/replace/") || name.starts_with("refs/original/") {
                 notes.push(format!(
-                    "{} exists: history was {}",
-                    crate::sanitize::escape(&name),
+                    "{name} exists: history was {}",
                     if name.starts_with("refs/replace/") {
                         "replaced (git replace)"
                     } else {
@@ -192,13 +248,10 @@ pub fn rewrite_evidence(repo: &Repository) -> (Vec<String>, HashMap<String, Stri
                 let forward = repo.graph_descendant_of(new, old).unwrap_or(true);
                 if !forward {
                     notes.push(format!(
-                        "forced update of {}: {} -> {} ({})",
-                        crate::sanitize::escape(&name),
+                        "forced update of {name}: {} -> {} ({})",
                         &old.to_string()[..12],
                         &new.to_string()[..12],
-                        crate::sanitize::escape(&String::from_utf8_lossy(
-                            entry.message_bytes().unwrap_or_default()
-                        ))
+                        String::from_utf8_lossy(entry.message_bytes().unwrap_or_default())
                     ));
                     marked.insert(new.to_string(), format!("forced update of {name}"));
                 }
@@ -208,103 +261,202 @@ pub fn rewrite_evidence(repo: &Repository) -> (Vec<String>, HashMap<String, Stri
     (notes, marked)
 }
 
-/// Opens the repository read-only and builds its timeline with the metadata signals.
-pub fn analyze(path: &Path, weights: &signals::Weights) -> Result<Timeline, String> {
-    let repo = Repository::open(path).map_err(|e| {
+/// Opens a repository for reading, with the error an engineer can act on.
+pub fn open(path: &Path) -> Result<Repository, String> {
+    Repository::open(path).map_err(|e| {
         format!(
             "{}: not a readable git repository ({})",
             path.display(),
             e.message()
         )
-    })?;
-    let mut commits = read_commits(&repo)?;
-    let (notes, marked) = rewrite_evidence(&repo);
-    let head_chain = first_parent_chain(&repo);
-    let bursts = signals::apply(&mut commits, &marked, weights);
+    })
+}
+
+/// Reads the commits and the repository-level evidence (fast: no diffs). Scores are zero
+/// until `rescore`.
+pub fn read(path: &Path) -> Result<Timeline, String> {
+    let repo = open(path)?;
+    let mut notes = Vec::new();
+    if repo.is_empty().unwrap_or(false) {
+        notes.push("empty repository: no commits yet".to_string());
+    }
+    let shallow = repo.is_shallow();
+    if shallow {
+        notes.push(
+            "shallow clone: the oldest commits are missing, so the safe state may lie before \
+             what is here (fetch with --unshallow into a copy to see it)"
+                .to_string(),
+        );
+    }
+    let (mut commits, unreadable) = read_commits(&repo)?;
+    if unreadable > 0 {
+        notes.push(format!(
+            "{unreadable} commit object(s) could not be read (damaged or missing objects): \
+             the history shown is incomplete"
+        ));
+    }
+    let (evidence, marked) = rewrite_evidence(&repo);
+    notes.extend(evidence);
+    for commit in &mut commits {
+        commit.rewritten = marked.get(&commit.id).cloned();
+    }
     commits.sort_by(|a, b| {
         b.committer_time
             .cmp(&a.committer_time)
             .then_with(|| a.id.cmp(&b.id))
     });
-    let (first_suspicious, safe_state) =
-        first_suspicious_and_safe_state(&repo, &commits, &head_chain, weights.threshold);
+    let head_branch = repo
+        .head()
+        .ok()
+        .filter(|h| h.is_branch())
+        .and_then(|h| h.shorthand().ok().map(str::to_string));
     Ok(Timeline {
         repo: path.display().to_string(),
         commits,
-        bursts,
-        safe_state,
-        first_suspicious,
         notes,
+        shallow,
+        head_chain: first_parent_chain(&repo),
+        head_branch,
+        ..Default::default()
     })
 }
 
-/// The first suspicious commit and the safe state, by the graph, not by the dates (which the
-/// intruder controls): walking the default branch from its root, the first commit that
-/// contains a suspicious commit (is it, or descends from it: merges count) marks the intrusion;
-/// the commit before it on the branch is the safe state. A suspicious commit the branch never
-/// contains (another branch, a dangling one) counts by its date only when none is contained.
-fn first_suspicious_and_safe_state(
-    repo: &Repository,
-    commits: &[CommitEntry],
-    head_chain: &[String],
-    threshold: f64,
-) -> (Option<String>, Option<String>) {
-    let suspicious: Vec<&CommitEntry> = commits.iter().filter(|c| c.score >= threshold).collect();
-    if suspicious.is_empty() {
-        return (None, None);
-    }
-    let chain: Vec<Oid> = head_chain
-        .iter()
-        .rev()
-        .filter_map(|id| Oid::from_str(id).ok())
-        .collect();
-    let contains = |index: usize, target: Oid| {
-        chain[index] == target
-            || repo
-                .graph_descendant_of(chain[index], target)
-                .unwrap_or(false)
-    };
-    // (position on the branch, commit id) of the earliest contained suspicious commit.
-    let mut earliest: Option<(usize, &CommitEntry)> = None;
-    for commit in &suspicious {
-        let Ok(target) = Oid::from_str(&commit.id) else {
-            continue;
+/// What `analyze` adds to the metadata.
+#[derive(Debug, Clone, Default)]
+pub struct AnalyzeOptions {
+    /// Count lines (with the cache).
+    pub line_counts: bool,
+    pub use_cache: bool,
+    pub threads: usize,
+}
+
+/// The whole timeline at once, for the command line: metadata, line counts (cached), scores.
+pub fn analyze(
+    path: &Path,
+    scoring: &signals::Scoring,
+    options: &AnalyzeOptions,
+    secrets: &HashMap<String, Vec<IntroducedSecret>>,
+) -> Result<Timeline, String> {
+    let rules = scoring.path_rules()?;
+    let mut timeline = read(path)?;
+    if options.line_counts {
+        let mut known = if options.use_cache {
+            cache::load(path)
+        } else {
+            HashMap::new()
         };
-        if chain.is_empty() || !contains(chain.len() - 1, target) {
-            continue;
-        }
-        // Containment only grows along the branch: binary search for where it starts.
-        let (mut low, mut high) = (0, chain.len() - 1);
-        while low < high {
-            let middle = (low + high) / 2;
-            if contains(middle, target) {
-                high = middle;
-            } else {
-                low = middle + 1;
+        let missing: Vec<String> = timeline
+            .commits
+            .iter()
+            .filter(|c| !known.contains_key(&c.id))
+            .map(|c| c.id.clone())
+            .collect();
+        if !missing.is_empty() {
+            known.extend(changes::count_all(path, &missing, options.threads.max(1))?);
+            if options.use_cache
+                && let Err(message) = cache::store(path, &known)
+            {
+                tracing::warn!(%message, "line counts not cached");
             }
         }
-        let better = earliest.is_none_or(|(position, best)| {
-            (low, commit.author_time) < (position, best.author_time)
-        });
-        if better {
-            earliest = Some((low, commit));
+        timeline.apply_changes(&mut known);
+    }
+    timeline.apply_secrets(secrets);
+    timeline.rescore(scoring, &rules);
+    Ok(timeline)
+}
+
+impl Timeline {
+    /// Moves the counts of this timeline's commits out of `counts`.
+    pub fn apply_changes(&mut self, counts: &mut HashMap<String, ChangeSummary>) {
+        for commit in &mut self.commits {
+            if let Some(summary) = counts.remove(&commit.id) {
+                commit.changes = Some(summary);
+            }
         }
     }
-    match earliest {
-        Some((position, commit)) => (
-            Some(commit.id.clone()),
-            position
-                .checked_sub(1)
-                .map(|before| chain[before].to_string()),
-        ),
-        None => {
-            let first = suspicious
-                .iter()
-                .min_by_key(|c| (c.committer_time.min(c.author_time), c.id.clone()))
-                .map(|c| c.id.clone());
-            (first, None)
+
+    /// Attaches the secrets each commit introduced (replacing any earlier scan's).
+    pub fn apply_secrets(&mut self, secrets: &HashMap<String, Vec<IntroducedSecret>>) {
+        for commit in &mut self.commits {
+            commit.secrets = secrets.get(&commit.id).cloned().unwrap_or_default();
         }
     }
+
+    /// Signals, scores, bursts, the first suspicious commit and the safe state from whatever
+    /// has arrived so far.
+    pub fn rescore(&mut self, scoring: &signals::Scoring, rules: &paths::PathRules) {
+        self.bursts = signals::apply(&mut self.commits, scoring, rules);
+        let (first, safe) = graph::first_suspicious_and_safe_state(
+            &self.commits,
+            &self.head_chain,
+            scoring.threshold,
+        );
+        self.first_suspicious = first;
+        self.safe_state = safe;
+    }
+
+    /// Read-only commands to look at the safe state (shown, never run by vigil). The repository
+    /// path is shell-quoted: it may hold anything.
+    pub fn safe_state_commands(&self) -> Vec<String> {
+        let Some(safe) = &self.safe_state else {
+            return Vec::new();
+        };
+        let repo = crate::sanitize::shell_quote(&self.repo);
+        let short = &safe[..safe.len().min(12)];
+        let head = self.head_branch.as_deref().unwrap_or("HEAD");
+        vec![
+            format!("git -C {repo} show --stat {safe}"),
+            format!(
+                "git -C {repo} diff --stat {safe} {}",
+                crate::sanitize::shell_quote(head)
+            ),
+            format!("git -C {repo} worktree add --detach ../vigil-safe-{short} {safe}"),
+        ]
+    }
+
+    pub fn find(&self, id: &str) -> Option<&CommitEntry> {
+        self.commits.iter().find(|c| c.id == id)
+    }
+
+    /// Commits at or above the threshold.
+    pub fn suspicious(&self, threshold: f64) -> impl Iterator<Item = &CommitEntry> {
+        self.commits.iter().filter(move |c| c.score >= threshold)
+    }
+}
+
+/// The secrets each commit of `repo` introduced, from a secret scan's findings: a history
+/// location names the earliest commit holding the secret at that path. Locations without a
+/// repository belong to a scan of one repository. Suppressed findings do not count.
+pub fn introduced_secrets(
+    findings: &[crate::secrets::finding::Finding],
+    repo: &str,
+) -> HashMap<String, Vec<IntroducedSecret>> {
+    use crate::secrets::finding::Source;
+    let mut out: HashMap<String, Vec<IntroducedSecret>> = HashMap::new();
+    for finding in findings.iter().filter(|f| f.suppressed.is_none()) {
+        for location in &finding.locations {
+            if location.source != Source::History
+                || location.repo.as_deref().is_some_and(|r| r != repo)
+            {
+                continue;
+            }
+            let Some(commit) = &location.commit else {
+                continue;
+            };
+            let entry = out.entry(commit.clone()).or_default();
+            let secret = IntroducedSecret {
+                rule: finding.rule.clone(),
+                masked: finding.masked.clone(),
+                path: location.path.clone().unwrap_or_default(),
+                severity: finding.severity.as_str().to_string(),
+            };
+            if !entry.contains(&secret) {
+                entry.push(secret);
+            }
+        }
+    }
+    out
 }
 
 /// HEAD's first-parent chain, newest first: the default branch's own history.
@@ -318,9 +470,6 @@ fn first_parent_chain(repo: &Repository) -> Vec<String> {
         match commit.parent(0) {
             Ok(parent) => commit = parent,
             Err(_) => break,
-        }
-        if chain.len() > 10_000_000 {
-            break;
         }
     }
     chain

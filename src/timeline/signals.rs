@@ -1,5 +1,6 @@
 //! The metadata signals, each a pure function of the commits, and the score (weighted sum).
 
+use super::paths::PathRules;
 use super::{Burst, CommitEntry};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
@@ -12,10 +13,96 @@ pub struct Signal {
     pub detail: String,
 }
 
-/// Weights of the signals and the thresholds (config `[timeline]`).
+/// Every signal: its kind, the short tag the pane shows, and what it means (for the help and
+/// the README).
+pub const KINDS: &[(&str, &str, &str)] = &[
+    (
+        "burst",
+        "burst",
+        "one of 3+ commits by one identity at most 60 s apart",
+    ),
+    (
+        "committer-before-author",
+        "c<a",
+        "committed before it was authored: dates set by hand",
+    ),
+    (
+        "child-before-parent",
+        "child<parent",
+        "dated before a parent: the chronology was manipulated",
+    ),
+    (
+        "date-gap",
+        "date-gap",
+        "author and committer dates far apart (rebase, cherry-pick, rewrite)",
+    ),
+    (
+        "new-identity",
+        "new-id",
+        "an identity first seen late in the history",
+    ),
+    (
+        "new-timezone",
+        "new-tz",
+        "a UTC offset this identity never used before",
+    ),
+    (
+        "off-hours",
+        "hours",
+        "far outside this identity's usual hours",
+    ),
+    (
+        "vague-message",
+        "vague",
+        "a one-word or conventional-prefix-only message",
+    ),
+    (
+        "vague-large-change",
+        "vague+big",
+        "a vague message over a large change: camouflage",
+    ),
+    (
+        "large-change",
+        "big",
+        "a very large change (vendored and lock files not counted)",
+    ),
+    (
+        "sensitive-path",
+        "sensitive",
+        "touches tool parsers, Dockerfiles, compose, .env, deploy scripts, CI",
+    ),
+    (
+        "gitignore-weakened",
+        "ignore-",
+        "removes lines from .gitignore or .dockerignore",
+    ),
+    (
+        "binary-added",
+        "binary",
+        "adds a binary that is not an image, font or document",
+    ),
+    (
+        "secret-introduced",
+        "SECRET",
+        "a leaked secret first appears in this commit",
+    ),
+    (
+        "unsigned",
+        "unsigned",
+        "unsigned in a mostly signed history",
+    ),
+    (
+        "rewritten",
+        "rewritten",
+        "target of a replace ref, refs/original or a forced update",
+    ),
+    ("dangling", "dangling", "reachable from no branch or tag"),
+];
+
+/// Weights of the signals, their thresholds and the path globs (config `[timeline]`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
-pub struct Weights {
+pub struct Scoring {
     /// Commits by one identity this close together (seconds) form a burst.
     pub burst_gap_secs: i64,
     /// How many commits make a burst.
@@ -30,16 +117,35 @@ pub struct Weights {
     pub new_timezone: f64,
     pub off_hours: f64,
     pub vague_message: f64,
+    /// A vague message over at least this many changed lines is camouflage.
+    pub vague_large_change_lines: u64,
+    pub vague_large_change: f64,
+    /// A change of at least this many lines is very large.
+    pub large_change_lines: u64,
+    pub large_change: f64,
+    pub sensitive_path: f64,
+    pub gitignore_weakened: f64,
+    pub binary_added: f64,
+    pub secret_introduced: f64,
     pub unsigned_in_signed_history: f64,
     pub rewritten: f64,
     pub dangling: f64,
     /// A commit scoring at least this is suspicious.
     pub threshold: f64,
+    /// Globs of sensitive paths (replace the defaults when given).
+    pub sensitive_paths: Vec<String>,
+    /// Globs of vendored and generated files, left out of the change size.
+    pub size_excluded_paths: Vec<String>,
+    /// Globs of binaries that are ordinary in a repository.
+    pub ordinary_binaries: Vec<String>,
 }
 
-impl Default for Weights {
+impl Default for Scoring {
     fn default() -> Self {
-        Weights {
+        use super::paths::{
+            DEFAULT_ORDINARY_BINARIES, DEFAULT_SENSITIVE, DEFAULT_SIZE_EXCLUDED, owned,
+        };
+        Scoring {
             burst_gap_secs: 60,
             burst_min_commits: 3,
             burst: 2.0,
@@ -51,16 +157,27 @@ impl Default for Weights {
             new_timezone: 1.0,
             off_hours: 0.5,
             vague_message: 1.0,
+            vague_large_change_lines: 300,
+            vague_large_change: 1.5,
+            large_change_lines: 1000,
+            large_change: 1.0,
+            sensitive_path: 1.0,
+            gitignore_weakened: 1.5,
+            binary_added: 1.0,
+            secret_introduced: 2.0,
             unsigned_in_signed_history: 1.5,
             rewritten: 2.0,
             dangling: 2.0,
             threshold: 3.0,
+            sensitive_paths: owned(DEFAULT_SENSITIVE),
+            size_excluded_paths: owned(DEFAULT_SIZE_EXCLUDED),
+            ordinary_binaries: owned(DEFAULT_ORDINARY_BINARIES),
         }
     }
 }
 
-impl Weights {
-    fn of(&self, kind: &str) -> f64 {
+impl Scoring {
+    pub fn of(&self, kind: &str) -> f64 {
         match kind {
             "burst" => self.burst,
             "committer-before-author" => self.committer_before_author,
@@ -70,12 +187,53 @@ impl Weights {
             "new-timezone" => self.new_timezone,
             "off-hours" => self.off_hours,
             "vague-message" => self.vague_message,
+            "vague-large-change" => self.vague_large_change,
+            "large-change" => self.large_change,
+            "sensitive-path" => self.sensitive_path,
+            "gitignore-weakened" => self.gitignore_weakened,
+            "binary-added" => self.binary_added,
+            "secret-introduced" => self.secret_introduced,
             "unsigned" => self.unsigned_in_signed_history,
             "rewritten" => self.rewritten,
             "dangling" => self.dangling,
             _ => 0.0,
         }
     }
+
+    pub fn path_rules(&self) -> Result<PathRules, String> {
+        PathRules::new(
+            &self.sensitive_paths,
+            &self.size_excluded_paths,
+            &self.ordinary_binaries,
+        )
+    }
+
+    /// The scoring rules in a few lines: what the help shows.
+    pub fn explain(&self) -> Vec<String> {
+        let mut lines = vec![format!(
+            "score = sum of the weights of a commit's signals; suspicious at >= {}",
+            self.threshold
+        )];
+        for (kind, tag, meaning) in KINDS {
+            lines.push(format!("{:>4}  {tag:<12} {meaning}", self.of(kind)));
+        }
+        lines.push(format!(
+            "bursts: {}+ commits at most {} s apart; large change: {}+ lines; vague over {}+ lines",
+            self.burst_min_commits,
+            self.burst_gap_secs,
+            self.large_change_lines,
+            self.vague_large_change_lines
+        ));
+        lines
+    }
+}
+
+/// The short tag of a signal kind.
+pub fn tag(kind: &str) -> &str {
+    KINDS
+        .iter()
+        .find(|(k, _, _)| *k == kind)
+        .map_or(kind, |(_, tag, _)| tag)
 }
 
 fn add(commit: &mut CommitEntry, kind: &str, detail: String) {
@@ -118,11 +276,10 @@ fn local_hour(time: i64, offset_minutes: i32) -> i64 {
 }
 
 /// Marks every signal on `commits` (any order), scores them, and returns the bursts.
-pub fn apply(
-    commits: &mut [CommitEntry],
-    marked: &HashMap<String, String>,
-    weights: &Weights,
-) -> Vec<Burst> {
+pub fn apply(commits: &mut [CommitEntry], weights: &Scoring, rules: &PathRules) -> Vec<Burst> {
+    for commit in commits.iter_mut() {
+        commit.signals.clear();
+    }
     // Oldest first for the per-identity history.
     let mut order: Vec<usize> = (0..commits.len()).collect();
     order.sort_by_key(|i| (commits[*i].author_time, commits[*i].id.clone()));
@@ -177,9 +334,11 @@ pub fn apply(
                     .into(),
             );
         }
-        if let Some(why) = marked.get(&commit.id) {
-            add(commit, "rewritten", format!("history rewriting: {why}"));
+        if let Some(why) = &commit.rewritten {
+            let detail = format!("history rewriting: {why}");
+            add(commit, "rewritten", detail);
         }
+        change_signals(commit, weights, rules);
         if is_vague(&commit.subject) {
             add(
                 commit,
@@ -324,6 +483,89 @@ pub fn apply(
     }
     bursts.sort_by_key(|b| b.start);
     bursts
+}
+
+/// The signals that need the files and line counts, and the secrets introduced.
+fn change_signals(commit: &mut CommitEntry, weights: &Scoring, rules: &PathRules) {
+    if !commit.secrets.is_empty() {
+        let mut rules_seen: Vec<&str> = commit.secrets.iter().map(|s| s.rule.as_str()).collect();
+        rules_seen.dedup();
+        let detail = format!(
+            "introduces {} leaked secret(s): {}",
+            commit.secrets.len(),
+            rules_seen.join(", ")
+        );
+        add(commit, "secret-introduced", detail);
+    }
+    let Some(changes) = commit.changes.as_mut() else {
+        return;
+    };
+    let mut sensitive: Vec<String> = Vec::new();
+    let mut weakened: Vec<(String, u32)> = Vec::new();
+    let mut binaries: Vec<String> = Vec::new();
+    let mut counted: u64 = 0;
+    let mut counted_files = 0;
+    for file in &mut changes.files {
+        file.sensitive = rules.sensitive_because(&file.path).is_some();
+        file.size_excluded = rules.is_size_excluded(&file.path);
+        if file.sensitive {
+            sensitive.push(file.path.clone());
+        }
+        if PathRules::is_ignore_file(&file.path) && file.removed > 0 {
+            weakened.push((file.path.clone(), file.removed));
+        }
+        if file.binary && file.status == 'A' && !rules.is_ordinary_binary(&file.path) {
+            binaries.push(file.path.clone());
+        }
+        if !file.binary && !file.size_excluded {
+            counted += file.added as u64 + file.removed as u64;
+            counted_files += 1;
+        }
+    }
+    if counted >= weights.large_change_lines {
+        add(
+            commit,
+            "large-change",
+            format!(
+                "{counted} lines changed in {counted_files} file(s) (vendored and lock files not counted)"
+            ),
+        );
+    }
+    if counted >= weights.vague_large_change_lines && is_vague(&commit.subject) {
+        add(
+            commit,
+            "vague-large-change",
+            format!("a message that says nothing over {counted} changed lines: camouflage"),
+        );
+    }
+    if !sensitive.is_empty() {
+        let detail = format!("touches sensitive paths: {}", list(&sensitive));
+        add(commit, "sensitive-path", detail);
+    }
+    if !weakened.is_empty() {
+        let names: Vec<String> = weakened
+            .iter()
+            .map(|(path, removed)| format!("{path} (-{removed})"))
+            .collect();
+        let detail = format!(
+            "removes lines from {}: files it kept out can now be committed",
+            list(&names)
+        );
+        add(commit, "gitignore-weakened", detail);
+    }
+    if !binaries.is_empty() {
+        let detail = format!("adds binary file(s): {}", list(&binaries));
+        add(commit, "binary-added", detail);
+    }
+}
+
+/// At most three items, then how many more.
+fn list(items: &[String]) -> String {
+    let mut text = items.iter().take(3).cloned().collect::<Vec<_>>().join(", ");
+    if items.len() > 3 {
+        text.push_str(&format!(" and {} more", items.len() - 3));
+    }
+    text
 }
 
 fn offset_text(minutes: i32) -> String {

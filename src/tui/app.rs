@@ -42,6 +42,10 @@ pub enum Effect {
     RescanListeners,
     /// Run the secret scan (this generation; a newer one replaces it).
     ScanSecrets(u64, Box<crate::secrets::scan::ScanOptions>),
+    /// Read the commit timelines of these repositories (this generation), then count lines.
+    LoadTimelines(u64, Vec<std::path::PathBuf>),
+    /// Read one commit's full message and raw identity lines for its details.
+    LoadCommitDetails(std::path::PathBuf, String),
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -102,6 +106,11 @@ pub enum Popup {
         index: usize,
         scroll: u16,
     },
+    /// One commit of the timeline: message, identities, files, signals, secrets.
+    CommitDetails {
+        id: String,
+        scroll: u16,
+    },
 }
 
 /// One container row, display-ready: every host string already escaped.
@@ -160,6 +169,7 @@ pub struct App {
     /// Set once the first container list arrived, for the start-up measurement.
     pub first_list_at: Option<Instant>,
     pub secrets: super::secrets::SecretsView,
+    pub timeline: super::timeline::TimelineView,
     effects: Vec<Effect>,
 }
 
@@ -197,6 +207,7 @@ impl App {
             dirty: true,
             first_list_at: None,
             secrets: Default::default(),
+            timeline: Default::default(),
             effects: Vec::new(),
         }
     }
@@ -306,6 +317,9 @@ impl App {
             self.status = None;
         }
         // The first tick: the first container details are in by now, start the secret scan.
+        if !self.timeline.started {
+            self.start_timelines();
+        }
         if self.secrets.state == super::secrets::ScanState::NotStarted {
             self.start_secret_scan();
         }
@@ -543,6 +557,7 @@ impl App {
             }
             Action::ShowActions => self.show_actions(),
             _ if self.focus == PaneId::Secrets => self.secrets_action(action),
+            _ if self.focus == PaneId::Commits => self.timeline_action(action),
             _ if self.focus != PaneId::Containers => {
                 if let Action::Remediate(what) = action {
                     self.request_remediation(what);
@@ -561,6 +576,9 @@ impl App {
             }
             Action::Refresh => self.reprobe_selected(),
             Action::Remediate(what) => self.request_remediation(what),
+            Action::Order | Action::NextSource | Action::PrevSource => {
+                self.say("o, [ and ] work in the timeline pane (3)", Severity::Info)
+            }
         }
         self.keep_selection_visible();
     }
@@ -609,6 +627,10 @@ impl App {
             },
             Popup::SecretDetails { index, scroll } => Popup::SecretDetails {
                 index,
+                scroll: scroll_by(scroll, delta),
+            },
+            Popup::CommitDetails { id, scroll } => Popup::CommitDetails {
+                id,
                 scroll: scroll_by(scroll, delta),
             },
             other => other,

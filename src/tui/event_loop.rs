@@ -101,6 +101,14 @@ async fn drive(app: &mut App, tui: &mut terminal::Tui, settings: Settings) -> Re
     // The secret scan runs on its own thread; a newer scan cancels the one before it.
     let (secrets_tx, mut secrets_rx) = mpsc::unbounded_channel::<(u64, SecretsEvent)>();
     let mut secrets_cancel: Option<std::sync::Arc<std::sync::atomic::AtomicBool>> = None;
+    // The timeline reader likewise; commit details are read on demand.
+    let (timeline_tx, mut timeline_rx) =
+        mpsc::unbounded_channel::<(u64, super::timeline::TimelineEvent)>();
+    let mut timeline_cancel: Option<std::sync::Arc<std::sync::atomic::AtomicBool>> = None;
+    let (details_tx, mut details_rx) = mpsc::unbounded_channel::<(
+        String,
+        Result<crate::timeline::details::CommitDetails, String>,
+    )>();
 
     let mut terminal_events = EventStream::new();
     let mut sigterm = signal(SignalKind::terminate())?;
@@ -145,6 +153,8 @@ async fn drive(app: &mut App, tui: &mut terminal::Tui, settings: Settings) -> Re
                 SecretsEvent::Progress(update) => app.secrets_progress(generation, update),
                 SecretsEvent::Done(result) => app.secrets_done(generation, *result),
             },
+            Some((generation, event)) = timeline_rx.recv() => app.timeline_event(generation, event),
+            Some((id, details)) = details_rx.recv() => app.commit_details_loaded(id, details),
             Some(event) = ops_rx.recv() => match event {
                 OpsEvent::Plan(result) => app.plan_ready(result),
                 OpsEvent::Finished(plan_id, result) => {
@@ -219,6 +229,32 @@ async fn drive(app: &mut App, tui: &mut terminal::Tui, settings: Settings) -> Re
                         };
                         let result = crate::secrets::scan::run(&options, &progress, &cancel);
                         let _ = events.send((generation, SecretsEvent::Done(Box::new(result))));
+                    });
+                }
+                Effect::LoadTimelines(generation, repos) => {
+                    if let Some(previous) = timeline_cancel.take() {
+                        previous.store(true, std::sync::atomic::Ordering::Relaxed);
+                    }
+                    let cancel = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+                    timeline_cancel = Some(cancel.clone());
+                    let events = timeline_tx.clone();
+                    // One core stays free for the screen.
+                    let threads = crate::secrets::sources::Limits::default()
+                        .threads
+                        .saturating_sub(1)
+                        .max(1);
+                    std::thread::spawn(move || {
+                        let send = |event| {
+                            let _ = events.send((generation, event));
+                        };
+                        super::timeline::read_in_background(&repos, threads, &cancel, &send);
+                    });
+                }
+                Effect::LoadCommitDetails(path, id) => {
+                    let results = details_tx.clone();
+                    tokio::task::spawn_blocking(move || {
+                        let details = crate::timeline::details::read(&path, &id);
+                        let _ = results.send((id, details));
                     });
                 }
                 Effect::RescanListeners => {

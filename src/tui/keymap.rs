@@ -24,6 +24,11 @@ pub enum Action {
     Refresh,
     /// The actions taken in this and earlier runs (from the audit log), with undo.
     ShowActions,
+    /// Timeline: order by time or by score.
+    Order,
+    /// Timeline: the next / previous repository.
+    NextSource,
+    PrevSource,
     /// Keys reserved for remediation (stop, rebind, block): refused in observer mode.
     Remediate(Remediation),
 }
@@ -179,13 +184,31 @@ pub const BINDINGS: &[Binding] = &[
         keys: &[(KeyCode::Char('r'), NONE)],
         label: "r",
         action: Action::Refresh,
-        help: "probe the selected container again",
+        help: "probe the container again / scan secrets / read the timeline again",
     },
     Binding {
         keys: &[(KeyCode::Char('a'), NONE)],
         label: "a",
         action: Action::ShowActions,
         help: "actions taken (audit log); u undoes, c commits a rebind",
+    },
+    Binding {
+        keys: &[(KeyCode::Char('o'), NONE)],
+        label: "o",
+        action: Action::Order,
+        help: "timeline: order commits by time / by score",
+    },
+    Binding {
+        keys: &[(KeyCode::Char(']'), NONE)],
+        label: "]",
+        action: Action::NextSource,
+        help: "timeline: next repository (with several --repo)",
+    },
+    Binding {
+        keys: &[(KeyCode::Char('['), NONE)],
+        label: "[",
+        action: Action::PrevSource,
+        help: "timeline: previous repository",
     },
     Binding {
         keys: &[(KeyCode::Char('s'), NONE)],

@@ -10,6 +10,7 @@ pub mod remediation;
 pub mod secrets;
 pub mod terminal;
 pub mod text;
+pub mod timeline;
 pub mod view;
 
 use crate::commands::Resolved;

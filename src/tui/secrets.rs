@@ -124,7 +124,7 @@ impl App {
         self.push_effect(Effect::ScanSecrets(
             self.secrets.generation,
             Box::new(ScanOptions {
-                repo: self.settings.repo.clone(),
+                repos: self.settings.repos.clone(),
                 history: true,
                 containers: Some(containers),
                 ioc_file: self.settings.ioc_file.clone(),
@@ -202,6 +202,7 @@ impl App {
                     .min(report.findings.len().saturating_sub(1));
                 self.secrets.report = Some(report);
                 self.secrets.state = ScanState::Done;
+                self.timeline_secrets_changed();
             }
             Err(message) => {
                 self.say_status(format!("secret scan: {message}"), Severity::Error);

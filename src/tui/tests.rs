@@ -549,7 +549,7 @@ fn secrets_pane_lists_masked_findings_most_urgent_first_and_details_show_every_p
     let ioc = dir.path().join("ioc.txt");
     std::fs::write(&ioc, format!("{password}\n")).expect("ioc");
     let options = ScanOptions {
-        repo: Some(dir.path().to_path_buf()),
+        repos: vec![dir.path().to_path_buf()],
         history: true,
         ioc_file: Some(ioc),
         ..ScanOptions::default()

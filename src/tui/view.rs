@@ -42,6 +42,9 @@ pub fn draw(app: &App, frame: &mut ratatui::Frame) {
         Some(Popup::SecretDetails { index, scroll }) => {
             popups::secret_details::draw(app, *index, *scroll, frame)
         }
+        Some(Popup::CommitDetails { id, scroll }) => {
+            popups::commit_details::draw(app, id, *scroll, frame)
+        }
         None => {}
     }
 }

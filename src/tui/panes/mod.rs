@@ -3,6 +3,8 @@
 pub mod containers;
 pub mod pending;
 pub mod secrets;
+pub mod timeline;
+pub mod timeline_chart;
 
 use super::app::App;
 use super::layout::PaneId;
@@ -40,6 +42,7 @@ pub fn draw_pane(app: &App, pane: PaneId, area: Rect, frame: &mut ratatui::Frame
     match pane {
         PaneId::Containers => containers::draw(app, area, frame),
         PaneId::Secrets => secrets::draw(app, area, frame),
+        PaneId::Commits => timeline::draw(app, area, frame),
         other => pending::draw(app, other, area, frame),
     }
 }

@@ -14,13 +14,7 @@ pub fn notice(pane: PaneId) -> &'static str {
         PaneId::Gpu => {
             "Not available yet: per-card GPU utilization via NVML, with GPU processes mapped to containers."
         }
-        PaneId::Commits => {
-            "Not available yet: the suspicious commit timeline (git forensics of the code repository)."
-        }
-        PaneId::Secrets => {
-            "Not available yet: secret findings from the working tree, git history and containers."
-        }
-        PaneId::Containers => "",
+        PaneId::Commits | PaneId::Secrets | PaneId::Containers => "",
     }
 }
 

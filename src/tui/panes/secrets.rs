@@ -112,7 +112,7 @@ pub fn draw(app: &App, area: Rect, frame: &mut ratatui::Frame) {
             app.theme.muted,
         ))),
         (Some(report), _) => {
-            if app.settings.repo.is_none() {
+            if app.settings.repos.is_empty() {
                 lines.push(Line::from(Span::styled(
                     crate::tui::text::truncate(
                         "no repository scanned: start vigil inside it or pass --repo PATH",

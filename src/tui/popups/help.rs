@@ -23,6 +23,18 @@ pub fn lines(app: &App) -> Vec<Line<'static>> {
     }
     lines.push(Line::from(""));
     lines.push(Line::from(Span::styled(
+        "Timeline scoring (config [timeline]; weight, tag, meaning):",
+        app.theme.title,
+    )));
+    for line in app.settings.timeline.explain() {
+        lines.push(Line::from(Span::styled(line, app.theme.text)));
+    }
+    lines.push(Line::from(Span::styled(
+        "▲ first suspicious commit on the default branch   ◆ safe state (the commit before it)",
+        app.theme.text,
+    )));
+    lines.push(Line::from(""));
+    lines.push(Line::from(Span::styled(
         "Mouse: click a pane to focus it, a row to select it, wheel to scroll.",
         app.theme.muted,
     )));

@@ -1,6 +1,7 @@
 //! Popups drawn over the panes.
 
 pub mod actions;
+pub mod commit_details;
 pub mod confirm;
 pub mod details;
 pub mod help;

@@ -1,0 +1,436 @@
+//! The costly part of the timeline: which files each commit changed and by how many lines,
+//! the same numbers `git log --numstat` gives (a commit against its first parent; merges are
+//! left out, as git does). Trees are compared by their raw entries, descending only where ids
+//! differ, and changed files are diffed line by line with Myers' algorithm (imara-diff), which
+//! is what git does; libgit2's generic diff was 2.5 times slower here. Work is spread over threads, each with its own read-only handle on
+//! the repository, and results stream back in batches so the pane can use them as they come.
+
+use git2::{Oid, Repository};
+use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+use std::path::Path;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::mpsc;
+
+/// One file a commit changed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FileChange {
+    pub path: String,
+    /// `A` added, `M` modified, `D` deleted, `T` type changed.
+    pub status: char,
+    pub added: u32,
+    pub removed: u32,
+    pub binary: bool,
+    /// Matches a sensitive-path glob (set when the timeline is scored).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub sensitive: bool,
+    /// Vendored or lock file: not counted towards the size (set when scored).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub size_excluded: bool,
+}
+
+/// What a commit changed. A merge has no files (like `git log --numstat`); a commit whose
+/// parent is missing (a shallow clone) says why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct ChangeSummary {
+    pub files: Vec<FileChange>,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub merge: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unavailable: Option<String>,
+}
+
+impl ChangeSummary {
+    pub fn lines_added(&self) -> u64 {
+        self.files.iter().map(|f| f.added as u64).sum()
+    }
+
+    pub fn lines_removed(&self) -> u64 {
+        self.files.iter().map(|f| f.removed as u64).sum()
+    }
+}
+
+/// Progress of the line-count pass.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct CountProgress {
+    pub done: usize,
+    pub total: usize,
+    /// How many came from the cache.
+    pub cached: usize,
+}
+
+/// Commits per unit of work handed to a thread.
+const CHUNK: usize = 32;
+/// Results are sent back in batches of about this many commits.
+const BATCH: usize = 256;
+
+/// Counts the changes of `ids` in the repository at `path`, on `threads` threads. `batch` is
+/// called on the caller's thread with each batch of results as they arrive; cancelling stops
+/// the workers after their current commit.
+pub fn count(
+    path: &Path,
+    ids: &[String],
+    threads: usize,
+    cancel: &AtomicBool,
+    mut batch: impl FnMut(Vec<(String, ChangeSummary)>),
+) -> Result<(), String> {
+    if ids.is_empty() {
+        return Ok(());
+    }
+    let threads = threads.clamp(1, 64).min(ids.len().div_ceil(CHUNK));
+    let next = AtomicUsize::new(0);
+    let (sender, receiver) = mpsc::channel::<Vec<(String, ChangeSummary)>>();
+    let mut first_error: Option<String> = None;
+    std::thread::scope(|scope| {
+        let mut handles = Vec::new();
+        for _ in 0..threads {
+            let sender = sender.clone();
+            let next = &next;
+            handles.push(scope.spawn(move || -> Result<(), String> {
+                let repo = Repository::open(path).map_err(|e| e.message().to_string())?;
+                let mut reader = Reader {
+                    odb: repo.odb().map_err(|e| e.message().to_string())?,
+                    trees: HashMap::new(),
+                    order: Default::default(),
+                };
+                let mut out = Vec::with_capacity(BATCH);
+                loop {
+                    let start = next.fetch_add(CHUNK, Ordering::Relaxed);
+                    if start >= ids.len() || cancel.load(Ordering::Relaxed) {
+                        break;
+                    }
+                    for id in &ids[start..(start + CHUNK).min(ids.len())] {
+                        out.push((id.clone(), count_one(&repo, &mut reader, id)));
+                    }
+                    if out.len() >= BATCH {
+                        let _ = sender.send(std::mem::take(&mut out));
+                    }
+                }
+                if !out.is_empty() {
+                    let _ = sender.send(out);
+                }
+                Ok(())
+            }));
+        }
+        drop(sender);
+        for results in receiver {
+            batch(results);
+        }
+        for handle in handles {
+            if let Ok(Err(message)) = handle.join() {
+                first_error.get_or_insert(message);
+            }
+        }
+    });
+    match first_error {
+        Some(message) => Err(message),
+        None => Ok(()),
+    }
+}
+
+/// A tree object, parsed once: its raw bytes and, per entry, (mode, name range, id offset).
+struct RawTree {
+    bytes: Vec<u8>,
+    entries: Vec<(u32, std::ops::Range<usize>, usize)>,
+}
+
+impl RawTree {
+    fn parse(bytes: Vec<u8>) -> RawTree {
+        let mut entries = Vec::new();
+        let mut at = 0;
+        while at < bytes.len() {
+            let Some(space) = memchr::memchr(b' ', &bytes[at..]) else {
+                break;
+            };
+            let mode = bytes[at..at + space]
+                .iter()
+                .fold(0u32, |m, d| (m << 3) | u32::from(d.wrapping_sub(b'0') & 7));
+            let name_start = at + space + 1;
+            let Some(nul) = memchr::memchr(0, &bytes[name_start..]) else {
+                break;
+            };
+            let id_start = name_start + nul + 1;
+            if id_start + 20 > bytes.len() {
+                break;
+            }
+            entries.push((mode, name_start..name_start + nul, id_start));
+            at = id_start + 20;
+        }
+        RawTree { bytes, entries }
+    }
+
+    fn name(&self, entry: usize) -> &[u8] {
+        &self.bytes[self.entries[entry].1.clone()]
+    }
+
+    fn id(&self, entry: usize) -> &[u8] {
+        let start = self.entries[entry].2;
+        &self.bytes[start..start + 20]
+    }
+
+    fn mode(&self, entry: usize) -> u32 {
+        self.entries[entry].0
+    }
+}
+
+const MODE_TREE: u32 = 0o040000;
+const MODE_GITLINK: u32 = 0o160000;
+
+fn is_tree(mode: u32) -> bool {
+    mode & 0o170000 == MODE_TREE
+}
+
+/// Git's tree order: names compared as bytes, a directory as if its name ended in `/`.
+fn tree_order(a: &[u8], a_mode: u32, b: &[u8], b_mode: u32) -> std::cmp::Ordering {
+    let common = a.len().min(b.len());
+    match a[..common].cmp(&b[..common]) {
+        std::cmp::Ordering::Equal => {}
+        other => return other,
+    }
+    let next = |name: &[u8], mode: u32| -> u8 {
+        match name.get(common) {
+            Some(byte) => *byte,
+            None if is_tree(mode) => b'/',
+            None => 0,
+        }
+    };
+    next(a, a_mode).cmp(&next(b, b_mode))
+}
+
+/// Reads objects for one worker. Trees are kept for a while: a commit's tree is its child's
+/// parent tree, and neighbours in the list are often parent and child.
+struct Reader<'r> {
+    odb: git2::Odb<'r>,
+    trees: HashMap<Oid, std::rc::Rc<RawTree>>,
+    order: std::collections::VecDeque<Oid>,
+}
+
+/// How many parsed trees a worker keeps.
+const TREE_CACHE: usize = 256;
+
+impl<'r> Reader<'r> {
+    fn tree(&mut self, oid: Oid) -> Result<std::rc::Rc<RawTree>, git2::Error> {
+        if let Some(tree) = self.trees.get(&oid) {
+            return Ok(tree.clone());
+        }
+        let object = self.odb.read(oid)?;
+        let tree = std::rc::Rc::new(RawTree::parse(object.data().to_vec()));
+        if self.order.len() >= TREE_CACHE
+            && let Some(old) = self.order.pop_front()
+        {
+            self.trees.remove(&old);
+        }
+        self.order.push_back(oid);
+        self.trees.insert(oid, tree.clone());
+        Ok(tree)
+    }
+
+    fn blob(&self, oid: Oid) -> Result<git2::OdbObject<'_>, git2::Error> {
+        self.odb.read(oid)
+    }
+}
+
+/// A blob that changed: (mode, id) before and after.
+type BlobSide = Option<(u32, Oid)>;
+
+/// Walks two trees in step, descending only into subtrees whose ids differ (as git does).
+fn diff_trees(
+    reader: &mut Reader,
+    old: Option<Oid>,
+    new: Option<Oid>,
+    prefix: &mut Vec<u8>,
+    out: &mut Vec<(Vec<u8>, BlobSide, BlobSide)>,
+) -> Result<(), git2::Error> {
+    let old_tree = old.map(|id| reader.tree(id)).transpose()?;
+    let new_tree = new.map(|id| reader.tree(id)).transpose()?;
+    let (old_count, new_count) = (
+        old_tree.as_ref().map_or(0, |t| t.entries.len()),
+        new_tree.as_ref().map_or(0, |t| t.entries.len()),
+    );
+    let (mut i, mut j) = (0, 0);
+    while i < old_count || j < new_count {
+        let ordering = match (&old_tree, &new_tree) {
+            (Some(o), Some(n)) if i < old_count && j < new_count => {
+                tree_order(o.name(i), o.mode(i), n.name(j), n.mode(j))
+            }
+            _ if i < old_count => std::cmp::Ordering::Less,
+            _ => std::cmp::Ordering::Greater,
+        };
+        let (old_entry, new_entry) = match ordering {
+            std::cmp::Ordering::Less => ((Some(i)), None),
+            std::cmp::Ordering::Greater => (None, Some(j)),
+            std::cmp::Ordering::Equal => (Some(i), Some(j)),
+        };
+        let side = |tree: &Option<std::rc::Rc<RawTree>>, entry: Option<usize>| {
+            entry.and_then(|e| {
+                let tree = tree.as_ref()?;
+                Some((tree.mode(e), Oid::from_bytes(tree.id(e)).ok()?))
+            })
+        };
+        let before = side(&old_tree, old_entry);
+        let after = side(&new_tree, new_entry);
+        let name = match (old_entry, new_entry) {
+            (_, Some(e)) => new_tree.as_ref().map(|t| t.name(e).to_vec()),
+            (Some(e), None) => old_tree.as_ref().map(|t| t.name(e).to_vec()),
+            (None, None) => None,
+        }
+        .unwrap_or_default();
+        i += usize::from(old_entry.is_some());
+        j += usize::from(new_entry.is_some());
+        if before == after {
+            continue;
+        }
+        let length = prefix.len();
+        prefix.extend_from_slice(&name);
+        let old_is_tree = before.is_some_and(|(mode, _)| is_tree(mode));
+        let new_is_tree = after.is_some_and(|(mode, _)| is_tree(mode));
+        if old_is_tree || new_is_tree {
+            prefix.push(b'/');
+            diff_trees(
+                reader,
+                before.filter(|_| old_is_tree).map(|(_, id)| id),
+                after.filter(|_| new_is_tree).map(|(_, id)| id),
+                prefix,
+                out,
+            )?;
+            prefix.pop();
+        }
+        let blob_before = before.filter(|_| !old_is_tree);
+        let blob_after = after.filter(|_| !new_is_tree);
+        if blob_before.is_some() || blob_after.is_some() {
+            out.push((prefix.clone(), blob_before, blob_after));
+        }
+        prefix.truncate(length);
+    }
+    Ok(())
+}
+
+/// Git's rule: a NUL byte in the first 8,000 bytes makes content binary.
+fn looks_binary(data: &[u8]) -> bool {
+    memchr::memchr(0, &data[..data.len().min(8000)]).is_some()
+}
+
+fn count_lines(data: &[u8]) -> u32 {
+    let newlines = memchr::memchr_iter(b'\n', data).count();
+    (newlines + usize::from(!data.is_empty() && !data.ends_with(b"\n"))) as u32
+}
+
+/// One changed path: lines added and removed (Myers, lines with their terminators, as git),
+/// or binary.
+fn count_file(reader: &Reader, before: BlobSide, after: BlobSide) -> (u32, u32, bool) {
+    let read = |side: BlobSide| -> Option<git2::OdbObject> {
+        match side {
+            Some((mode, id)) if mode != MODE_GITLINK => reader.blob(id).ok(),
+            _ => None,
+        }
+    };
+    let (old, new) = (read(before), read(after));
+    let old_data = old.as_ref().map_or(&[][..], |o| o.data());
+    let new_data = new.as_ref().map_or(&[][..], |o| o.data());
+    if looks_binary(old_data) || looks_binary(new_data) {
+        return (0, 0, true);
+    }
+    if old_data.is_empty() {
+        return (count_lines(new_data), 0, false);
+    }
+    if new_data.is_empty() {
+        return (0, count_lines(old_data), false);
+    }
+    use imara_diff::intern::InternedInput;
+    use imara_diff::sources::byte_lines_with_terminator;
+    let input = InternedInput::new(
+        byte_lines_with_terminator(old_data),
+        byte_lines_with_terminator(new_data),
+    );
+    let counter = imara_diff::diff(
+        imara_diff::Algorithm::Myers,
+        &input,
+        imara_diff::sink::Counter::default(),
+    );
+    (counter.insertions, counter.removals, false)
+}
+
+/// One commit against its first parent (or the empty tree for a root commit).
+fn count_one(repo: &Repository, reader: &mut Reader, id: &str) -> ChangeSummary {
+    let unavailable = |why: String| ChangeSummary {
+        unavailable: Some(why),
+        ..Default::default()
+    };
+    let Ok(oid) = Oid::from_str(id) else {
+        return unavailable("not a commit id".into());
+    };
+    let commit = match repo.find_commit(oid) {
+        Ok(commit) => commit,
+        Err(err) => return unavailable(format!("unreadable: {}", err.message())),
+    };
+    if commit.parent_count() > 1 {
+        return ChangeSummary {
+            merge: true,
+            ..Default::default()
+        };
+    }
+    let parent_tree = if commit.parent_count() == 1 {
+        match commit.parent(0) {
+            Ok(parent) => Some(parent.tree_id()),
+            Err(_) => {
+                return unavailable(
+                    "parent not in the repository (shallow clone or damaged object)".into(),
+                );
+            }
+        }
+    } else {
+        None
+    };
+    let mut changed = Vec::new();
+    if let Err(err) = diff_trees(
+        reader,
+        parent_tree,
+        Some(commit.tree_id()),
+        &mut Vec::new(),
+        &mut changed,
+    ) {
+        return unavailable(format!("tree unreadable: {}", err.message()));
+    }
+    let files = changed
+        .into_iter()
+        .map(|(path, before, after)| {
+            let (added, removed, binary) = count_file(reader, before, after);
+            let status = match (before, after) {
+                (None, _) => 'A',
+                (_, None) => 'D',
+                (Some((old_mode, _)), Some((new_mode, _)))
+                    if old_mode & 0o170000 != new_mode & 0o170000 =>
+                {
+                    'T'
+                }
+                _ => 'M',
+            };
+            FileChange {
+                path: String::from_utf8_lossy(&path).into_owned(),
+                status,
+                added,
+                removed,
+                binary,
+                sensitive: false,
+                size_excluded: false,
+            }
+        })
+        .collect();
+    ChangeSummary {
+        files,
+        ..Default::default()
+    }
+}
+
+/// The results of a whole pass, for the command line.
+pub fn count_all(
+    path: &Path,
+    ids: &[String],
+    threads: usize,
+) -> Result<HashMap<String, ChangeSummary>, String> {
+    let mut all = HashMap::with_capacity(ids.len());
+    count(path, ids, threads, &AtomicBool::new(false), |batch| {
+        all.extend(batch)
+    })?;
+    Ok(all)
+}

@@ -1,0 +1,280 @@
+//! Pane 3: the suspicious commit timeline. A chart across the top, the commit list below (by
+//! time or by score), the safe state at the bottom. Commit text is attacker-controlled: every
+//! string from the repository is escaped before it is drawn.
+
+use super::pane_block;
+use super::timeline_chart::Chart;
+use crate::sanitize::escape;
+use crate::timeline::CommitEntry;
+use crate::tui::app::App;
+use crate::tui::layout::PaneId;
+use crate::tui::text::truncate;
+use crate::tui::timeline::{LoadState, Order, RepoTimeline};
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+
+/// `2026-03-02 10:00 +01:00`: the date as the author's clock said, with its offset.
+pub fn short_time(seconds: i64, offset_minutes: i32) -> String {
+    let full = crate::report::timeline::local_time(seconds, offset_minutes);
+    // 2026-03-02T10:00:00+01:00 -> 2026-03-02 10:00 +01:00
+    if full.len() == 25 {
+        format!("{} {} {}", &full[..10], &full[11..16], &full[19..])
+    } else {
+        full
+    }
+}
+
+fn title(app: &App) -> Option<String> {
+    let view = &app.timeline;
+    let repo = view.current()?;
+    let name = repo
+        .path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| repo.path.display().to_string());
+    let mut parts = vec![escape(&name).into_owned()];
+    if view.repos.len() > 1 {
+        parts[0] = format!("{} [{}/{}]", parts[0], view.current + 1, view.repos.len());
+    }
+    if let Some(timeline) = &repo.timeline {
+        parts.push(format!("{} commits", timeline.commits.len()));
+        let threshold = app.settings.timeline.threshold;
+        parts.push(format!(
+            "{} suspicious",
+            timeline.suspicious(threshold).count()
+        ));
+        parts.push(match view.order {
+            Order::Time => "by time".into(),
+            Order::Score => "by score".into(),
+        });
+    }
+    if repo.counting
+        && let Some(progress) = repo.counts
+        && progress.total > 0
+    {
+        parts.push(format!(
+            "counting lines {}%",
+            progress.done * 100 / progress.total
+        ));
+    }
+    Some(parts.join(" · "))
+}
+
+/// The marker before a row: the first suspicious commit and the safe state stand out.
+fn marker(repo: &RepoTimeline, commit: &CommitEntry) -> &'static str {
+    let Some(timeline) = &repo.timeline else {
+        return " ";
+    };
+    if timeline.first_suspicious.as_deref() == Some(commit.id.as_str()) {
+        "▲"
+    } else if timeline.safe_state.as_deref() == Some(commit.id.as_str()) {
+        "◆"
+    } else {
+        " "
+    }
+}
+
+fn row(
+    app: &App,
+    repo: &RepoTimeline,
+    commit: &CommitEntry,
+    width: usize,
+    selected: bool,
+) -> Line<'static> {
+    let theme = &app.theme;
+    let suspicious = commit.score >= app.settings.timeline.threshold;
+    let score_style = if suspicious {
+        theme.critical
+    } else if commit.score > 0.0 {
+        theme.medium
+    } else {
+        theme.muted
+    };
+    let tags: Vec<&str> = commit
+        .signals
+        .iter()
+        .map(|s| crate::timeline::signals::tag(&s.kind))
+        .collect();
+    let wide = width >= 100;
+    let mut spans = vec![
+        Span::styled(format!("{} ", marker(repo, commit)), theme.high),
+        Span::styled(format!("{} ", commit.short_id()), theme.muted),
+        Span::styled(
+            format!("{} ", short_time(commit.author_time, commit.author_offset)),
+            theme.text,
+        ),
+    ];
+    if wide {
+        spans.push(Span::styled(
+            format!("{:<14} ", truncate(&escape(&commit.author), 14)),
+            theme.text,
+        ));
+    }
+    spans.push(Span::styled(format!("{:>4.1} ", commit.score), score_style));
+    let used: usize = spans.iter().map(|s| s.width()).sum();
+    let tag_width = if wide { 26 } else { 16 };
+    let tags = truncate(&tags.join(","), tag_width);
+    spans.push(Span::styled(
+        format!("{tags:<tag_width$} "),
+        if suspicious { theme.high } else { theme.muted },
+    ));
+    let room = width.saturating_sub(used + tag_width + 1);
+    spans.push(Span::styled(
+        truncate(&escape(&commit.subject), room),
+        theme.text,
+    ));
+    let mut line = Line::from(spans);
+    if selected {
+        line = line.style(theme.selected);
+    }
+    line
+}
+
+fn message(app: &App, text: String, style: ratatui::style::Style, width: u16) -> Line<'static> {
+    let _ = app;
+    Line::from(Span::styled(truncate(&text, width as usize), style))
+}
+
+pub fn draw(app: &App, area: Rect, frame: &mut ratatui::Frame) {
+    let block = pane_block(app, PaneId::Commits, title(app));
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    if inner.height == 0 || inner.width == 0 {
+        return;
+    }
+    let theme = &app.theme;
+    let width = inner.width;
+    let Some(repo) = app.timeline.current() else {
+        let text = if app.settings.repos.is_empty() {
+            "no repository: start vigil inside one or pass --repo PATH (repeatable)"
+        } else {
+            "the commit history is read in a moment…"
+        };
+        frame.render_widget(
+            Paragraph::new(message(app, text.into(), theme.warn, width)),
+            inner,
+        );
+        return;
+    };
+    let timeline = match (&repo.state, &repo.timeline) {
+        (LoadState::Failed(why), _) => {
+            frame.render_widget(
+                Paragraph::new(message(
+                    app,
+                    format!("cannot read the history: {}", escape(why)),
+                    theme.error,
+                    width,
+                )),
+                inner,
+            );
+            return;
+        }
+        (_, Some(timeline)) => timeline,
+        _ => {
+            frame.render_widget(
+                Paragraph::new(message(
+                    app,
+                    format!(
+                        "reading the commits of {}… the other panes work meanwhile",
+                        escape(&repo.path.display().to_string())
+                    ),
+                    theme.muted,
+                    width,
+                )),
+                inner,
+            );
+            return;
+        }
+    };
+
+    // Lines above the list: repository notes (shallow, empty, damaged, rewritten), the state of
+    // the line counts.
+    let mut notes: Vec<Line<'static>> = timeline
+        .notes
+        .iter()
+        .take(if inner.height >= 16 { 2 } else { 1 })
+        .map(|n| message(app, format!("! {}", escape(n)), theme.warn, width))
+        .collect();
+    if let Some(error) = &repo.counts_error {
+        notes.push(message(
+            app,
+            format!(
+                "line counts failed: {} (metadata signals only)",
+                escape(error)
+            ),
+            theme.warn,
+            width,
+        ));
+    }
+    let footer = u16::from(timeline.first_suspicious.is_some() && inner.height >= 6);
+    let chart_height = match inner.height {
+        h if h >= 18 => 6,
+        h if h >= 11 => 4,
+        _ => 0,
+    };
+    let [chart_area, notes_area, list_area, footer_area] = Layout::vertical([
+        Constraint::Length(chart_height),
+        Constraint::Length(notes.len() as u16),
+        Constraint::Min(0),
+        Constraint::Length(footer),
+    ])
+    .areas(inner);
+    if chart_height > 0
+        && let Some(chart) = Chart::build(
+            timeline,
+            chart_area.width as usize,
+            app.settings.timeline.threshold,
+        )
+    {
+        chart.draw(app, chart_area, frame.buffer_mut());
+    }
+    frame.render_widget(Paragraph::new(notes), notes_area);
+
+    let room = list_area.height as usize;
+    let selected = app.timeline.selected.min(repo.rows.len().saturating_sub(1));
+    let offset = if selected >= room {
+        selected + 1 - room
+    } else {
+        0
+    };
+    let mut lines: Vec<Line<'static>> = Vec::new();
+    if timeline.commits.is_empty() {
+        lines.push(message(app, "no commits".into(), theme.muted, width));
+    }
+    for (index, commit_index) in repo.rows.iter().enumerate().skip(offset).take(room) {
+        let commit = &timeline.commits[*commit_index];
+        lines.push(row(
+            app,
+            repo,
+            commit,
+            width as usize,
+            app.focus == PaneId::Commits && index == selected,
+        ));
+    }
+    frame.render_widget(Paragraph::new(lines), list_area);
+
+    if footer > 0 {
+        let text = match (&timeline.first_suspicious, &timeline.safe_state) {
+            (Some(first), Some(safe)) => format!(
+                "◆ safe state {} (before ▲ {}): {}",
+                &safe[..10.min(safe.len())],
+                &first[..10.min(first.len())],
+                timeline
+                    .safe_state_commands()
+                    .first()
+                    .cloned()
+                    .unwrap_or_default()
+            ),
+            (Some(first), None) => format!(
+                "▲ first suspicious {}: no commit before it on the default branch",
+                &first[..10.min(first.len())]
+            ),
+            _ => String::new(),
+        };
+        frame.render_widget(
+            Paragraph::new(message(app, text, theme.ok, width)),
+            footer_area,
+        );
+    }
+}

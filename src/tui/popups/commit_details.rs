@@ -1,0 +1,232 @@
+//! `Enter` on a commit: the full message, author and committer exactly as stored, parents, the
+//! signature, the files with their line counts (sensitive ones marked), the secrets it
+//! introduced (masked), every signal with its weight and a sentence, and for the safe state the
+//! read-only commands to look at it. Everything from the repository is escaped.
+
+use crate::sanitize::escape;
+use crate::timeline::{CommitEntry, Timeline};
+use crate::tui::app::App;
+use crate::tui::panes::timeline::short_time;
+use ratatui::text::{Line, Span};
+
+pub fn lines(app: &App, timeline: &Timeline, commit: &CommitEntry) -> Vec<Line<'static>> {
+    let theme = &app.theme;
+    let scoring = &app.settings.timeline;
+    let field = |label: &str, value: String| {
+        Line::from(vec![
+            Span::styled(format!("{label:<11}"), theme.muted),
+            Span::styled(value, theme.text),
+        ])
+    };
+    let heading = |text: String| Line::from(Span::styled(text, theme.title));
+    let suspicious = commit.score >= scoring.threshold;
+    let mut out = vec![
+        heading(format!("commit {}", commit.id)),
+        Line::from(vec![
+            Span::styled(format!("{:<11}", "score"), theme.muted),
+            Span::styled(
+                format!(
+                    "{:.1} {}",
+                    commit.score,
+                    if suspicious {
+                        format!("SUSPICIOUS (threshold {})", scoring.threshold)
+                    } else {
+                        format!("(suspicious at {})", scoring.threshold)
+                    }
+                ),
+                if suspicious {
+                    theme.critical
+                } else {
+                    theme.text
+                },
+            ),
+        ]),
+    ];
+    if timeline.first_suspicious.as_deref() == Some(commit.id.as_str()) {
+        out.push(field(
+            "",
+            "▲ the first suspicious commit on the default branch".into(),
+        ));
+    }
+    out.push(field(
+        "parents",
+        if commit.parents.is_empty() {
+            "none (root commit)".into()
+        } else {
+            commit.parents.join(" ")
+        },
+    ));
+    out.push(field(
+        "author",
+        format!(
+            "{} <{}>  {}",
+            escape(&commit.author),
+            escape(&commit.author_email),
+            short_time(commit.author_time, commit.author_offset)
+        ),
+    ));
+    out.push(field(
+        "committer",
+        format!(
+            "{} <{}>  {}",
+            escape(&commit.committer),
+            escape(&commit.committer_email),
+            short_time(commit.committer_time, commit.committer_offset)
+        ),
+    ));
+    if commit.dangling {
+        out.push(field("reachable", "from no ref: dangling".into()));
+    }
+    // The raw object, read on demand.
+    match app
+        .timeline
+        .details
+        .as_ref()
+        .filter(|(id, _)| *id == commit.id)
+    {
+        Some((_, Ok(details))) => {
+            out.push(field(
+                "raw author",
+                escape(&details.author_raw).into_owned(),
+            ));
+            out.push(field(
+                "raw commit",
+                escape(&details.committer_raw).into_owned(),
+            ));
+            out.push(field(
+                "signature",
+                match &details.signature {
+                    Some(first) => format!("present ({})", escape(first)),
+                    None => "none".into(),
+                },
+            ));
+            if !details.extra_headers.is_empty() {
+                out.push(field(
+                    "headers",
+                    escape(&details.extra_headers.join(", ")).into_owned(),
+                ));
+            }
+            out.push(Line::from(""));
+            out.push(heading("Message".into()));
+            for line in details.message.lines() {
+                out.push(Line::from(Span::styled(
+                    format!("  {}", escape(line)),
+                    theme.text,
+                )));
+            }
+        }
+        Some((_, Err(message))) => out.push(field(
+            "raw",
+            format!("cannot read the commit object: {}", escape(message)),
+        )),
+        None => {
+            out.push(field(
+                "signature",
+                if commit.signed { "present" } else { "none" }.into(),
+            ));
+            out.push(field(
+                "message",
+                format!("{} (reading…)", escape(&commit.subject)),
+            ));
+        }
+    }
+
+    out.push(Line::from(""));
+    out.push(heading(format!("Signals ({})", commit.signals.len())));
+    if commit.signals.is_empty() {
+        out.push(Line::from(Span::styled("  none", theme.muted)));
+    }
+    for signal in &commit.signals {
+        out.push(Line::from(vec![
+            Span::styled(
+                format!("  +{:<4} {:<20} ", scoring.of(&signal.kind), signal.kind),
+                theme.high,
+            ),
+            Span::styled(escape(&signal.detail).into_owned(), theme.text),
+        ]));
+    }
+
+    out.push(Line::from(""));
+    match &commit.changes {
+        None => out.push(heading("Files: counting…".into())),
+        Some(changes) if changes.merge => out.push(heading(
+            "Files: a merge (not counted against a parent, as in git log --numstat)".into(),
+        )),
+        Some(changes) if changes.unavailable.is_some() => out.push(heading(format!(
+            "Files: {}",
+            escape(changes.unavailable.as_deref().unwrap_or_default())
+        ))),
+        Some(changes) => {
+            out.push(heading(format!(
+                "Files ({}): +{} -{}   ! = sensitive path",
+                changes.files.len(),
+                changes.lines_added(),
+                changes.lines_removed()
+            )));
+            for file in &changes.files {
+                let counts = if file.binary {
+                    "binary".to_string()
+                } else {
+                    format!("+{} -{}", file.added, file.removed)
+                };
+                out.push(Line::from(vec![
+                    Span::styled(
+                        format!(
+                            "  {} {} ",
+                            if file.sensitive { "!" } else { " " },
+                            file.status
+                        ),
+                        if file.sensitive {
+                            theme.high
+                        } else {
+                            theme.muted
+                        },
+                    ),
+                    Span::styled(format!("{counts:>13} "), theme.muted),
+                    Span::styled(escape(&file.path).into_owned(), theme.text),
+                ]));
+            }
+        }
+    }
+    if !commit.secrets.is_empty() {
+        out.push(Line::from(""));
+        out.push(heading(format!(
+            "Secrets introduced ({}), masked",
+            commit.secrets.len()
+        )));
+        for secret in &commit.secrets {
+            out.push(Line::from(Span::styled(
+                format!(
+                    "  {:<8} {:<22} {:<17} {}",
+                    secret.severity,
+                    secret.rule,
+                    secret.masked,
+                    escape(&secret.path)
+                ),
+                theme.critical,
+            )));
+        }
+    }
+    if timeline.safe_state.as_deref() == Some(commit.id.as_str()) {
+        out.push(Line::from(""));
+        out.push(heading(
+            "◆ The safe state: the last commit before the intrusion. To look at it (vigil runs none of these):"
+                .into(),
+        ));
+        for command in timeline.safe_state_commands() {
+            out.push(Line::from(Span::styled(format!("  {command}"), theme.ok)));
+        }
+    }
+    out
+}
+
+pub fn draw(app: &App, id: &str, scroll: u16, frame: &mut ratatui::Frame) {
+    let Some(timeline) = app.timeline.current().and_then(|r| r.timeline.as_ref()) else {
+        return;
+    };
+    let Some(commit) = timeline.find(id) else {
+        return;
+    };
+    let content = lines(app, timeline, commit);
+    super::scrolling(app, "Commit (Esc closes)", content, scroll, frame);
+}
