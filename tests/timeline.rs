@@ -7,6 +7,7 @@ use common::*;
 use git2::{Oid, Repository, Signature, Time};
 use serde_json::Value;
 use std::path::Path;
+use std::time::Duration;
 
 struct Repo {
     dir: tempfile::TempDir,
@@ -116,6 +117,57 @@ impl Repo {
     fn commit(&mut self, who: &Who, time: i64, message: &str) -> Oid {
         self.commit_full(who, time, time, message, None, true)
     }
+
+    /// Commits these files (content `None` deletes the file) on HEAD.
+    fn commit_files(
+        &mut self,
+        who: &Who,
+        time: i64,
+        message: &str,
+        files: &[(&str, Option<Vec<u8>>)],
+    ) -> Oid {
+        let mut index = self.repo.index().expect("index");
+        for (name, content) in files {
+            let full = self.path().join(name);
+            match content {
+                Some(bytes) => {
+                    std::fs::create_dir_all(full.parent().expect("parent")).expect("mkdir");
+                    std::fs::write(&full, bytes).expect("write");
+                    index.add_path(Path::new(name)).expect("add");
+                }
+                None => {
+                    let _ = std::fs::remove_file(&full);
+                    index.remove_path(Path::new(name)).expect("remove");
+                }
+            }
+        }
+        index.write().expect("index write");
+        let tree = self
+            .repo
+            .find_tree(index.write_tree().expect("tree"))
+            .expect("tree");
+        let signature =
+            Signature::new(who.name, who.email, &Time::new(time, who.offset)).expect("sig");
+        let parents: Vec<git2::Commit> = self
+            .repo
+            .head()
+            .ok()
+            .and_then(|h| h.peel_to_commit().ok())
+            .into_iter()
+            .collect();
+        let refs: Vec<&git2::Commit> = parents.iter().collect();
+        self.repo
+            .commit(Some("HEAD"), &signature, &signature, message, &tree, &refs)
+            .expect("commit")
+    }
+}
+
+/// `lines` numbered text lines.
+fn text(lines: usize, tag: &str) -> Vec<u8> {
+    (0..lines)
+        .map(|n| format!("{tag} line {n}\n"))
+        .collect::<String>()
+        .into_bytes()
 }
 
 fn list_dir(root: &Path) -> Vec<(String, u64)> {
@@ -155,19 +207,23 @@ fn benign(repo: &mut Repo) -> Oid {
 
 fn timeline(repo: &Repo) -> Value {
     let sandbox = Sandbox::new();
-    let (code, stdout, stderr) = vigil(
-        &sandbox,
-        &[
-            "scan",
-            "timeline",
-            "--repo",
-            repo.path().to_str().expect("utf8"),
-            "--format",
-            "json",
-        ],
-    );
+    timeline_in(&sandbox, repo.path(), &[])
+}
+
+/// `vigil scan timeline --format json` in this sandbox (its cache and config).
+fn timeline_in(sandbox: &Sandbox, repo: &Path, extra: &[&str]) -> Value {
+    let mut args = vec![
+        "scan",
+        "timeline",
+        "--repo",
+        repo.to_str().expect("utf8"),
+        "--format",
+        "json",
+    ];
+    args.extend_from_slice(extra);
+    let (code, stdout, stderr) = vigil(sandbox, &args);
     assert_eq!(code, 0, "{stderr}");
-    serde_json::from_str(&stdout).expect("JSON")
+    serde_json::from_str(&stdout).unwrap_or_else(|err| panic!("JSON: {err}\n{stdout}"))
 }
 
 fn commit(timeline: &Value, id: Oid) -> &Value {
@@ -363,4 +419,379 @@ fn not_a_repository_is_a_clear_error() {
     );
     assert_eq!(code, 1);
     assert!(stderr.contains("not a readable git repository"), "{stderr}");
+}
+
+fn has(commit: &Value, kind: &str) -> bool {
+    kinds(commit).iter().any(|k| k == kind)
+}
+
+fn file<'a>(commit: &'a Value, path: &str) -> &'a Value {
+    commit["files"]
+        .as_array()
+        .expect("files")
+        .iter()
+        .find(|f| f["path"] == path)
+        .unwrap_or_else(|| panic!("{path} not in {commit}"))
+}
+
+#[test]
+fn change_signals_sizes_paths_binaries_and_secrets() {
+    let mut repo = Repo::new();
+    let last_good = benign(&mut repo);
+    let t = START + 100 * DAY + 11 * 3600;
+    // An ordinary, well-described change to a compose file: sensitive, not suspicious alone.
+    let compose = repo.commit_files(
+        &ALICE,
+        t,
+        "Pin the vLLM image and publish the API on loopback only",
+        &[("deploy/docker-compose.yml", Some(text(12, "compose")))],
+    );
+    // A huge "refactor": thousands of lines, a tool parser, a deploy script, .env, a weakened
+    // .gitignore and a binary.
+    repo.commit_files(
+        &BOB,
+        t + 3600,
+        "Add ignore rules",
+        &[(
+            ".gitignore",
+            Some(b".env\n*.key\nsecrets/\nbuild/\n".to_vec()),
+        )],
+    );
+    let hf_token = format!("hf_{}", random_token(34).to_ascii_lowercase());
+    let refactor = repo.commit_files(
+        &BOB,
+        t + 7200,
+        "refactor",
+        &[
+            ("src/engine.py", Some(text(2500, "engine"))),
+            (
+                "vllm/entrypoints/openai/tool_parsers/hermes_tool_parser.py",
+                Some(text(40, "parser")),
+            ),
+            ("scripts/deploy.ps1", Some(text(8, "deploy"))),
+            (".env", Some(format!("HF_TOKEN={hf_token}\n").into_bytes())),
+            (".gitignore", Some(b"build/\n".to_vec())),
+            (
+                "tools/helper.bin",
+                Some(vec![0x7f, b'E', b'L', b'F', 0, 0, 1, 2, 0, 3]),
+            ),
+            (
+                "docs/logo.png",
+                Some(vec![0x89, b'P', b'N', b'G', 0, 0, 0, 13]),
+            ),
+        ],
+    );
+    // A lock file rewrite: large, but generated.
+    let lockfile = repo.commit_files(
+        &CARO,
+        t + 10_800,
+        "Update dependencies to the latest patch releases",
+        &[("web/package-lock.json", Some(text(4000, "lock")))],
+    );
+    let before = hash_tree(&repo.path().join(".git"));
+    let timeline = timeline(&repo);
+    assert_eq!(hash_tree(&repo.path().join(".git")), before, ".git changed");
+
+    let refactor_entry = commit(&timeline, refactor);
+    for kind in [
+        "large-change",
+        "vague-large-change",
+        "sensitive-path",
+        "gitignore-weakened",
+        "binary-added",
+        "secret-introduced",
+    ] {
+        assert!(
+            has(refactor_entry, kind),
+            "{kind} missing: {refactor_entry}"
+        );
+    }
+    assert!(refactor_entry["score"].as_f64().expect("score") >= 3.0);
+    // Line counts as git counts them.
+    assert_eq!(file(refactor_entry, "src/engine.py")["added"], 2500);
+    assert_eq!(file(refactor_entry, ".gitignore")["removed"], 3);
+    assert_eq!(file(refactor_entry, ".gitignore")["added"], 0);
+    assert_eq!(file(refactor_entry, "tools/helper.bin")["binary"], true);
+    assert_eq!(
+        file(refactor_entry, "scripts/deploy.ps1")["sensitive"],
+        true
+    );
+    assert_eq!(file(refactor_entry, "src/engine.py").get("sensitive"), None);
+    let binaries = refactor_entry["signals"]
+        .as_array()
+        .expect("signals")
+        .iter()
+        .find(|s| s["kind"] == "binary-added")
+        .expect("binary signal")["detail"]
+        .to_string();
+    assert!(
+        binaries.contains("tools/helper.bin") && !binaries.contains("logo.png"),
+        "{binaries}"
+    );
+    // The secret is named masked, never raw.
+    let secrets = refactor_entry["secrets_introduced"]
+        .as_array()
+        .expect("secrets");
+    assert!(secrets.iter().any(|s| s["path"] == ".env"), "{secrets:?}");
+    assert!(
+        !timeline.to_string().contains(&hf_token),
+        "raw secret in the output"
+    );
+
+    let compose_entry = commit(&timeline, compose);
+    assert!(has(compose_entry, "sensitive-path"), "{compose_entry}");
+    assert!(compose_entry["score"].as_f64().expect("score") < 3.0);
+    let lock_entry = commit(&timeline, lockfile);
+    assert_eq!(lock_entry["lines_added"], 4000);
+    assert!(!has(lock_entry, "large-change"), "{lock_entry}");
+    // The refactor is the first suspicious commit; the safe state is the commit before it.
+    assert_eq!(timeline["first_suspicious"], refactor.to_string().as_str());
+    assert_ne!(timeline["safe_state"], last_good.to_string().as_str());
+    let safe = timeline["safe_state"].as_str().expect("safe state");
+    let safe_commit = repo
+        .repo
+        .find_commit(Oid::from_str(safe).expect("oid"))
+        .expect("commit");
+    assert_eq!(safe_commit.summary(), Ok(Some("Add ignore rules")));
+
+    // --no-secrets and --no-line-counts leave those signals out.
+    let sandbox = Sandbox::new();
+    let bare = timeline_in(&sandbox, repo.path(), &["--no-secrets", "--no-line-counts"]);
+    let bare_refactor = commit(&bare, refactor);
+    assert!(!has(bare_refactor, "secret-introduced") && !has(bare_refactor, "large-change"));
+    assert_eq!(bare_refactor.get("lines_added"), None);
+}
+
+#[test]
+fn line_counts_are_cached_outside_the_repository_by_commit_id() {
+    let mut repo = Repo::new();
+    benign(&mut repo);
+    let big = repo.commit_files(
+        &ALICE,
+        START + 95 * DAY,
+        "Import the scheduler",
+        &[("src/scheduler.py", Some(text(300, "sched")))],
+    );
+    let sandbox = Sandbox::new();
+    let cache_root = sandbox
+        .path()
+        .join(".cache")
+        .join("vigil")
+        .join("line-counts");
+    let first = timeline_in(&sandbox, repo.path(), &[]);
+    let files: Vec<_> = std::fs::read_dir(&cache_root)
+        .expect("cache dir")
+        .flatten()
+        .map(|e| e.path())
+        .collect();
+    assert_eq!(files.len(), 1, "{files:?}");
+    // Nothing was written into the repository.
+    assert!(!repo.path().join(".git").join("vigil").exists());
+    // The second run takes its counts from the cache: a count changed in the cache shows up.
+    let cache: String = std::fs::read_to_string(&files[0]).expect("cache");
+    let mut document: Value = serde_json::from_str(&cache).expect("cache JSON");
+    document["commits"][big.to_string()]["files"][0]["added"] = 4242.into();
+    std::fs::write(&files[0], document.to_string()).expect("write cache");
+    let second = timeline_in(&sandbox, repo.path(), &[]);
+    assert_eq!(commit(&first, big)["lines_added"], 300);
+    assert_eq!(commit(&second, big)["lines_added"], 4242);
+    assert!(has(commit(&second, big), "large-change"));
+    // --no-cache counts again.
+    let third = timeline_in(&sandbox, repo.path(), &["--no-cache"]);
+    assert_eq!(commit(&third, big)["lines_added"], 300);
+    // A corrupt cache file is ignored, not fatal.
+    std::fs::write(&files[0], "{not json").expect("write");
+    let fourth = timeline_in(&sandbox, repo.path(), &[]);
+    assert_eq!(commit(&fourth, big)["lines_added"], 300);
+}
+
+#[test]
+fn shallow_empty_and_damaged_repositories_are_said_and_do_not_fail() {
+    // Empty: a clear note, no commits, exit 0.
+    let empty = Repo::new();
+    let sandbox = Sandbox::new();
+    let timeline = timeline_in(&sandbox, empty.path(), &[]);
+    assert_eq!(timeline["commits"].as_array().expect("commits").len(), 0);
+    assert!(timeline["notes"].to_string().contains("empty repository"));
+
+    // Shallow: git records the cut in .git/shallow; the commit at the cut has no parent here.
+    let mut repo = Repo::new();
+    benign(&mut repo);
+    let cut = repo.repo.revparse_single("HEAD~5").expect("HEAD~5").id();
+    // A shallow clone has no objects behind the cut: remove the older commits.
+    let mut older = Vec::new();
+    let mut walk = repo.repo.find_commit(cut).expect("cut").parent(0).ok();
+    while let Some(commit) = walk {
+        older.push(commit.id().to_string());
+        walk = commit.parent(0).ok();
+    }
+    for id in &older {
+        std::fs::remove_file(
+            repo.path()
+                .join(".git/objects")
+                .join(&id[..2])
+                .join(&id[2..]),
+        )
+        .expect("remove older commit");
+    }
+    std::fs::write(repo.path().join(".git").join("shallow"), format!("{cut}\n")).expect("shallow");
+    let timeline = timeline_in(&sandbox, repo.path(), &[]);
+    assert_eq!(timeline["shallow"], true);
+    assert!(
+        timeline["notes"].to_string().contains("shallow clone"),
+        "{}",
+        timeline["notes"]
+    );
+    assert_eq!(timeline["commits"].as_array().expect("commits").len(), 6);
+    assert_eq!(
+        commit(&timeline, cut)["parents"].as_array().map(Vec::len),
+        Some(0)
+    );
+
+    // Damaged: a loose commit object in the middle of the history is gone.
+    let mut damaged = Repo::new();
+    benign(&mut damaged);
+    let victim = damaged
+        .repo
+        .revparse_single("HEAD~3")
+        .expect("HEAD~3")
+        .id()
+        .to_string();
+    let object = damaged
+        .path()
+        .join(".git/objects")
+        .join(&victim[..2])
+        .join(&victim[2..]);
+    std::fs::remove_file(&object).expect("remove object");
+    let timeline = timeline_in(&sandbox, damaged.path(), &[]);
+    assert!(
+        timeline["notes"].to_string().contains("could not be read"),
+        "{}",
+        timeline["notes"]
+    );
+    assert!(timeline["commits"].as_array().expect("commits").len() >= 3);
+}
+
+#[test]
+fn several_repositories_and_configured_weights() {
+    let mut first = Repo::new();
+    benign(&mut first);
+    let night = START + 95 * DAY + 19 * 3600;
+    let mut burst = Vec::new();
+    for gap in [0i64, 47, 95] {
+        burst.push(first.commit(&INTRUDER, night + gap, "feat"));
+    }
+    let mut second = Repo::new();
+    second.commit(&ALICE, START, "Initial import of the web UI");
+
+    let sandbox = Sandbox::new();
+    let (code, stdout, stderr) = vigil(
+        &sandbox,
+        &[
+            "scan",
+            "timeline",
+            "--repo",
+            first.path().to_str().expect("utf8"),
+            "--repo",
+            second.path().to_str().expect("utf8"),
+            "--format",
+            "json",
+        ],
+    );
+    assert_eq!(code, 0, "{stderr}");
+    let both: Value = serde_json::from_str(&stdout).expect("JSON");
+    let both = both.as_array().expect("an array for several repositories");
+    assert_eq!(both.len(), 2);
+    assert_eq!(both[0]["repo"], first.path().to_str().expect("utf8"));
+    assert_eq!(both[1]["commits"].as_array().expect("commits").len(), 1);
+
+    // Weights from the config: bursts weigh nothing, so the intrusion is no longer suspicious.
+    let config = sandbox.path().join("config").join("vigil");
+    std::fs::create_dir_all(&config).expect("config dir");
+    std::fs::write(
+        config.join("config.toml"),
+        "[timeline]\nburst = 0.0\nnew_identity = 0.0\nnew_timezone = 0.0\n",
+    )
+    .expect("config");
+    let light = timeline_in(&sandbox, first.path(), &[]);
+    assert!(commit(&light, burst[1])["score"].as_f64().expect("score") < 3.0);
+    assert_eq!(light["first_suspicious"], Value::Null);
+    // A bad glob is reported and the defaults are used.
+    std::fs::write(
+        config.join("config.toml"),
+        "[timeline]\nsensitive_paths = [\"[\"]\n",
+    )
+    .expect("config");
+    let (code, _, stderr) = vigil(
+        &sandbox,
+        &[
+            "scan",
+            "timeline",
+            "--repo",
+            first.path().to_str().expect("utf8"),
+        ],
+    );
+    assert_eq!(code, 0);
+    assert!(stderr.contains("timeline.sensitive_paths"), "{stderr}");
+}
+
+#[test]
+fn the_real_binary_shows_the_timeline_pane_in_tmux() {
+    let test = "the_real_binary_shows_the_timeline_pane_in_tmux";
+    if !need_tmux(test) {
+        return;
+    }
+    let mut repo = Repo::new();
+    let last_good = benign(&mut repo);
+    let night = START + 95 * DAY + 19 * 3600;
+    for (gap, subject) in [
+        (0i64, "feat"),
+        (44, "refactor"),
+        (97, "feat\u{1b}[31m\u{202e}gpj.exe"),
+    ] {
+        repo.commit(&INTRUDER, night + gap, subject);
+    }
+    let before = hash_tree(&repo.path().join(".git"));
+    let sandbox = Sandbox::new();
+    // No Docker needed: the containers pane says the engine is unreachable, the rest works.
+    let host = format!("unix://{}/absent.sock", sandbox.path().display());
+    let tmux = Tmux::start(
+        &format!(
+            "{} --docker-host {host} --repo {}",
+            vigil_bin(),
+            repo.path().display()
+        ),
+        &sandbox.env(),
+        160,
+        45,
+    );
+    tmux.keys(&["3", "z"]);
+    tmux.wait_for("timeline pane", Duration::from_secs(15), |s| {
+        s.contains("93 commits") && s.contains("◆ safe state")
+    });
+    let screen = tmux.capture();
+    assert!(
+        screen.contains(&format!("◆ safe state {}", &last_good.to_string()[..10])),
+        "{screen}"
+    );
+    assert!(screen.contains("feat\\e[31m\\u{202e}gpj.exe"), "{screen}");
+    assert!(screen.contains("1 col = "), "{screen}");
+    tmux.keys(&["o"]);
+    tmux.wait_for("ordered by score", Duration::from_secs(5), |s| {
+        s.contains("by score")
+    });
+    tmux.keys(&["Home", "Enter"]);
+    tmux.wait_for("commit details", Duration::from_secs(5), |s| {
+        s.contains("Signals (") && s.contains("raw author") && s.contains("new-identity")
+    });
+    // Separately: Escape followed at once by q reads as Alt-q.
+    tmux.keys(&["Escape"]);
+    tmux.wait_for("details closed", Duration::from_secs(5), |s| {
+        !s.contains("raw author")
+    });
+    tmux.keys(&["q"]);
+    tmux.wait_for("exit", Duration::from_secs(5), |s| {
+        s.contains("VIGIL-EXITED:0")
+    });
+    assert_eq!(hash_tree(&repo.path().join(".git")), before, ".git changed");
 }

@@ -174,7 +174,12 @@ pub fn table(timeline: &Timeline, scoring: &crate::timeline::signals::Scoring) -
             }
         }
         (Some(first), None) => out.push_str(&format!(
-            "first suspicious commit: {first}\nsafe state: none on the default branch before it\n"
+            "first suspicious commit: {first}\nsafe state: {}\n",
+            if timeline.head_chain.is_empty() {
+                "none: no default branch"
+            } else {
+                "none: the default branch has no commit before it"
+            }
         )),
         _ => out.push_str("no suspicious commit\n"),
     }

@@ -305,17 +305,24 @@ pub fn read(path: &Path) -> Result<Timeline, String> {
             .cmp(&a.committer_time)
             .then_with(|| a.id.cmp(&b.id))
     });
-    let head_branch = repo
-        .head()
-        .ok()
-        .filter(|h| h.is_branch())
-        .and_then(|h| h.shorthand().ok().map(str::to_string));
+    let default_branch = default_branch(&repo);
+    if default_branch.is_none() && !commits.is_empty() {
+        notes.push(
+            "no default branch: HEAD points to no commit and there is no main or master branch, \
+             so no safe state can be named"
+                .to_string(),
+        );
+    }
+    let (head_branch, head_chain) = match default_branch {
+        Some((name, tip)) => (Some(name), first_parent_chain(&repo, tip)),
+        None => (None, Vec::new()),
+    };
     Ok(Timeline {
         repo: path.display().to_string(),
         commits,
         notes,
         shallow,
-        head_chain: first_parent_chain(&repo),
+        head_chain,
         head_branch,
         ..Default::default()
     })
@@ -459,10 +466,43 @@ pub fn introduced_secrets(
     out
 }
 
-/// HEAD's first-parent chain, newest first: the default branch's own history.
-fn first_parent_chain(repo: &Repository) -> Vec<String> {
+/// The branch the safe state is looked for on: HEAD's, else the remote's default
+/// (`origin/HEAD`), else `main` or `master` (a mirror or a repository whose HEAD names a branch
+/// that was never created). Its name and tip.
+fn default_branch(repo: &Repository) -> Option<(String, Oid)> {
+    if let Ok(head) = repo.head()
+        && let Ok(commit) = head.peel_to_commit()
+    {
+        let name = if head.is_branch() {
+            head.shorthand().unwrap_or("HEAD").to_string()
+        } else {
+            "HEAD".to_string()
+        };
+        return Some((name, commit.id()));
+    }
+    for name in [
+        "refs/remotes/origin/HEAD",
+        "refs/heads/main",
+        "refs/heads/master",
+        "refs/remotes/origin/main",
+        "refs/remotes/origin/master",
+    ] {
+        if let Ok(reference) = repo.find_reference(name)
+            && let Ok(commit) = reference.resolve().and_then(|r| r.peel_to_commit())
+        {
+            let short = name
+                .trim_start_matches("refs/heads/")
+                .trim_start_matches("refs/remotes/");
+            return Some((short.to_string(), commit.id()));
+        }
+    }
+    None
+}
+
+/// A branch's first-parent chain from its tip, newest first: the branch's own history.
+fn first_parent_chain(repo: &Repository, tip: Oid) -> Vec<String> {
     let mut chain = Vec::new();
-    let Ok(mut commit) = repo.head().and_then(|h| h.peel_to_commit()) else {
+    let Ok(mut commit) = repo.find_commit(tip) else {
         return chain;
     };
     loop {

@@ -247,7 +247,7 @@ async fn drive(app: &mut App, tui: &mut terminal::Tui, settings: Settings) -> Re
                         let send = |event| {
                             let _ = events.send((generation, event));
                         };
-                        super::timeline::read_in_background(&repos, threads, &cancel, &send);
+                        super::timeline::read_in_background(&repos, threads, true, &cancel, &send);
                     });
                 }
                 Effect::LoadCommitDetails(path, id) => {

@@ -49,3 +49,5 @@ pub fn run(resolved: Resolved) -> i32 {
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod timeline_tests;

@@ -72,7 +72,7 @@ fn report(auth: AuthKind, path: &str, status: u16, product: Option<&str>) -> Pro
 
 /// A fixed scene: an open Gradio UI, a protected one with a weak password, a loopback API,
 /// an unhealthy container, a stopped one, and a host listener.
-fn scene() -> App {
+pub(super) fn scene() -> App {
     scene_with_token().0
 }
 
@@ -156,7 +156,7 @@ fn scene_with_token() -> (App, String) {
     (app, token)
 }
 
-fn render(app: &mut App, width: u16, height: u16) -> Buffer {
+pub(super) fn render(app: &mut App, width: u16, height: u16) -> Buffer {
     app.resize(width, height);
     let mut terminal = Terminal::new(TestBackend::new(width, height)).expect("test terminal");
     terminal
@@ -165,7 +165,7 @@ fn render(app: &mut App, width: u16, height: u16) -> Buffer {
     terminal.backend().buffer().clone()
 }
 
-fn text_of(buffer: &Buffer) -> String {
+pub(super) fn text_of(buffer: &Buffer) -> String {
     let area = buffer.area;
     let mut out = String::new();
     for y in 0..area.height {
@@ -177,7 +177,7 @@ fn text_of(buffer: &Buffer) -> String {
     out
 }
 
-fn find(buffer: &Buffer, needle: &str) -> Option<(u16, u16)> {
+pub(super) fn find(buffer: &Buffer, needle: &str) -> Option<(u16, u16)> {
     let text = text_of(buffer);
     for (y, line) in text.lines().enumerate() {
         if let Some(byte) = line.find(needle) {

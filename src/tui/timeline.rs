@@ -342,6 +342,7 @@ fn sort_rows(repo: &mut RepoTimeline, order: Order) {
 pub fn read_in_background(
     repos: &[PathBuf],
     threads: usize,
+    use_cache: bool,
     cancel: &std::sync::atomic::AtomicBool,
     send: &dyn Fn(TimelineEvent),
 ) {
@@ -364,7 +365,11 @@ pub fn read_in_background(
         if cancel.load(Ordering::Relaxed) {
             return;
         }
-        let mut known = crate::timeline::cache::load(path);
+        let mut known = if use_cache {
+            crate::timeline::cache::load(path)
+        } else {
+            HashMap::new()
+        };
         let mut cached = Vec::new();
         let mut missing = Vec::new();
         for id in ids {
@@ -386,7 +391,8 @@ pub fn read_in_background(
             all.extend(batch.iter().cloned());
             send(TimelineEvent::Counts(index, batch, progress));
         });
-        if !missing.is_empty()
+        if use_cache
+            && !missing.is_empty()
             && !cancel.load(Ordering::Relaxed)
             && let Err(message) = crate::timeline::cache::store(path, &all)
         {

@@ -268,6 +268,10 @@ impl Sandbox {
                 "XDG_STATE_HOME".into(),
                 root.join("state").display().to_string(),
             ),
+            (
+                "XDG_CACHE_HOME".into(),
+                root.join(".cache").display().to_string(),
+            ),
             ("TERM".into(), "xterm-256color".into()),
         ]
     }

@@ -96,15 +96,26 @@ fn row(
         .iter()
         .map(|s| crate::timeline::signals::tag(&s.kind))
         .collect();
+    // Columns give way as the pane narrows: the author first, then the date; the id, the
+    // score, the tags and the subject always stay.
     let wide = width >= 100;
+    let with_date = width >= 70;
     let mut spans = vec![
         Span::styled(format!("{} ", marker(repo, commit)), theme.high),
-        Span::styled(format!("{} ", commit.short_id()), theme.muted),
         Span::styled(
-            format!("{} ", short_time(commit.author_time, commit.author_offset)),
-            theme.text,
+            format!(
+                "{} ",
+                &commit.id[..commit.id.len().min(if with_date { 10 } else { 7 })]
+            ),
+            theme.muted,
         ),
     ];
+    if with_date {
+        spans.push(Span::styled(
+            format!("{} ", short_time(commit.author_time, commit.author_offset)),
+            theme.text,
+        ));
+    }
     if wide {
         spans.push(Span::styled(
             format!("{:<14} ", truncate(&escape(&commit.author), 14)),
@@ -113,7 +124,11 @@ fn row(
     }
     spans.push(Span::styled(format!("{:>4.1} ", commit.score), score_style));
     let used: usize = spans.iter().map(|s| s.width()).sum();
-    let tag_width = if wide { 26 } else { 16 };
+    let tag_width = match width {
+        w if w >= 100 => 26,
+        w if w >= 70 => 16,
+        _ => 10,
+    };
     let tags = truncate(&tags.join(","), tag_width);
     spans.push(Span::styled(
         format!("{tags:<tag_width$} "),
@@ -266,8 +281,12 @@ pub fn draw(app: &App, area: Rect, frame: &mut ratatui::Frame) {
                     .cloned()
                     .unwrap_or_default()
             ),
+            (Some(first), None) if timeline.head_chain.is_empty() => format!(
+                "▲ first suspicious {}: no default branch to find a safe state on",
+                &first[..10.min(first.len())]
+            ),
             (Some(first), None) => format!(
-                "▲ first suspicious {}: no commit before it on the default branch",
+                "▲ first suspicious {}: the default branch has no commit before it",
                 &first[..10.min(first.len())]
             ),
             _ => String::new(),
