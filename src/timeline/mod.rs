@@ -115,33 +115,52 @@ pub struct Timeline {
 /// Reads the commit graph: every commit reachable from any ref (branches, tags, remotes, stash,
 /// notes, replace and original refs, HEAD), plus commits in the object database no ref reaches.
 /// Returns the commits and how many could not be read.
-pub fn read_commits(repo: &Repository) -> Result<(Vec<CommitEntry>, usize), String> {
-    let mut walk = repo.revwalk().map_err(|e| e.message().to_string())?;
-    // Replace refs must not rewrite what we read: the raw objects are the evidence.
-    let mut pushed = false;
-    if let Ok(references) = repo.references() {
-        for reference in references.flatten() {
-            if let Ok(commit) = reference.peel_to_commit() {
-                pushed |= walk.push(commit.id()).is_ok();
-            }
+pub fn read_commits(
+    repo: &Repository,
+    with_dangling: bool,
+) -> Result<(Vec<CommitEntry>, usize), String> {
+    // Every ref's commit, and HEAD's. Replace refs must not rewrite what we read: the raw
+    // objects are the evidence, and libgit2 does not apply them when reading a commit.
+    let mut pending: Vec<Oid> = Vec::new();
+    let references = repo.references().map_err(|e| e.message().to_string())?;
+    for reference in references.flatten() {
+        if let Ok(commit) = reference.peel_to_commit() {
+            pending.push(commit.id());
         }
     }
     if let Ok(head) = repo.head()
         && let Ok(commit) = head.peel_to_commit()
     {
-        pushed |= walk.push(commit.id()).is_ok();
+        pending.push(commit.id());
     }
-    let mut reachable: Vec<Oid> = Vec::new();
+    // Each commit is read once (not walked, then read again): the walk is the read.
+    let mut seen: HashSet<Oid> = HashSet::new();
+    let mut out: Vec<CommitEntry> = Vec::new();
     let mut unreadable = 0;
-    if pushed {
-        for oid in walk {
-            match oid {
-                Ok(oid) => reachable.push(oid),
-                Err(_) => unreadable += 1,
+    while let Some(oid) = pending.pop() {
+        if !seen.insert(oid) {
+            continue;
+        }
+        match repo.find_commit(oid) {
+            Ok(commit) => {
+                pending.extend(commit.parent_ids().filter(|p| !seen.contains(p)));
+                out.push(entry(&commit, false));
             }
+            Err(_) => unreadable += 1,
         }
     }
-    let reachable_set: HashSet<Oid> = reachable.iter().copied().collect();
+    if with_dangling {
+        let (found, damaged) = dangling_commits(repo, &seen);
+        out.extend(found);
+        unreadable += damaged;
+    }
+    Ok((out, unreadable))
+}
+
+/// Commits in the object database that no ref reaches (deleted branches, forced pushes), and how
+/// many could not be read. Every object's type is looked at: the costly part of a first read,
+/// so the pane does it after showing the rest.
+pub fn dangling_commits(repo: &Repository, reachable: &HashSet<Oid>) -> (Vec<CommitEntry>, usize) {
     let mut dangling: Vec<Oid> = Vec::new();
     if let Ok(odb) = repo.odb() {
         let mut all = Vec::new();
@@ -150,7 +169,7 @@ pub fn read_commits(repo: &Repository) -> Result<(Vec<CommitEntry>, usize), Stri
             true
         });
         for oid in all {
-            if !reachable_set.contains(&oid)
+            if !reachable.contains(&oid)
                 && odb
                     .read_header(oid)
                     .is_ok_and(|(_, kind)| kind == git2::ObjectType::Commit)
@@ -161,45 +180,55 @@ pub fn read_commits(repo: &Repository) -> Result<(Vec<CommitEntry>, usize), Stri
     }
     dangling.sort();
     dangling.dedup();
-    let mut out = Vec::with_capacity(reachable.len() + dangling.len());
-    for (oid, is_dangling) in reachable
-        .into_iter()
-        .map(|o| (o, false))
-        .chain(dangling.into_iter().map(|o| (o, true)))
-    {
-        let Ok(commit) = repo.find_commit(oid) else {
-            unreadable += 1;
-            continue;
-        };
-        let author = commit.author();
-        let committer = commit.committer();
-        let message = commit.message_bytes();
-        let subject = message.split(|b| *b == b'\n').next().unwrap_or_default();
-        out.push(CommitEntry {
-            id: oid.to_string(),
-            parents: commit.parent_ids().map(|p| p.to_string()).collect(),
-            author: String::from_utf8_lossy(author.name_bytes()).into_owned(),
-            author_email: String::from_utf8_lossy(author.email_bytes()).into_owned(),
-            author_time: author.when().seconds(),
-            author_offset: author.when().offset_minutes(),
-            committer: String::from_utf8_lossy(committer.name_bytes()).into_owned(),
-            committer_email: String::from_utf8_lossy(committer.email_bytes()).into_owned(),
-            committer_time: committer.when().seconds(),
-            committer_offset: committer.when().offset_minutes(),
-            subject: String::from_utf8_lossy(subject)
-                .trim_end_matches('\r')
-                .to_string(),
-            signed: commit.header_field_bytes("gpgsig").is_ok()
-                || commit.header_field_bytes("gpgsig-sha256").is_ok(),
-            dangling: is_dangling,
-            rewritten: None,
-            changes: None,
-            secrets: Vec::new(),
-            score: 0.0,
-            signals: Vec::new(),
-        });
+    let mut out = Vec::with_capacity(dangling.len());
+    let mut unreadable = 0;
+    for oid in dangling {
+        match repo.find_commit(oid) {
+            Ok(commit) => out.push(entry(&commit, true)),
+            Err(_) => unreadable += 1,
+        }
     }
-    Ok((out, unreadable))
+    (out, unreadable)
+}
+
+/// The dangling commits of the repository at `path` that are not among `known` ids.
+pub fn read_dangling(path: &Path, known: &[String]) -> Result<Vec<CommitEntry>, String> {
+    let repo = open(path)?;
+    let known: HashSet<Oid> = known
+        .iter()
+        .filter_map(|id| Oid::from_str(id).ok())
+        .collect();
+    Ok(dangling_commits(&repo, &known).0)
+}
+
+fn entry(commit: &git2::Commit, dangling: bool) -> CommitEntry {
+    let author = commit.author();
+    let committer = commit.committer();
+    let message = commit.message_bytes();
+    let subject = message.split(|b| *b == b'\n').next().unwrap_or_default();
+    CommitEntry {
+        id: commit.id().to_string(),
+        parents: commit.parent_ids().map(|p| p.to_string()).collect(),
+        author: String::from_utf8_lossy(author.name_bytes()).into_owned(),
+        author_email: String::from_utf8_lossy(author.email_bytes()).into_owned(),
+        author_time: author.when().seconds(),
+        author_offset: author.when().offset_minutes(),
+        committer: String::from_utf8_lossy(committer.name_bytes()).into_owned(),
+        committer_email: String::from_utf8_lossy(committer.email_bytes()).into_owned(),
+        committer_time: committer.when().seconds(),
+        committer_offset: committer.when().offset_minutes(),
+        subject: String::from_utf8_lossy(subject)
+            .trim_end_matches('\r')
+            .to_string(),
+        signed: commit.header_field_bytes("gpgsig").is_ok()
+            || commit.header_field_bytes("gpgsig-sha256").is_ok(),
+        dangling,
+        rewritten: None,
+        changes: None,
+        secrets: Vec::new(),
+        score: 0.0,
+        signals: Vec::new(),
+    }
 }
 
 /// The repository-level evidence of rewriting: replace refs, `refs/original` left by
@@ -275,6 +304,11 @@ pub fn open(path: &Path) -> Result<Repository, String> {
 /// Reads the commits and the repository-level evidence (fast: no diffs). Scores are zero
 /// until `rescore`.
 pub fn read(path: &Path) -> Result<Timeline, String> {
+    read_with(path, true)
+}
+
+/// `read`, with or without the search for dangling commits (`read_dangling` does it later).
+pub fn read_with(path: &Path, with_dangling: bool) -> Result<Timeline, String> {
     let repo = open(path)?;
     let mut notes = Vec::new();
     if repo.is_empty().unwrap_or(false) {
@@ -288,7 +322,7 @@ pub fn read(path: &Path) -> Result<Timeline, String> {
                 .to_string(),
         );
     }
-    let (mut commits, unreadable) = read_commits(&repo)?;
+    let (mut commits, unreadable) = read_commits(&repo, with_dangling)?;
     if unreadable > 0 {
         notes.push(format!(
             "{unreadable} commit object(s) could not be read (damaged or missing objects): \
@@ -314,7 +348,7 @@ pub fn read(path: &Path) -> Result<Timeline, String> {
         );
     }
     let (head_branch, head_chain) = match default_branch {
-        Some((name, tip)) => (Some(name), first_parent_chain(&repo, tip)),
+        Some((name, tip)) => (Some(name), first_parent_chain(&commits, tip)),
         None => (None, Vec::new()),
     };
     Ok(Timeline {
@@ -381,6 +415,18 @@ impl Timeline {
                 commit.changes = Some(summary);
             }
         }
+    }
+
+    /// Adds commits found later (dangling ones), keeping the newest-first order.
+    pub fn add_commits(&mut self, found: Vec<CommitEntry>) {
+        let known: HashSet<String> = self.commits.iter().map(|c| c.id.clone()).collect();
+        self.commits
+            .extend(found.into_iter().filter(|c| !known.contains(&c.id)));
+        self.commits.sort_by(|a, b| {
+            b.committer_time
+                .cmp(&a.committer_time)
+                .then_with(|| a.id.cmp(&b.id))
+        });
     }
 
     /// Attaches the secrets each commit introduced (replacing any earlier scan's).
@@ -499,17 +545,20 @@ fn default_branch(repo: &Repository) -> Option<(String, Oid)> {
     None
 }
 
-/// A branch's first-parent chain from its tip, newest first: the branch's own history.
-fn first_parent_chain(repo: &Repository, tip: Oid) -> Vec<String> {
+/// A branch's first-parent chain from its tip, newest first: the branch's own history. From
+/// the commits already read (a missing parent ends it).
+fn first_parent_chain(commits: &[CommitEntry], tip: Oid) -> Vec<String> {
+    let by_id: HashMap<&str, &CommitEntry> = commits.iter().map(|c| (c.id.as_str(), c)).collect();
     let mut chain = Vec::new();
-    let Ok(mut commit) = repo.find_commit(tip) else {
-        return chain;
-    };
-    loop {
-        chain.push(commit.id().to_string());
-        match commit.parent(0) {
-            Ok(parent) => commit = parent,
-            Err(_) => break,
+    let mut next = Some(tip.to_string());
+    while let Some(id) = next {
+        let Some(commit) = by_id.get(id.as_str()) else {
+            break;
+        };
+        next = commit.parents.first().cloned();
+        chain.push(id);
+        if chain.len() > commits.len() {
+            break; // a cycle would need a hash collision; stop anyway
         }
     }
     chain

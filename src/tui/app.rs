@@ -316,11 +316,12 @@ impl App {
         {
             self.status = None;
         }
-        // The first tick: the first container details are in by now, start the secret scan.
+        // The first tick starts the commit timeline. The secret scan (heavier, and it reads
+        // the same history) starts once the timeline's commits are in, or at the next tick: the
+        // container details are in by then.
         if !self.timeline.started {
             self.start_timelines();
-        }
-        if self.secrets.state == super::secrets::ScanState::NotStarted {
+        } else if self.secrets.state == super::secrets::ScanState::NotStarted {
             self.start_secret_scan();
         }
         self.dirty = true;

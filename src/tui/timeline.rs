@@ -18,6 +18,8 @@ use std::time::{Duration, Instant};
 pub enum TimelineEvent {
     /// The commits and their metadata of repository `index`, or why not.
     Read(usize, Box<Result<Timeline, String>>),
+    /// Dangling commits found after the first read.
+    Dangling(usize, Vec<CommitEntry>),
     /// A batch of line counts, with the pass's progress.
     Counts(usize, Vec<(String, ChangeSummary)>, CountProgress),
     /// The line-count pass ended (an error leaves the metadata signals standing).
@@ -143,6 +145,7 @@ impl App {
         let order = self.timeline.order;
         let index = match &event {
             TimelineEvent::Read(i, _)
+            | TimelineEvent::Dangling(i, _)
             | TimelineEvent::Counts(i, _, _)
             | TimelineEvent::CountsDone(i, _) => *i,
         };
@@ -167,6 +170,16 @@ impl App {
                 }
                 Err(message) => repo.state = LoadState::Failed(message),
             },
+            TimelineEvent::Dangling(_, found) => {
+                if let Some(timeline) = &mut repo.timeline
+                    && !found.is_empty()
+                {
+                    timeline.add_commits(found);
+                    timeline.rescore(&scoring, &rules);
+                    repo.last_rescore = Some(Instant::now());
+                    sort_rows(repo, order);
+                }
+            }
             TimelineEvent::Counts(_, batch, progress) => {
                 repo.counting = true;
                 repo.counts = Some(progress);
@@ -199,6 +212,14 @@ impl App {
             }
         }
         self.clamp_timeline_selection();
+        let all_read = self
+            .timeline
+            .repos
+            .iter()
+            .all(|r| r.state != LoadState::Reading);
+        if all_read && self.secrets.state == super::secrets::ScanState::NotStarted {
+            self.start_secret_scan();
+        }
     }
 
     /// The secret scan finished: attach the secrets each commit introduced and score again.
@@ -347,9 +368,11 @@ pub fn read_in_background(
     send: &dyn Fn(TimelineEvent),
 ) {
     use std::sync::atomic::Ordering;
+    // Commits and metadata of every repository first, dangling commits next (every object's
+    // type is looked at), then the line counts.
     let mut ids_per_repo: Vec<Option<Vec<String>>> = Vec::new();
     for (index, path) in repos.iter().enumerate() {
-        let result = crate::timeline::read(path);
+        let result = crate::timeline::read_with(path, false);
         ids_per_repo.push(
             result
                 .as_ref()
@@ -357,6 +380,17 @@ pub fn read_in_background(
                 .map(|t| t.commits.iter().map(|c| c.id.clone()).collect()),
         );
         send(TimelineEvent::Read(index, Box::new(result)));
+    }
+    for (index, (path, ids)) in repos.iter().zip(ids_per_repo.iter_mut()).enumerate() {
+        let Some(ids) = ids else {
+            continue;
+        };
+        if let Ok(found) = crate::timeline::read_dangling(path, ids)
+            && !found.is_empty()
+        {
+            ids.extend(found.iter().map(|c| c.id.clone()));
+            send(TimelineEvent::Dangling(index, found));
+        }
     }
     for (index, (path, ids)) in repos.iter().zip(ids_per_repo).enumerate() {
         let Some(ids) = ids else {
