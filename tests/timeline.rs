@@ -425,13 +425,13 @@ fn has(commit: &Value, kind: &str) -> bool {
     kinds(commit).iter().any(|k| k == kind)
 }
 
-fn file<'a>(commit: &'a Value, path: &str) -> &'a Value {
-    commit["files"]
+fn strings(value: &Value) -> Vec<String> {
+    value
         .as_array()
-        .expect("files")
+        .unwrap_or_else(|| panic!("not an array: {value}"))
         .iter()
-        .find(|f| f["path"] == path)
-        .unwrap_or_else(|| panic!("{path} not in {commit}"))
+        .filter_map(|v| v.as_str().map(str::to_string))
+        .collect()
 }
 
 #[test]
@@ -507,16 +507,25 @@ fn change_signals_sizes_paths_binaries_and_secrets() {
         );
     }
     assert!(refactor_entry["score"].as_f64().expect("score") >= 3.0);
-    // Line counts as git counts them.
-    assert_eq!(file(refactor_entry, "src/engine.py")["added"], 2500);
-    assert_eq!(file(refactor_entry, ".gitignore")["removed"], 3);
-    assert_eq!(file(refactor_entry, ".gitignore")["added"], 0);
-    assert_eq!(file(refactor_entry, "tools/helper.bin")["binary"], true);
+    // Line counts as git counts them: 2500 + 40 + 8 + 1 added; the .gitignore loses 3 of its
+    // 4 lines; binaries count no lines.
+    assert_eq!(refactor_entry["lines_added"], 2549, "{refactor_entry}");
+    assert_eq!(refactor_entry["lines_removed"], 3);
+    assert_eq!(refactor_entry["files_changed"], 7);
     assert_eq!(
-        file(refactor_entry, "scripts/deploy.ps1")["sensitive"],
-        true
+        refactor_entry["ignore_files_weakened"],
+        serde_json::json!([[".gitignore", 3]])
     );
-    assert_eq!(file(refactor_entry, "src/engine.py").get("sensitive"), None);
+    assert_eq!(refactor_entry["binaries_added"], serde_json::json!(["tools/helper.bin"]));
+    let sensitive = strings(&refactor_entry["sensitive_files"]);
+    for path in [
+        "scripts/deploy.ps1",
+        ".env",
+        "vllm/entrypoints/openai/tool_parsers/hermes_tool_parser.py",
+    ] {
+        assert!(sensitive.contains(&path.to_string()), "{sensitive:?}");
+    }
+    assert!(!sensitive.contains(&"src/engine.py".to_string()));
     let binaries = refactor_entry["signals"]
         .as_array()
         .expect("signals")
@@ -589,9 +598,18 @@ fn line_counts_are_cached_outside_the_repository_by_commit_id() {
     assert!(!repo.path().join(".git").join("vigil").exists());
     // The second run takes its counts from the cache: a count changed in the cache shows up.
     let cache: String = std::fs::read_to_string(&files[0]).expect("cache");
-    let mut document: Value = serde_json::from_str(&cache).expect("cache JSON");
-    document["commits"][big.to_string()]["files"][0]["added"] = 4242.into();
-    std::fs::write(&files[0], document.to_string()).expect("write cache");
+    assert_eq!(cache.lines().count(), 92, "a header and one line per commit");
+    let edited: Vec<String> = cache
+        .lines()
+        .map(|line| {
+            let mut entry: Value = serde_json::from_str(line).expect("cache line");
+            if entry["id"] == big.to_string().as_str() {
+                entry["files"][0]["added"] = 4242.into();
+            }
+            entry.to_string()
+        })
+        .collect();
+    std::fs::write(&files[0], edited.join("\n") + "\n").expect("write cache");
     let second = timeline_in(&sandbox, repo.path(), &[]);
     assert_eq!(commit(&first, big)["lines_added"], 300);
     assert_eq!(commit(&second, big)["lines_added"], 4242);

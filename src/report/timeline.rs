@@ -34,15 +34,11 @@ struct CommitJson<'a> {
     score: f64,
     signals: &'a [crate::timeline::signals::Signal],
     subject: &'a str,
-    /// Absent until counted (`--no-line-counts`); merges have none, like `git log --numstat`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    lines_added: Option<u64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    lines_removed: Option<u64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    files: Option<&'a [crate::timeline::changes::FileChange]>,
-    #[serde(skip_serializing_if = "std::ops::Not::not")]
-    merge: bool,
+    /// `lines_added`, `lines_removed`, `files_changed`, `sensitive_files`, `binaries_added`,
+    /// `ignore_files_weakened`, `merge`: absent without line counts (`--no-line-counts`);
+    /// merges have none, like `git log --numstat`.
+    #[serde(flatten)]
+    changes: Option<&'a crate::timeline::changes::ChangeFacts>,
     secrets_introduced: &'a [crate::timeline::IntroducedSecret],
 }
 
@@ -57,12 +53,27 @@ struct BurstJson<'a> {
 #[derive(Serialize)]
 struct TimelineJson<'a> {
     repo: &'a str,
-    commits: Vec<CommitJson<'a>>,
+    commits: CommitsJson<'a>,
     bursts: Vec<BurstJson<'a>>,
     safe_state: &'a Option<String>,
     first_suspicious: &'a Option<String>,
     notes: &'a [String],
     shallow: bool,
+}
+
+/// The commits, turned into their JSON shape one at a time as they are written: 100,000
+/// commits are never held twice.
+struct CommitsJson<'a>(&'a [CommitEntry]);
+
+impl Serialize for CommitsJson<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeSeq;
+        let mut sequence = serializer.serialize_seq(Some(self.0.len()))?;
+        for commit in self.0 {
+            sequence.serialize_element(&commit_json(commit))?;
+        }
+        sequence.end()
+    }
 }
 
 fn commit_json(c: &CommitEntry) -> CommitJson<'_> {
@@ -80,10 +91,7 @@ fn commit_json(c: &CommitEntry) -> CommitJson<'_> {
         score: c.score,
         signals: &c.signals,
         subject: &c.subject,
-        lines_added: c.changes.as_ref().map(|s| s.lines_added()),
-        lines_removed: c.changes.as_ref().map(|s| s.lines_removed()),
-        files: c.changes.as_ref().map(|s| s.files.as_slice()),
-        merge: c.changes.as_ref().is_some_and(|s| s.merge),
+        changes: c.changes.as_deref(),
         secrets_introduced: &c.secrets,
     }
 }
@@ -91,7 +99,7 @@ fn commit_json(c: &CommitEntry) -> CommitJson<'_> {
 fn document(timeline: &Timeline) -> TimelineJson<'_> {
     TimelineJson {
         repo: &timeline.repo,
-        commits: timeline.commits.iter().map(commit_json).collect(),
+        commits: CommitsJson(&timeline.commits),
         bursts: timeline
             .bursts
             .iter()
@@ -140,7 +148,7 @@ pub fn table(timeline: &Timeline, scoring: &crate::timeline::signals::Scoring) -
         let signals: Vec<&str> = commit.signals.iter().map(|s| s.kind.as_str()).collect();
         let lines = match &commit.changes {
             Some(changes) if changes.merge => "merge".to_string(),
-            Some(changes) => (changes.lines_added() + changes.lines_removed()).to_string(),
+            Some(changes) => (changes.lines_added + changes.lines_removed).to_string(),
             None => "-".to_string(),
         };
         out.push_str(&format!(

@@ -1,22 +1,31 @@
 //! The line counts, kept between runs outside the repository (the repository is evidence):
-//! `$XDG_CACHE_HOME/vigil/line-counts/<hash of the repository path>.json`, else under
+//! `$XDG_CACHE_HOME/vigil/line-counts/<hash of the repository path>.jsonl`, else under
 //! `~/.cache`. A commit id fixes its tree and its parents, so a cached count never goes stale;
 //! counts that could change (a parent missing in a shallow clone) are not kept.
+//!
+//! One JSON line per commit, read and written as a stream: a history of 100,000 commits is
+//! never held in memory as a whole.
 
 use super::changes::ChangeSummary;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
-use std::collections::HashMap;
+use std::io::{BufRead, Write};
 use std::path::{Path, PathBuf};
 
 /// Bumped when the stored numbers would differ (a new way of counting).
-const FORMAT: u32 = 1;
+const FORMAT: u32 = 2;
 
 #[derive(Serialize, Deserialize)]
-struct CacheFile {
+struct Header {
     format: u32,
     repo: String,
-    commits: HashMap<String, ChangeSummary>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct Line {
+    id: String,
+    #[serde(flatten)]
+    summary: ChangeSummary,
 }
 
 /// `$XDG_CACHE_HOME/vigil`, else `~/.cache/vigil`.
@@ -34,63 +43,139 @@ pub fn file_for(repo: &Path) -> Option<PathBuf> {
     let canonical = repo.canonicalize().unwrap_or_else(|_| repo.to_path_buf());
     let digest = Sha256::digest(canonical.as_os_str().as_encoded_bytes());
     let name: String = digest[..12].iter().map(|b| format!("{b:02x}")).collect();
-    cache_dir().map(|dir| dir.join("line-counts").join(format!("{name}.json")))
+    cache_dir().map(|dir| dir.join("line-counts").join(format!("{name}.jsonl")))
 }
 
-/// The cached counts of a repository; an unreadable or foreign file counts as empty.
-pub fn load(repo: &Path) -> HashMap<String, ChangeSummary> {
+/// Calls `each` with every cached count of the repository. A missing, foreign or damaged file
+/// counts as empty (a damaged line ends the read: what follows is counted again).
+pub fn load_each(repo: &Path, mut each: impl FnMut(String, ChangeSummary)) {
     let Some(path) = file_for(repo) else {
-        return HashMap::new();
+        return;
     };
-    let Ok(bytes) = std::fs::read(&path) else {
-        return HashMap::new();
+    let Ok(file) = std::fs::File::open(&path) else {
+        return;
     };
-    match serde_json::from_slice::<CacheFile>(&bytes) {
-        Ok(file) if file.format == FORMAT => file.commits,
-        Ok(_) => HashMap::new(),
-        Err(err) => {
-            tracing::warn!(path = %path.display(), %err, "line-count cache unreadable; counting again");
-            HashMap::new()
+    let mut lines = std::io::BufReader::new(file).lines();
+    let header = lines
+        .next()
+        .and_then(Result::ok)
+        .and_then(|line| serde_json::from_str::<Header>(&line).ok());
+    if header.is_none_or(|h| h.format != FORMAT) {
+        return;
+    }
+    for line in lines {
+        let Ok(line) = line else {
+            return;
+        };
+        match serde_json::from_str::<Line>(&line) {
+            Ok(entry) => each(entry.id, entry.summary),
+            Err(err) => {
+                tracing::warn!(path = %path.display(), %err, "line-count cache damaged; counting the rest again");
+                return;
+            }
         }
     }
 }
 
-/// Stores the counts (atomically: a crash leaves the old file or the new one).
-pub fn store(repo: &Path, commits: &HashMap<String, ChangeSummary>) -> Result<(), String> {
-    let Some(path) = file_for(repo) else {
-        return Err("neither XDG_CACHE_HOME nor HOME is set".into());
-    };
-    let dir = path.parent().unwrap_or(Path::new("."));
-    create_private_dir(dir).map_err(|err| format!("{}: {err}", dir.display()))?;
-    let kept: HashMap<&String, &ChangeSummary> = commits
-        .iter()
-        .filter(|(_, summary)| summary.unavailable.is_none())
-        .collect();
-    #[derive(Serialize)]
-    struct Borrowed<'a> {
-        format: u32,
-        repo: String,
-        commits: HashMap<&'a String, &'a ChangeSummary>,
+/// Writes a new cache file next to the old one and puts it in place when finished (a crash
+/// leaves the old file or the new one, never half of one).
+pub struct CacheWriter {
+    path: PathBuf,
+    temporary: PathBuf,
+    writer: std::io::BufWriter<std::fs::File>,
+    failed: Option<String>,
+}
+
+impl CacheWriter {
+    pub fn create(repo: &Path) -> Result<CacheWriter, String> {
+        let path = file_for(repo).ok_or("neither XDG_CACHE_HOME nor HOME is set")?;
+        let dir = path.parent().unwrap_or(Path::new("."));
+        create_private_dir(dir).map_err(|err| format!("{}: {err}", dir.display()))?;
+        let temporary = path.with_extension(format!("jsonl.{}.tmp", std::process::id()));
+        let file = std::fs::File::create(&temporary)
+            .map_err(|err| format!("{}: {err}", temporary.display()))?;
+        let mut writer = CacheWriter {
+            path,
+            temporary,
+            writer: std::io::BufWriter::new(file),
+            failed: None,
+        };
+        writer.line(&Header {
+            format: FORMAT,
+            repo: repo.display().to_string(),
+        });
+        Ok(writer)
     }
-    let document = Borrowed {
-        format: FORMAT,
-        repo: repo.display().to_string(),
-        commits: kept,
-    };
-    let temporary = path.with_extension(format!("json.{}.tmp", std::process::id()));
-    let written = (|| -> std::io::Result<()> {
-        let file = std::fs::File::create(&temporary)?;
-        let mut writer = std::io::BufWriter::new(file);
-        serde_json::to_writer(&mut writer, &document)?;
-        use std::io::Write;
-        writer.flush()?;
-        std::fs::rename(&temporary, &path)
-    })();
-    if let Err(err) = written {
-        let _ = std::fs::remove_file(&temporary);
-        return Err(format!("{}: {err}", path.display()));
+
+    fn line(&mut self, value: &impl Serialize) {
+        if self.failed.is_some() {
+            return;
+        }
+        let written = serde_json::to_writer(&mut self.writer, value)
+            .map_err(std::io::Error::from)
+            .and_then(|()| self.writer.write_all(b"\n"));
+        if let Err(err) = written {
+            self.failed = Some(format!("{}: {err}", self.temporary.display()));
+        }
     }
-    Ok(())
+
+    /// Copies the entries of the repository's current cache file (if it is of this format).
+    pub fn copy_old(&mut self, repo: &Path) {
+        let Some(file) = file_for(repo).and_then(|path| std::fs::File::open(path).ok()) else {
+            return;
+        };
+        let mut lines = std::io::BufReader::new(file).lines();
+        let current = lines
+            .next()
+            .and_then(Result::ok)
+            .and_then(|line| serde_json::from_str::<Header>(&line).ok())
+            .is_some_and(|h| h.format == FORMAT);
+        if !current {
+            return;
+        }
+        for line in lines {
+            // A damaged line ends what is kept, as when reading.
+            match line {
+                Ok(line) if serde_json::from_str::<Line>(&line).is_ok() => {
+                    if self.failed.is_none()
+                        && let Err(err) = writeln!(self.writer, "{line}")
+                    {
+                        self.failed = Some(format!("{}: {err}", self.temporary.display()));
+                    }
+                }
+                _ => return,
+            }
+        }
+    }
+
+    /// Adds one commit's count (counts that could change later are left out).
+    pub fn add(&mut self, id: &str, summary: &ChangeSummary) {
+        if summary.unavailable.is_none() {
+            self.line(&Line {
+                id: id.to_string(),
+                summary: summary.clone(),
+            });
+        }
+    }
+
+    /// Puts the new file in place.
+    pub fn finish(mut self) -> Result<(), String> {
+        let flushed = self.writer.flush().map_err(|err| err.to_string());
+        let result = match (self.failed.take(), flushed) {
+            (Some(message), _) | (None, Err(message)) => Err(message),
+            (None, Ok(())) => std::fs::rename(&self.temporary, &self.path)
+                .map_err(|err| format!("{}: {err}", self.path.display())),
+        };
+        if result.is_err() {
+            let _ = std::fs::remove_file(&self.temporary);
+        }
+        result
+    }
+
+    /// Leaves the old file as it was.
+    pub fn abandon(self) {
+        let _ = std::fs::remove_file(&self.temporary);
+    }
 }
 
 fn create_private_dir(dir: &Path) -> std::io::Result<()> {

@@ -21,12 +21,6 @@ pub struct FileChange {
     pub added: u32,
     pub removed: u32,
     pub binary: bool,
-    /// Matches a sensitive-path glob (set when the timeline is scored).
-    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
-    pub sensitive: bool,
-    /// Vendored or lock file: not counted towards the size (set when scored).
-    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
-    pub size_excluded: bool,
 }
 
 /// What a commit changed. A merge has no files (like `git log --numstat`); a commit whose
@@ -38,6 +32,61 @@ pub struct ChangeSummary {
     pub merge: bool,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub unavailable: Option<String>,
+}
+
+/// What the timeline keeps of a commit's change: the totals and only the paths that matter
+/// (sensitive ones, binaries added, weakened ignore files). The full file list stays in the
+/// cache and is read again for the details: 100,000 commits fit in little memory.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Default)]
+pub struct ChangeFacts {
+    pub lines_added: u64,
+    pub lines_removed: u64,
+    pub files_changed: u32,
+    /// Changed lines that count towards the size: vendored, lock and binary files left out.
+    #[serde(skip)]
+    pub counted_lines: u64,
+    #[serde(skip)]
+    pub counted_files: u32,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub merge: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub unavailable: Option<Box<str>>,
+    pub sensitive_files: Vec<Box<str>>,
+    pub binaries_added: Vec<Box<str>>,
+    /// Ignore files that lost lines, with how many.
+    pub ignore_files_weakened: Vec<(Box<str>, u32)>,
+}
+
+impl ChangeFacts {
+    pub fn of(summary: &ChangeSummary, rules: &super::paths::PathRules) -> ChangeFacts {
+        use super::paths::PathRules;
+        let mut facts = ChangeFacts {
+            lines_added: summary.lines_added(),
+            lines_removed: summary.lines_removed(),
+            files_changed: summary.files.len() as u32,
+            merge: summary.merge,
+            unavailable: summary.unavailable.as_deref().map(Into::into),
+            ..Default::default()
+        };
+        for file in &summary.files {
+            if rules.sensitive_because(&file.path).is_some() {
+                facts.sensitive_files.push(file.path.as_str().into());
+            }
+            if PathRules::is_ignore_file(&file.path) && file.removed > 0 {
+                facts
+                    .ignore_files_weakened
+                    .push((file.path.as_str().into(), file.removed));
+            }
+            if file.binary && file.status == 'A' && !rules.is_ordinary_binary(&file.path) {
+                facts.binaries_added.push(file.path.as_str().into());
+            }
+            if !file.binary && !rules.is_size_excluded(&file.path) {
+                facts.counted_lines += file.added as u64 + file.removed as u64;
+                facts.counted_files += 1;
+            }
+        }
+        facts
+    }
 }
 
 impl ChangeSummary {
@@ -206,7 +255,7 @@ struct Reader<'r> {
 }
 
 /// How many parsed trees a worker keeps.
-const TREE_CACHE: usize = 256;
+const TREE_CACHE: usize = 64;
 
 impl<'r> Reader<'r> {
     fn tree(&mut self, oid: Oid) -> Result<std::rc::Rc<RawTree>, git2::Error> {
@@ -411,8 +460,6 @@ fn count_one(repo: &Repository, reader: &mut Reader, id: &str) -> ChangeSummary 
                 added,
                 removed,
                 binary,
-                sensitive: false,
-                size_excluded: false,
             }
         })
         .collect();
@@ -422,15 +469,88 @@ fn count_one(repo: &Repository, reader: &mut Reader, id: &str) -> ChangeSummary 
     }
 }
 
-/// The results of a whole pass, for the command line.
-pub fn count_all(
+/// One commit's files and line counts (for its details).
+pub fn count_commit(path: &Path, id: &str) -> Result<ChangeSummary, String> {
+    let repo = Repository::open(path).map_err(|e| e.message().to_string())?;
+    let mut reader = Reader {
+        odb: repo.odb().map_err(|e| e.message().to_string())?,
+        trees: HashMap::new(),
+        order: Default::default(),
+    };
+    Ok(count_one(&repo, &mut reader, id))
+}
+
+/// The line-count pass of one repository: cached counts first, then the missing ones counted
+/// on `threads` threads. `each` gets every batch as it comes, with the progress so far. The
+/// cache is written again (as a stream) when anything had to be counted.
+pub fn count_with_cache(
     path: &Path,
     ids: &[String],
     threads: usize,
-) -> Result<HashMap<String, ChangeSummary>, String> {
-    let mut all = HashMap::with_capacity(ids.len());
-    count(path, ids, threads, &AtomicBool::new(false), |batch| {
-        all.extend(batch)
-    })?;
-    Ok(all)
+    use_cache: bool,
+    cancel: &AtomicBool,
+    mut each: impl FnMut(Vec<(String, ChangeSummary)>, CountProgress),
+) -> Result<(), String> {
+    let mut remaining: std::collections::HashSet<&str> = ids.iter().map(String::as_str).collect();
+    let mut progress = CountProgress {
+        total: ids.len(),
+        ..Default::default()
+    };
+    if use_cache {
+        let mut batch = Vec::with_capacity(BATCH);
+        super::cache::load_each(path, |id, summary| {
+            if !remaining.remove(id.as_str()) {
+                return; // another history's commit, or listed twice
+            }
+            batch.push((id, summary));
+            if batch.len() >= BATCH {
+                progress.done += batch.len();
+                progress.cached += batch.len();
+                each(std::mem::take(&mut batch), progress);
+            }
+        });
+        progress.done += batch.len();
+        progress.cached += batch.len();
+        each(batch, progress);
+    }
+    let missing: Vec<String> = ids
+        .iter()
+        .filter(|id| remaining.contains(id.as_str()))
+        .cloned()
+        .collect();
+    drop(remaining);
+    // Something to count: a new cache file, the old entries first (copied as they are).
+    let mut writer = if use_cache && !missing.is_empty() {
+        match super::cache::CacheWriter::create(path) {
+            Ok(mut writer) => {
+                writer.copy_old(path);
+                Some(writer)
+            }
+            Err(message) => {
+                tracing::warn!(%message, "line counts will not be cached");
+                None
+            }
+        }
+    } else {
+        None
+    };
+    let result = count(path, &missing, threads, cancel, |batch| {
+        if let Some(writer) = &mut writer {
+            for (id, summary) in &batch {
+                writer.add(id, summary);
+            }
+        }
+        progress.done += batch.len();
+        each(batch, progress);
+    });
+    if let Some(writer) = writer {
+        if !missing.is_empty() && result.is_ok() && !cancel.load(Ordering::Relaxed) {
+            if let Err(message) = writer.finish() {
+                tracing::warn!(%message, "line counts not cached");
+            }
+        } else {
+            writer.abandon();
+        }
+    }
+    result
 }

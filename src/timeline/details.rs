@@ -13,6 +13,8 @@ pub struct CommitDetails {
     pub signature: Option<String>,
     /// Other header fields (encoding, mergetag, ...), names only.
     pub extra_headers: Vec<String>,
+    /// Every file with its line counts (the timeline keeps only totals).
+    pub files: Option<super::changes::ChangeSummary>,
 }
 
 pub fn read(repo_path: &Path, id: &str) -> Result<CommitDetails, String> {
@@ -47,5 +49,6 @@ pub fn read(repo_path: &Path, id: &str) -> Result<CommitDetails, String> {
             other => details.extra_headers.push(other.to_string()),
         }
     }
+    details.files = super::changes::count_commit(repo_path, id).ok();
     Ok(details)
 }

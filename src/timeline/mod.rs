@@ -17,11 +17,12 @@ pub mod graph;
 pub mod paths;
 pub mod signals;
 
-use changes::ChangeSummary;
+use changes::ChangeFacts;
 use git2::{Oid, Repository};
 use serde::Serialize;
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
+use std::sync::Arc;
 
 /// A secret the scanner found first in this commit (masked: never the raw value).
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -37,25 +38,27 @@ pub struct IntroducedSecret {
 pub struct CommitEntry {
     pub id: String,
     pub parents: Vec<String>,
-    pub author: String,
-    pub author_email: String,
+    /// Names and e-mails are shared between the commits of one identity (memory: 100,000
+    /// commits by a few dozen people).
+    pub author: Arc<str>,
+    pub author_email: Arc<str>,
     /// Seconds since the epoch, and the author's UTC offset in minutes.
     pub author_time: i64,
     pub author_offset: i32,
-    pub committer: String,
-    pub committer_email: String,
+    pub committer: Arc<str>,
+    pub committer_email: Arc<str>,
     pub committer_time: i64,
     pub committer_offset: i32,
     /// The first line of the message (the rest is read on demand for the details).
-    pub subject: String,
+    pub subject: Box<str>,
     pub signed: bool,
     /// Reachable from no ref: found only in the object database.
     pub dangling: bool,
     /// Why history rewriting points at this commit (replace ref, forced update), if it does.
     #[serde(skip)]
-    pub rewritten: Option<String>,
+    pub rewritten: Option<Box<str>>,
     /// Files and line counts, once the line-count pass has reached this commit.
-    pub changes: Option<ChangeSummary>,
+    pub changes: Option<Box<ChangeFacts>>,
     /// Secrets first seen in this commit, once the secret scan is done.
     pub secrets: Vec<IntroducedSecret>,
     pub score: f64,
@@ -72,16 +75,6 @@ impl CommitEntry {
         &self.id[..self.id.len().min(10)]
     }
 
-    /// Changed lines that count towards the size (vendored and lock files left out).
-    pub fn counted_lines(&self) -> Option<u64> {
-        self.changes.as_ref().map(|c| {
-            c.files
-                .iter()
-                .filter(|f| !f.binary && !f.size_excluded)
-                .map(|f| f.added as u64 + f.removed as u64)
-                .sum()
-        })
-    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -135,7 +128,10 @@ pub fn read_commits(
     }
     // Each commit is read once (not walked, then read again): the walk is the read.
     let mut seen: HashSet<Oid> = HashSet::new();
-    let mut out: Vec<CommitEntry> = Vec::new();
+    let mut names = Names::default();
+    // Collected in chunks, then moved into one vector of the exact size: a growing vector
+    // would briefly hold twice the history while it doubles.
+    let mut chunks: Vec<Vec<CommitEntry>> = vec![Vec::with_capacity(CHUNK)];
     let mut unreadable = 0;
     while let Some(oid) = pending.pop() {
         if !seen.insert(oid) {
@@ -144,11 +140,22 @@ pub fn read_commits(
         match repo.find_commit(oid) {
             Ok(commit) => {
                 pending.extend(commit.parent_ids().filter(|p| !seen.contains(p)));
-                out.push(entry(&commit, false));
+                if chunks.last().is_some_and(|c| c.len() == CHUNK) {
+                    chunks.push(Vec::with_capacity(CHUNK));
+                }
+                if let Some(chunk) = chunks.last_mut() {
+                    chunk.push(entry(&commit, false, &mut names));
+                }
             }
             Err(_) => unreadable += 1,
         }
     }
+    let mut out: Vec<CommitEntry> =
+        Vec::with_capacity(chunks.iter().map(Vec::len).sum::<usize>());
+    for chunk in chunks {
+        out.extend(chunk);
+    }
+    drop(pending);
     if with_dangling {
         let (found, damaged) = dangling_commits(repo, &seen);
         out.extend(found);
@@ -182,9 +189,10 @@ pub fn dangling_commits(repo: &Repository, reachable: &HashSet<Oid>) -> (Vec<Com
     dangling.dedup();
     let mut out = Vec::with_capacity(dangling.len());
     let mut unreadable = 0;
+    let mut names = Names::default();
     for oid in dangling {
         match repo.find_commit(oid) {
-            Ok(commit) => out.push(entry(&commit, true)),
+            Ok(commit) => out.push(entry(&commit, true, &mut names)),
             Err(_) => unreadable += 1,
         }
     }
@@ -201,7 +209,26 @@ pub fn read_dangling(path: &Path, known: &[String]) -> Result<Vec<CommitEntry>, 
     Ok(dangling_commits(&repo, &known).0)
 }
 
-fn entry(commit: &git2::Commit, dangling: bool) -> CommitEntry {
+/// Commits read per chunk.
+const CHUNK: usize = 4096;
+
+/// One shared copy of each name and e-mail.
+#[derive(Default)]
+struct Names(HashSet<Arc<str>>);
+
+impl Names {
+    fn get(&mut self, bytes: &[u8]) -> Arc<str> {
+        let text = String::from_utf8_lossy(bytes);
+        if let Some(shared) = self.0.get(text.as_ref()) {
+            return shared.clone();
+        }
+        let shared: Arc<str> = Arc::from(text.as_ref());
+        self.0.insert(shared.clone());
+        shared
+    }
+}
+
+fn entry(commit: &git2::Commit, dangling: bool, names: &mut Names) -> CommitEntry {
     let author = commit.author();
     let committer = commit.committer();
     let message = commit.message_bytes();
@@ -209,17 +236,17 @@ fn entry(commit: &git2::Commit, dangling: bool) -> CommitEntry {
     CommitEntry {
         id: commit.id().to_string(),
         parents: commit.parent_ids().map(|p| p.to_string()).collect(),
-        author: String::from_utf8_lossy(author.name_bytes()).into_owned(),
-        author_email: String::from_utf8_lossy(author.email_bytes()).into_owned(),
+        author: names.get(author.name_bytes()),
+        author_email: names.get(author.email_bytes()),
         author_time: author.when().seconds(),
         author_offset: author.when().offset_minutes(),
-        committer: String::from_utf8_lossy(committer.name_bytes()).into_owned(),
-        committer_email: String::from_utf8_lossy(committer.email_bytes()).into_owned(),
+        committer: names.get(committer.name_bytes()),
+        committer_email: names.get(committer.email_bytes()),
         committer_time: committer.when().seconds(),
         committer_offset: committer.when().offset_minutes(),
         subject: String::from_utf8_lossy(subject)
             .trim_end_matches('\r')
-            .to_string(),
+            .into(),
         signed: commit.header_field_bytes("gpgsig").is_ok()
             || commit.header_field_bytes("gpgsig-sha256").is_ok(),
         dangling,
@@ -332,9 +359,10 @@ pub fn read_with(path: &Path, with_dangling: bool) -> Result<Timeline, String> {
     let (evidence, marked) = rewrite_evidence(&repo);
     notes.extend(evidence);
     for commit in &mut commits {
-        commit.rewritten = marked.get(&commit.id).cloned();
+        commit.rewritten = marked.get(&commit.id).map(|why| why.as_str().into());
     }
-    commits.sort_by(|a, b| {
+    // In place (ids are unique, so stability does not matter): no second copy of the history.
+    commits.sort_unstable_by(|a, b| {
         b.committer_time
             .cmp(&a.committer_time)
             .then_with(|| a.id.cmp(&b.id))
@@ -381,38 +409,40 @@ pub fn analyze(
     let rules = scoring.path_rules()?;
     let mut timeline = read(path)?;
     if options.line_counts {
-        let mut known = if options.use_cache {
-            cache::load(path)
-        } else {
-            HashMap::new()
-        };
-        let missing: Vec<String> = timeline
-            .commits
-            .iter()
-            .filter(|c| !known.contains_key(&c.id))
-            .map(|c| c.id.clone())
-            .collect();
-        if !missing.is_empty() {
-            known.extend(changes::count_all(path, &missing, options.threads.max(1))?);
-            if options.use_cache
-                && let Err(message) = cache::store(path, &known)
-            {
-                tracing::warn!(%message, "line counts not cached");
-            }
-        }
-        timeline.apply_changes(&mut known);
+        let ids: Vec<String> = timeline.commits.iter().map(|c| c.id.clone()).collect();
+        // Counts become compact facts as they come, applied in rounds.
+        let mut pending: HashMap<String, ChangeFacts> = HashMap::new();
+        changes::count_with_cache(
+            path,
+            &ids,
+            options.threads.max(1),
+            options.use_cache,
+            &std::sync::atomic::AtomicBool::new(false),
+            |batch, _| {
+                for (id, summary) in batch {
+                    pending.insert(id, ChangeFacts::of(&summary, &rules));
+                }
+                if pending.len() >= 16_384 {
+                    timeline.apply_facts(&mut pending);
+                }
+            },
+        )?;
+        timeline.apply_facts(&mut pending);
     }
     timeline.apply_secrets(secrets);
-    timeline.rescore(scoring, &rules);
+    timeline.rescore(scoring);
     Ok(timeline)
 }
 
 impl Timeline {
-    /// Moves the counts of this timeline's commits out of `counts`.
-    pub fn apply_changes(&mut self, counts: &mut HashMap<String, ChangeSummary>) {
+    /// Moves the change facts of this timeline's commits out of `facts`.
+    pub fn apply_facts(&mut self, facts: &mut HashMap<String, ChangeFacts>) {
+        if facts.is_empty() {
+            return;
+        }
         for commit in &mut self.commits {
-            if let Some(summary) = counts.remove(&commit.id) {
-                commit.changes = Some(summary);
+            if let Some(found) = facts.remove(&commit.id) {
+                commit.changes = Some(Box::new(found));
             }
         }
     }
@@ -438,8 +468,8 @@ impl Timeline {
 
     /// Signals, scores, bursts, the first suspicious commit and the safe state from whatever
     /// has arrived so far.
-    pub fn rescore(&mut self, scoring: &signals::Scoring, rules: &paths::PathRules) {
-        self.bursts = signals::apply(&mut self.commits, scoring, rules);
+    pub fn rescore(&mut self, scoring: &signals::Scoring) {
+        self.bursts = signals::apply(&mut self.commits, scoring);
         let (first, safe) = graph::first_suspicious_and_safe_state(
             &self.commits,
             &self.head_chain,

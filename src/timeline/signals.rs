@@ -276,7 +276,7 @@ fn local_hour(time: i64, offset_minutes: i32) -> i64 {
 }
 
 /// Marks every signal on `commits` (any order), scores them, and returns the bursts.
-pub fn apply(commits: &mut [CommitEntry], weights: &Scoring, rules: &PathRules) -> Vec<Burst> {
+pub fn apply(commits: &mut [CommitEntry], weights: &Scoring) -> Vec<Burst> {
     for commit in commits.iter_mut() {
         commit.signals.clear();
     }
@@ -338,7 +338,7 @@ pub fn apply(commits: &mut [CommitEntry], weights: &Scoring, rules: &PathRules) 
             let detail = format!("history rewriting: {why}");
             add(commit, "rewritten", detail);
         }
-        change_signals(commit, weights, rules);
+        change_signals(commit, weights);
         if is_vague(&commit.subject) {
             add(
                 commit,
@@ -350,12 +350,11 @@ pub fn apply(commits: &mut [CommitEntry], weights: &Scoring, rules: &PathRules) 
 
     // Identity history: new identities, new time zones, unusual hours.
     let mut seen_offsets: HashMap<String, Vec<i32>> = HashMap::new();
-    let mut hours: HashMap<String, Vec<i64>> = HashMap::new();
+    // Per identity: how many commits in each local hour of the day.
+    let mut hours: HashMap<String, [usize; 24]> = HashMap::new();
     for commit in commits.iter() {
-        hours
-            .entry(commit.identity())
-            .or_default()
-            .push(local_hour(commit.author_time, commit.author_offset));
+        hours.entry(commit.identity()).or_insert([0; 24])
+            [local_hour(commit.author_time, commit.author_offset) as usize] += 1;
     }
     let total = commits.len();
     // Each identity's first commit: (its rank in time, its index).
@@ -385,12 +384,16 @@ pub fn apply(commits: &mut [CommitEntry], weights: &Scoring, rules: &PathRules) 
     }
     for &index in &order {
         let identity = commits[index].identity();
-        let list = &hours[&identity];
+        let histogram = &hours[&identity];
+        let total_for_identity: usize = histogram.iter().sum();
         // Only against an established pattern: at least 10 commits.
-        if list.len() >= 10 {
+        if total_for_identity >= 10 {
             let hour = local_hour(commits[index].author_time, commits[index].author_offset);
-            let usual = list.iter().filter(|h| (**h - hour).abs() <= 2).count();
-            if usual * 20 < list.len() {
+            // Commits within two hours of this one, around midnight too.
+            let usual: usize = (-2..=2)
+                .map(|delta| histogram[(hour + delta).rem_euclid(24) as usize])
+                .sum();
+            if usual * 20 < total_for_identity {
                 add(
                     &mut commits[index],
                     "off-hours",
@@ -486,7 +489,7 @@ pub fn apply(commits: &mut [CommitEntry], weights: &Scoring, rules: &PathRules) 
 }
 
 /// The signals that need the files and line counts, and the secrets introduced.
-fn change_signals(commit: &mut CommitEntry, weights: &Scoring, rules: &PathRules) {
+fn change_signals(commit: &mut CommitEntry, weights: &Scoring) {
     if !commit.secrets.is_empty() {
         let mut rules_seen: Vec<&str> = commit.secrets.iter().map(|s| s.rule.as_str()).collect();
         rules_seen.dedup();
@@ -497,71 +500,65 @@ fn change_signals(commit: &mut CommitEntry, weights: &Scoring, rules: &PathRules
         );
         add(commit, "secret-introduced", detail);
     }
-    let Some(changes) = commit.changes.as_mut() else {
+    let Some(facts) = commit.changes.as_deref() else {
         return;
     };
-    let mut sensitive: Vec<String> = Vec::new();
-    let mut weakened: Vec<(String, u32)> = Vec::new();
-    let mut binaries: Vec<String> = Vec::new();
-    let mut counted: u64 = 0;
-    let mut counted_files = 0;
-    for file in &mut changes.files {
-        file.sensitive = rules.sensitive_because(&file.path).is_some();
-        file.size_excluded = rules.is_size_excluded(&file.path);
-        if file.sensitive {
-            sensitive.push(file.path.clone());
-        }
-        if PathRules::is_ignore_file(&file.path) && file.removed > 0 {
-            weakened.push((file.path.clone(), file.removed));
-        }
-        if file.binary && file.status == 'A' && !rules.is_ordinary_binary(&file.path) {
-            binaries.push(file.path.clone());
-        }
-        if !file.binary && !file.size_excluded {
-            counted += file.added as u64 + file.removed as u64;
-            counted_files += 1;
-        }
-    }
+    let counted = facts.counted_lines;
+    let mut found: Vec<(&str, String)> = Vec::new();
     if counted >= weights.large_change_lines {
-        add(
-            commit,
+        found.push((
             "large-change",
             format!(
-                "{counted} lines changed in {counted_files} file(s) (vendored and lock files not counted)"
+                "{counted} lines changed in {} file(s) (vendored and lock files not counted)",
+                facts.counted_files
             ),
-        );
+        ));
     }
     if counted >= weights.vague_large_change_lines && is_vague(&commit.subject) {
-        add(
-            commit,
+        found.push((
             "vague-large-change",
             format!("a message that says nothing over {counted} changed lines: camouflage"),
-        );
+        ));
     }
-    if !sensitive.is_empty() {
-        let detail = format!("touches sensitive paths: {}", list(&sensitive));
-        add(commit, "sensitive-path", detail);
+    if !facts.sensitive_files.is_empty() {
+        found.push((
+            "sensitive-path",
+            format!("touches sensitive paths: {}", list(&facts.sensitive_files)),
+        ));
     }
-    if !weakened.is_empty() {
-        let names: Vec<String> = weakened
+    if !facts.ignore_files_weakened.is_empty() {
+        let names: Vec<String> = facts
+            .ignore_files_weakened
             .iter()
             .map(|(path, removed)| format!("{path} (-{removed})"))
             .collect();
-        let detail = format!(
-            "removes lines from {}: files it kept out can now be committed",
-            list(&names)
-        );
-        add(commit, "gitignore-weakened", detail);
+        found.push((
+            "gitignore-weakened",
+            format!(
+                "removes lines from {}: files it kept out can now be committed",
+                list(&names)
+            ),
+        ));
     }
-    if !binaries.is_empty() {
-        let detail = format!("adds binary file(s): {}", list(&binaries));
-        add(commit, "binary-added", detail);
+    if !facts.binaries_added.is_empty() {
+        found.push((
+            "binary-added",
+            format!("adds binary file(s): {}", list(&facts.binaries_added)),
+        ));
+    }
+    for (kind, detail) in found {
+        add(commit, kind, detail);
     }
 }
 
 /// At most three items, then how many more.
-fn list(items: &[String]) -> String {
-    let mut text = items.iter().take(3).cloned().collect::<Vec<_>>().join(", ");
+fn list<T: AsRef<str>>(items: &[T]) -> String {
+    let mut text = items
+        .iter()
+        .take(3)
+        .map(AsRef::as_ref)
+        .collect::<Vec<_>>()
+        .join(", ");
     if items.len() > 3 {
         text.push_str(&format!(" and {} more", items.len() - 3));
     }

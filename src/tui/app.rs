@@ -170,6 +170,8 @@ pub struct App {
     pub first_list_at: Option<Instant>,
     pub secrets: super::secrets::SecretsView,
     pub timeline: super::timeline::TimelineView,
+    /// The timeline's path globs, compiled once.
+    pub timeline_rules: crate::timeline::paths::PathRules,
     effects: Vec<Effect>,
 }
 
@@ -180,6 +182,7 @@ impl App {
             ..Default::default()
         }
         .endpoint();
+        let settings_timeline = settings.timeline.clone();
         App {
             read_only: settings.read_only,
             settings,
@@ -208,6 +211,8 @@ impl App {
             first_list_at: None,
             secrets: Default::default(),
             timeline: Default::default(),
+            // Checked when the settings were resolved; the defaults always compile.
+            timeline_rules: settings_rules(&settings_timeline),
             effects: Vec::new(),
         }
     }
@@ -737,4 +742,12 @@ fn scroll_to(offset: usize, index: usize, visible: usize) -> usize {
     } else {
         offset
     }
+}
+
+fn settings_rules(scoring: &crate::timeline::signals::Scoring) -> crate::timeline::paths::PathRules {
+    scoring.path_rules().unwrap_or_else(|_| {
+        crate::timeline::signals::Scoring::default()
+            .path_rules()
+            .expect("the built-in globs compile")
+    })
 }

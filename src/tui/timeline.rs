@@ -5,9 +5,8 @@
 
 use super::app::{App, Effect, Popup, Severity};
 use super::keymap::Action;
-use crate::timeline::changes::{ChangeSummary, CountProgress};
+use crate::timeline::changes::{ChangeFacts, ChangeSummary, CountProgress};
 use crate::timeline::details::CommitDetails;
-use crate::timeline::paths::PathRules;
 use crate::timeline::{CommitEntry, Timeline};
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -51,8 +50,8 @@ pub struct RepoTimeline {
     pub counts: Option<CountProgress>,
     pub counting: bool,
     pub counts_error: Option<String>,
-    /// Counts that came before the timeline they belong to.
-    waiting: HashMap<String, ChangeSummary>,
+    /// Change facts not yet moved into the timeline (they are applied in rounds).
+    waiting: HashMap<String, ChangeFacts>,
     last_rescore: Option<Instant>,
     /// Row order: indices into `timeline.commits`.
     pub rows: Vec<usize>,
@@ -101,15 +100,6 @@ impl TimelineView {
 const RESCORE_EVERY: Duration = Duration::from_millis(400);
 
 impl App {
-    fn path_rules(&self) -> PathRules {
-        // Checked when the settings were resolved; the defaults always compile.
-        self.settings.timeline.path_rules().unwrap_or_else(|_| {
-            crate::timeline::signals::Scoring::default()
-                .path_rules()
-                .expect("default globs compile")
-        })
-    }
-
     /// Reads every repository again (the first time at start-up, then on `r`).
     pub fn start_timelines(&mut self) {
         self.timeline.started = true;
@@ -139,7 +129,7 @@ impl App {
             return;
         }
         self.dirty = true;
-        let rules = self.path_rules();
+        let rules = &self.timeline_rules;
         let scoring = self.settings.timeline.clone();
         let secrets = self.secrets.report.clone();
         let order = self.timeline.order;
@@ -155,14 +145,14 @@ impl App {
         match event {
             TimelineEvent::Read(_, result) => match *result {
                 Ok(mut timeline) => {
-                    timeline.apply_changes(&mut repo.waiting);
+                    timeline.apply_facts(&mut repo.waiting);
                     if let Some(report) = &secrets {
                         timeline.apply_secrets(&crate::timeline::introduced_secrets(
                             &report.findings,
                             &timeline.repo,
                         ));
                     }
-                    timeline.rescore(&scoring, &rules);
+                    timeline.rescore(&scoring);
                     repo.timeline = Some(timeline);
                     repo.state = LoadState::Ready;
                     repo.last_rescore = Some(Instant::now());
@@ -175,7 +165,7 @@ impl App {
                     && !found.is_empty()
                 {
                     timeline.add_commits(found);
-                    timeline.rescore(&scoring, &rules);
+                    timeline.rescore(&scoring);
                     repo.last_rescore = Some(Instant::now());
                     sort_rows(repo, order);
                 }
@@ -183,20 +173,18 @@ impl App {
             TimelineEvent::Counts(_, batch, progress) => {
                 repo.counting = true;
                 repo.counts = Some(progress);
-                match &mut repo.timeline {
-                    Some(timeline) => {
-                        let mut batch: HashMap<String, ChangeSummary> = batch.into_iter().collect();
-                        timeline.apply_changes(&mut batch);
-                        let due = repo
-                            .last_rescore
-                            .is_none_or(|at| at.elapsed() >= RESCORE_EVERY);
-                        if due {
-                            timeline.rescore(&scoring, &rules);
-                            repo.last_rescore = Some(Instant::now());
-                            sort_rows(repo, order);
-                        }
-                    }
-                    None => repo.waiting.extend(batch),
+                // Only the compact facts are kept; the file lists go with the batch.
+                for (id, summary) in batch {
+                    repo.waiting.insert(id, ChangeFacts::of(&summary, rules));
+                }
+                let due = repo
+                    .last_rescore
+                    .is_none_or(|at| at.elapsed() >= RESCORE_EVERY);
+                if due && let Some(timeline) = &mut repo.timeline {
+                    timeline.apply_facts(&mut repo.waiting);
+                    timeline.rescore(&scoring);
+                    repo.last_rescore = Some(Instant::now());
+                    sort_rows(repo, order);
                 }
             }
             TimelineEvent::CountsDone(_, result) => {
@@ -205,7 +193,8 @@ impl App {
                     repo.counts_error = Some(message);
                 }
                 if let Some(timeline) = &mut repo.timeline {
-                    timeline.rescore(&scoring, &rules);
+                    timeline.apply_facts(&mut repo.waiting);
+                    timeline.rescore(&scoring);
                     repo.last_rescore = Some(Instant::now());
                     sort_rows(repo, order);
                 }
@@ -227,7 +216,6 @@ impl App {
         let Some(report) = self.secrets.report.clone() else {
             return;
         };
-        let rules = self.path_rules();
         let scoring = self.settings.timeline.clone();
         let order = self.timeline.order;
         for repo in &mut self.timeline.repos {
@@ -236,7 +224,7 @@ impl App {
                     &report.findings,
                     &timeline.repo,
                 ));
-                timeline.rescore(&scoring, &rules);
+                timeline.rescore(&scoring);
                 sort_rows(repo, order);
             }
         }
@@ -392,46 +380,21 @@ pub fn read_in_background(
             send(TimelineEvent::Dangling(index, found));
         }
     }
-    for (index, (path, ids)) in repos.iter().zip(ids_per_repo).enumerate() {
+    for (index, (path, ids)) in repos.iter().zip(&ids_per_repo).enumerate() {
         let Some(ids) = ids else {
             continue;
         };
         if cancel.load(Ordering::Relaxed) {
             return;
         }
-        let mut known = if use_cache {
-            crate::timeline::cache::load(path)
-        } else {
-            HashMap::new()
-        };
-        let mut cached = Vec::new();
-        let mut missing = Vec::new();
-        for id in ids {
-            match known.remove(&id) {
-                Some(summary) => cached.push((id, summary)),
-                None => missing.push(id),
-            }
-        }
-        let total = cached.len() + missing.len();
-        let mut progress = CountProgress {
-            done: cached.len(),
-            total,
-            cached: cached.len(),
-        };
-        let mut all: HashMap<String, ChangeSummary> = cached.iter().cloned().collect();
-        send(TimelineEvent::Counts(index, cached, progress));
-        let result = crate::timeline::changes::count(path, &missing, threads, cancel, |batch| {
-            progress.done += batch.len();
-            all.extend(batch.iter().cloned());
-            send(TimelineEvent::Counts(index, batch, progress));
-        });
-        if use_cache
-            && !missing.is_empty()
-            && !cancel.load(Ordering::Relaxed)
-            && let Err(message) = crate::timeline::cache::store(path, &all)
-        {
-            tracing::warn!(%message, "line counts not cached");
-        }
+        let result = crate::timeline::changes::count_with_cache(
+            path,
+            ids,
+            threads,
+            use_cache,
+            cancel,
+            |batch, progress| send(TimelineEvent::Counts(index, batch, progress)),
+        );
         send(TimelineEvent::CountsDone(index, result));
     }
 }

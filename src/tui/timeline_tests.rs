@@ -166,7 +166,7 @@ fn order_toggle_details_and_small_terminals() {
         .timeline
         .current()
         .and_then(|r| r.commit_at(app.timeline.selected));
-    assert_eq!(selected.map(|c| c.subject.as_str()), Some(HOSTILE));
+    assert_eq!(selected.map(|c| &*c.subject), Some(HOSTILE));
     app.update(Action::Home);
     // Enter: the details with every signal explained; the raw object arrives afterwards.
     app.update(Action::Open);

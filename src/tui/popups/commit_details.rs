@@ -147,44 +147,51 @@ pub fn lines(app: &App, timeline: &Timeline, commit: &CommitEntry) -> Vec<Line<'
     }
 
     out.push(Line::from(""));
-    match &commit.changes {
+    match commit.changes.as_deref() {
         None => out.push(heading("Files: counting…".into())),
-        Some(changes) if changes.merge => out.push(heading(
+        Some(facts) if facts.merge => out.push(heading(
             "Files: a merge (not counted against a parent, as in git log --numstat)".into(),
         )),
-        Some(changes) if changes.unavailable.is_some() => out.push(heading(format!(
+        Some(facts) if facts.unavailable.is_some() => out.push(heading(format!(
             "Files: {}",
-            escape(changes.unavailable.as_deref().unwrap_or_default())
+            escape(facts.unavailable.as_deref().unwrap_or_default())
         ))),
-        Some(changes) => {
+        Some(facts) => {
             out.push(heading(format!(
                 "Files ({}): +{} -{}   ! = sensitive path",
-                changes.files.len(),
-                changes.lines_added(),
-                changes.lines_removed()
+                facts.files_changed, facts.lines_added, facts.lines_removed
             )));
-            for file in &changes.files {
-                let counts = if file.binary {
-                    "binary".to_string()
-                } else {
-                    format!("+{} -{}", file.added, file.removed)
-                };
-                out.push(Line::from(vec![
-                    Span::styled(
-                        format!(
-                            "  {} {} ",
-                            if file.sensitive { "!" } else { " " },
-                            file.status
-                        ),
-                        if file.sensitive {
-                            theme.high
+            // The list itself comes with the raw object (the timeline keeps totals only).
+            let files = app
+                .timeline
+                .details
+                .as_ref()
+                .filter(|(id, _)| *id == commit.id)
+                .and_then(|(_, details)| details.as_ref().ok())
+                .and_then(|details| details.files.as_ref());
+            match files {
+                None => out.push(Line::from(Span::styled("  reading…", theme.muted))),
+                Some(summary) => {
+                    for file in &summary.files {
+                        let sensitive = facts
+                            .sensitive_files
+                            .iter()
+                            .any(|p| **p == *file.path);
+                        let counts = if file.binary {
+                            "binary".to_string()
                         } else {
-                            theme.muted
-                        },
-                    ),
-                    Span::styled(format!("{counts:>13} "), theme.muted),
-                    Span::styled(escape(&file.path).into_owned(), theme.text),
-                ]));
+                            format!("+{} -{}", file.added, file.removed)
+                        };
+                        out.push(Line::from(vec![
+                            Span::styled(
+                                format!("  {} {} ", if sensitive { "!" } else { " " }, file.status),
+                                if sensitive { theme.high } else { theme.muted },
+                            ),
+                            Span::styled(format!("{counts:>13} "), theme.muted),
+                            Span::styled(escape(&file.path).into_owned(), theme.text),
+                        ]));
+                    }
+                }
             }
         }
     }
