@@ -303,7 +303,7 @@ fn scan_timeline(settings: &Settings, args: &crate::cli::ScanTimelineArgs) -> i3
 /// The secrets each commit of `repo` introduced; a failed scan is said and counts as none.
 fn history_secrets(
     repo: &std::path::Path,
-) -> std::collections::HashMap<String, Vec<crate::timeline::IntroducedSecret>> {
+) -> std::collections::HashMap<crate::timeline::CommitId, Vec<crate::timeline::IntroducedSecret>> {
     let options = crate::secrets::scan::ScanOptions {
         repos: vec![repo.to_path_buf()],
         history: true,

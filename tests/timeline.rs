@@ -516,7 +516,10 @@ fn change_signals_sizes_paths_binaries_and_secrets() {
         refactor_entry["ignore_files_weakened"],
         serde_json::json!([[".gitignore", 3]])
     );
-    assert_eq!(refactor_entry["binaries_added"], serde_json::json!(["tools/helper.bin"]));
+    assert_eq!(
+        refactor_entry["binaries_added"],
+        serde_json::json!(["tools/helper.bin"])
+    );
     let sensitive = strings(&refactor_entry["sensitive_files"]);
     for path in [
         "scripts/deploy.ps1",
@@ -598,7 +601,11 @@ fn line_counts_are_cached_outside_the_repository_by_commit_id() {
     assert!(!repo.path().join(".git").join("vigil").exists());
     // The second run takes its counts from the cache: a count changed in the cache shows up.
     let cache: String = std::fs::read_to_string(&files[0]).expect("cache");
-    assert_eq!(cache.lines().count(), 92, "a header and one line per commit");
+    assert_eq!(
+        cache.lines().count(),
+        92,
+        "a header and one line per commit"
+    );
     let edited: Vec<String> = cache
         .lines()
         .map(|line| {

@@ -2,7 +2,7 @@
 //! attacker-controlled: escaped in the table; JSON strings carry it exactly (JSON escapes
 //! control characters itself).
 
-use crate::timeline::{CommitEntry, Timeline};
+use crate::timeline::{CommitEntry, CommitId, Timeline};
 use serde::Serialize;
 
 /// RFC 3339 with the commit's own UTC offset, as the committer's clock said.
@@ -21,8 +21,8 @@ pub fn local_time(seconds: i64, offset_minutes: i32) -> String {
 
 #[derive(Serialize)]
 struct CommitJson<'a> {
-    id: &'a str,
-    parents: &'a [String],
+    id: &'a CommitId,
+    parents: &'a [CommitId],
     author: &'a str,
     author_email: &'a str,
     author_time: String,
@@ -34,18 +34,20 @@ struct CommitJson<'a> {
     score: f64,
     signals: &'a [crate::timeline::signals::Signal],
     subject: &'a str,
-    /// `lines_added`, `lines_removed`, `files_changed`, `sensitive_files`, `binaries_added`,
-    /// `ignore_files_weakened`, `merge`: absent without line counts (`--no-line-counts`);
-    /// merges have none, like `git log --numstat`.
+    /// `lines_added`, `lines_removed`, `files_changed`: absent without line counts
+    /// (`--no-line-counts`); merges have none, like `git log --numstat`.
     #[serde(flatten)]
     changes: Option<&'a crate::timeline::changes::ChangeFacts>,
+    sensitive_files: &'a [Box<str>],
+    binaries_added: &'a [Box<str>],
+    ignore_files_weakened: &'a [(Box<str>, u32)],
     secrets_introduced: &'a [crate::timeline::IntroducedSecret],
 }
 
 #[derive(Serialize)]
 struct BurstJson<'a> {
     identity: &'a str,
-    commits: &'a [String],
+    commits: &'a [CommitId],
     start: String,
     end: String,
 }
@@ -55,8 +57,8 @@ struct TimelineJson<'a> {
     repo: &'a str,
     commits: CommitsJson<'a>,
     bursts: Vec<BurstJson<'a>>,
-    safe_state: &'a Option<String>,
-    first_suspicious: &'a Option<String>,
+    safe_state: &'a Option<CommitId>,
+    first_suspicious: &'a Option<CommitId>,
     notes: &'a [String],
     shallow: bool,
 }
@@ -92,6 +94,12 @@ fn commit_json(c: &CommitEntry) -> CommitJson<'_> {
         signals: &c.signals,
         subject: &c.subject,
         changes: c.changes.as_deref(),
+        sensitive_files: c.changes.as_deref().map_or(&[], |f| f.sensitive_files()),
+        binaries_added: c.changes.as_deref().map_or(&[], |f| f.binaries_added()),
+        ignore_files_weakened: c
+            .changes
+            .as_deref()
+            .map_or(&[], |f| f.ignore_files_weakened()),
         secrets_introduced: &c.secrets,
     }
 }
@@ -153,7 +161,7 @@ pub fn table(timeline: &Timeline, scoring: &crate::timeline::signals::Scoring) -
         };
         out.push_str(&format!(
             "{:<12} {:<25} {:<20} {:>5.1} {:>7}  {:<40} {}\n",
-            &commit.id[..12.min(commit.id.len())],
+            commit.id.short(12),
             local_time(commit.author_time, commit.author_offset),
             crate::tui::text::truncate(&escape(&commit.author), 20),
             commit.score,

@@ -82,8 +82,8 @@ pub fn configure_libgit2() {
     // before any other thread exists or any repository is opened.
     unsafe {
         let _ = git2::opts::set_verify_owner_validation(false);
-        let _ = git2::opts::set_mwindow_size(8 << 20);
-        let _ = git2::opts::set_mwindow_mapped_limit(24 << 20);
+        let _ = git2::opts::set_mwindow_size(2 << 20);
+        let _ = git2::opts::set_mwindow_mapped_limit(8 << 20);
     }
     git2::opts::enable_caching(false);
     git2::opts::strict_hash_verification(false);

@@ -6,6 +6,7 @@
 //! One JSON line per commit, read and written as a stream: a history of 100,000 commits is
 //! never held in memory as a whole.
 
+use super::CommitId;
 use super::changes::ChangeSummary;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -48,7 +49,7 @@ pub fn file_for(repo: &Path) -> Option<PathBuf> {
 
 /// Calls `each` with every cached count of the repository. A missing, foreign or damaged file
 /// counts as empty (a damaged line ends the read: what follows is counted again).
-pub fn load_each(repo: &Path, mut each: impl FnMut(String, ChangeSummary)) {
+pub fn load_each(repo: &Path, mut each: impl FnMut(CommitId, ChangeSummary)) {
     let Some(path) = file_for(repo) else {
         return;
     };
@@ -68,7 +69,10 @@ pub fn load_each(repo: &Path, mut each: impl FnMut(String, ChangeSummary)) {
             return;
         };
         match serde_json::from_str::<Line>(&line) {
-            Ok(entry) => each(entry.id, entry.summary),
+            Ok(entry) => match CommitId::parse(&entry.id) {
+                Some(id) => each(id, entry.summary),
+                None => return,
+            },
             Err(err) => {
                 tracing::warn!(path = %path.display(), %err, "line-count cache damaged; counting the rest again");
                 return;
@@ -149,7 +153,7 @@ impl CacheWriter {
     }
 
     /// Adds one commit's count (counts that could change later are left out).
-    pub fn add(&mut self, id: &str, summary: &ChangeSummary) {
+    pub fn add(&mut self, id: &CommitId, summary: &ChangeSummary) {
         if summary.unavailable.is_none() {
             self.line(&Line {
                 id: id.to_string(),

@@ -5,6 +5,7 @@
 //! is what git does; libgit2's generic diff was 2.5 times slower here. Work is spread over threads, each with its own read-only handle on
 //! the repository, and results stream back in batches so the pane can use them as they come.
 
+use super::CommitId;
 use git2::{Oid, Repository};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
@@ -51,10 +52,34 @@ pub struct ChangeFacts {
     pub merge: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub unavailable: Option<Box<str>>,
+    /// Only for the few commits that touch such paths (written by the report on its own).
+    #[serde(skip)]
+    pub paths: Option<Box<PathFacts>>,
+}
+
+/// The paths of a change that make signals.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Default)]
+pub struct PathFacts {
     pub sensitive_files: Vec<Box<str>>,
     pub binaries_added: Vec<Box<str>>,
     /// Ignore files that lost lines, with how many.
     pub ignore_files_weakened: Vec<(Box<str>, u32)>,
+}
+
+impl ChangeFacts {
+    pub fn sensitive_files(&self) -> &[Box<str>] {
+        self.paths.as_ref().map_or(&[], |p| &p.sensitive_files)
+    }
+
+    pub fn binaries_added(&self) -> &[Box<str>] {
+        self.paths.as_ref().map_or(&[], |p| &p.binaries_added)
+    }
+
+    pub fn ignore_files_weakened(&self) -> &[(Box<str>, u32)] {
+        self.paths
+            .as_ref()
+            .map_or(&[], |p| &p.ignore_files_weakened)
+    }
 }
 
 impl ChangeFacts {
@@ -68,22 +93,26 @@ impl ChangeFacts {
             unavailable: summary.unavailable.as_deref().map(Into::into),
             ..Default::default()
         };
+        let mut paths = PathFacts::default();
         for file in &summary.files {
             if rules.sensitive_because(&file.path).is_some() {
-                facts.sensitive_files.push(file.path.as_str().into());
+                paths.sensitive_files.push(file.path.as_str().into());
             }
             if PathRules::is_ignore_file(&file.path) && file.removed > 0 {
-                facts
+                paths
                     .ignore_files_weakened
                     .push((file.path.as_str().into(), file.removed));
             }
             if file.binary && file.status == 'A' && !rules.is_ordinary_binary(&file.path) {
-                facts.binaries_added.push(file.path.as_str().into());
+                paths.binaries_added.push(file.path.as_str().into());
             }
             if !file.binary && !rules.is_size_excluded(&file.path) {
                 facts.counted_lines += file.added as u64 + file.removed as u64;
                 facts.counted_files += 1;
             }
+        }
+        if paths != PathFacts::default() {
+            facts.paths = Some(Box::new(paths));
         }
         facts
     }
@@ -118,17 +147,17 @@ const BATCH: usize = 256;
 /// the workers after their current commit.
 pub fn count(
     path: &Path,
-    ids: &[String],
+    ids: &[CommitId],
     threads: usize,
     cancel: &AtomicBool,
-    mut batch: impl FnMut(Vec<(String, ChangeSummary)>),
+    mut batch: impl FnMut(Vec<(CommitId, ChangeSummary)>),
 ) -> Result<(), String> {
     if ids.is_empty() {
         return Ok(());
     }
     let threads = threads.clamp(1, 64).min(ids.len().div_ceil(CHUNK));
     let next = AtomicUsize::new(0);
-    let (sender, receiver) = mpsc::channel::<Vec<(String, ChangeSummary)>>();
+    let (sender, receiver) = mpsc::channel::<Vec<(CommitId, ChangeSummary)>>();
     let mut first_error: Option<String> = None;
     std::thread::scope(|scope| {
         let mut handles = Vec::new();
@@ -149,7 +178,7 @@ pub fn count(
                         break;
                     }
                     for id in &ids[start..(start + CHUNK).min(ids.len())] {
-                        out.push((id.clone(), count_one(&repo, &mut reader, id)));
+                        out.push((*id, count_one(&repo, &mut reader, *id)));
                     }
                     if out.len() >= BATCH {
                         let _ = sender.send(std::mem::take(&mut out));
@@ -400,14 +429,12 @@ fn count_file(reader: &Reader, before: BlobSide, after: BlobSide) -> (u32, u32, 
 }
 
 /// One commit against its first parent (or the empty tree for a root commit).
-fn count_one(repo: &Repository, reader: &mut Reader, id: &str) -> ChangeSummary {
+fn count_one(repo: &Repository, reader: &mut Reader, id: CommitId) -> ChangeSummary {
     let unavailable = |why: String| ChangeSummary {
         unavailable: Some(why),
         ..Default::default()
     };
-    let Ok(oid) = Oid::from_str(id) else {
-        return unavailable("not a commit id".into());
-    };
+    let oid = id.oid();
     let commit = match repo.find_commit(oid) {
         Ok(commit) => commit,
         Err(err) => return unavailable(format!("unreadable: {}", err.message())),
@@ -470,7 +497,7 @@ fn count_one(repo: &Repository, reader: &mut Reader, id: &str) -> ChangeSummary 
 }
 
 /// One commit's files and line counts (for its details).
-pub fn count_commit(path: &Path, id: &str) -> Result<ChangeSummary, String> {
+pub fn count_commit(path: &Path, id: CommitId) -> Result<ChangeSummary, String> {
     let repo = Repository::open(path).map_err(|e| e.message().to_string())?;
     let mut reader = Reader {
         odb: repo.odb().map_err(|e| e.message().to_string())?,
@@ -485,13 +512,13 @@ pub fn count_commit(path: &Path, id: &str) -> Result<ChangeSummary, String> {
 /// cache is written again (as a stream) when anything had to be counted.
 pub fn count_with_cache(
     path: &Path,
-    ids: &[String],
+    ids: &[CommitId],
     threads: usize,
     use_cache: bool,
     cancel: &AtomicBool,
-    mut each: impl FnMut(Vec<(String, ChangeSummary)>, CountProgress),
+    mut each: impl FnMut(Vec<(CommitId, ChangeSummary)>, CountProgress),
 ) -> Result<(), String> {
-    let mut remaining: std::collections::HashSet<&str> = ids.iter().map(String::as_str).collect();
+    let mut remaining: std::collections::HashSet<CommitId> = ids.iter().copied().collect();
     let mut progress = CountProgress {
         total: ids.len(),
         ..Default::default()
@@ -499,7 +526,7 @@ pub fn count_with_cache(
     if use_cache {
         let mut batch = Vec::with_capacity(BATCH);
         super::cache::load_each(path, |id, summary| {
-            if !remaining.remove(id.as_str()) {
+            if !remaining.remove(&id) {
                 return; // another history's commit, or listed twice
             }
             batch.push((id, summary));
@@ -513,10 +540,10 @@ pub fn count_with_cache(
         progress.cached += batch.len();
         each(batch, progress);
     }
-    let missing: Vec<String> = ids
+    let missing: Vec<CommitId> = ids
         .iter()
-        .filter(|id| remaining.contains(id.as_str()))
-        .cloned()
+        .filter(|id| remaining.contains(id))
+        .copied()
         .collect();
     drop(remaining);
     // Something to count: a new cache file, the old entries first (copied as they are).

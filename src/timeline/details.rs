@@ -17,9 +17,9 @@ pub struct CommitDetails {
     pub files: Option<super::changes::ChangeSummary>,
 }
 
-pub fn read(repo_path: &Path, id: &str) -> Result<CommitDetails, String> {
+pub fn read(repo_path: &Path, id: super::CommitId) -> Result<CommitDetails, String> {
     let repo = super::open(repo_path)?;
-    let oid = git2::Oid::from_str(id).map_err(|e| e.message().to_string())?;
+    let oid = id.oid();
     let commit = repo
         .find_commit(oid)
         .map_err(|e| format!("commit {id}: {}", e.message()))?;

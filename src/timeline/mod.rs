@@ -14,11 +14,13 @@ pub mod cache;
 pub mod changes;
 pub mod details;
 pub mod graph;
+pub mod id;
 pub mod paths;
 pub mod signals;
 
 use changes::ChangeFacts;
 use git2::{Oid, Repository};
+pub use id::CommitId;
 use serde::Serialize;
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
@@ -36,8 +38,8 @@ pub struct IntroducedSecret {
 /// One commit as the timeline shows it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct CommitEntry {
-    pub id: String,
-    pub parents: Vec<String>,
+    pub id: CommitId,
+    pub parents: Box<[CommitId]>,
     /// Names and e-mails are shared between the commits of one identity (memory: 100,000
     /// commits by a few dozen people).
     pub author: Arc<str>,
@@ -71,17 +73,17 @@ impl CommitEntry {
         self.author_email.to_ascii_lowercase()
     }
 
-    pub fn short_id(&self) -> &str {
-        &self.id[..self.id.len().min(10)]
+    pub fn short_id(&self) -> String {
+        // Ten hex digits: unambiguous in practice.
+        self.id.short(10)
     }
-
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Burst {
     pub identity: String,
     /// Oldest first.
-    pub commits: Vec<String>,
+    pub commits: Vec<CommitId>,
     pub start: i64,
     pub end: i64,
 }
@@ -92,15 +94,15 @@ pub struct Timeline {
     /// Newest first (committer time).
     pub commits: Vec<CommitEntry>,
     pub bursts: Vec<Burst>,
-    pub safe_state: Option<String>,
-    pub first_suspicious: Option<String>,
+    pub safe_state: Option<CommitId>,
+    pub first_suspicious: Option<CommitId>,
     /// Repository-level findings: replace refs, filter-branch leftovers, forced updates,
     /// shallow clone, empty repository, unreadable objects.
     pub notes: Vec<String>,
     pub shallow: bool,
     /// HEAD's first-parent chain, newest first: the default branch the safe state is on.
     #[serde(skip)]
-    pub head_chain: Vec<String>,
+    pub head_chain: Vec<CommitId>,
     /// The branch HEAD names (`main`), for the commands shown with the safe state.
     pub head_branch: Option<String>,
 }
@@ -150,8 +152,7 @@ pub fn read_commits(
             Err(_) => unreadable += 1,
         }
     }
-    let mut out: Vec<CommitEntry> =
-        Vec::with_capacity(chunks.iter().map(Vec::len).sum::<usize>());
+    let mut out: Vec<CommitEntry> = Vec::with_capacity(chunks.iter().map(Vec::len).sum::<usize>());
     for chunk in chunks {
         out.extend(chunk);
     }
@@ -170,20 +171,17 @@ pub fn read_commits(
 pub fn dangling_commits(repo: &Repository, reachable: &HashSet<Oid>) -> (Vec<CommitEntry>, usize) {
     let mut dangling: Vec<Oid> = Vec::new();
     if let Ok(odb) = repo.odb() {
-        let mut all = Vec::new();
+        // Checked as the object database lists them: no list of every object in memory.
         let _ = odb.foreach(|oid| {
-            all.push(*oid);
-            true
-        });
-        for oid in all {
-            if !reachable.contains(&oid)
+            if !reachable.contains(oid)
                 && odb
-                    .read_header(oid)
+                    .read_header(*oid)
                     .is_ok_and(|(_, kind)| kind == git2::ObjectType::Commit)
             {
-                dangling.push(oid);
+                dangling.push(*oid);
             }
-        }
+            true
+        });
     }
     dangling.sort();
     dangling.dedup();
@@ -200,12 +198,9 @@ pub fn dangling_commits(repo: &Repository, reachable: &HashSet<Oid>) -> (Vec<Com
 }
 
 /// The dangling commits of the repository at `path` that are not among `known` ids.
-pub fn read_dangling(path: &Path, known: &[String]) -> Result<Vec<CommitEntry>, String> {
+pub fn read_dangling(path: &Path, known: &[CommitId]) -> Result<Vec<CommitEntry>, String> {
     let repo = open(path)?;
-    let known: HashSet<Oid> = known
-        .iter()
-        .filter_map(|id| Oid::from_str(id).ok())
-        .collect();
+    let known: HashSet<Oid> = known.iter().map(|id| id.oid()).collect();
     Ok(dangling_commits(&repo, &known).0)
 }
 
@@ -234,8 +229,8 @@ fn entry(commit: &git2::Commit, dangling: bool, names: &mut Names) -> CommitEntr
     let message = commit.message_bytes();
     let subject = message.split(|b| *b == b'\n').next().unwrap_or_default();
     CommitEntry {
-        id: commit.id().to_string(),
-        parents: commit.parent_ids().map(|p| p.to_string()).collect(),
+        id: CommitId::from_oid(commit.id()),
+        parents: commit.parent_ids().map(CommitId::from_oid).collect(),
         author: names.get(author.name_bytes()),
         author_email: names.get(author.email_bytes()),
         author_time: author.when().seconds(),
@@ -261,10 +256,10 @@ fn entry(commit: &git2::Commit, dangling: bool, names: &mut Names) -> CommitEntr
 /// The repository-level evidence of rewriting: replace refs, `refs/original` left by
 /// filter-branch, and reflog entries where a ref moved to a commit that does not descend from
 /// where it was (a forced update). Read-only.
-pub fn rewrite_evidence(repo: &Repository) -> (Vec<String>, HashMap<String, String>) {
+pub fn rewrite_evidence(repo: &Repository) -> (Vec<String>, HashMap<CommitId, String>) {
     let mut notes = Vec::new();
     // Commit id -> why it is marked.
-    let mut marked: HashMap<String, String> = HashMap::new();
+    let mut marked: HashMap<CommitId, String> = HashMap::new();
     if let Ok(references) = repo.references() {
         for reference in references.flatten() {
             let name = String::from_utf8_lossy(reference.name_bytes()).into_owned();
@@ -278,7 +273,7 @@ pub fn rewrite_evidence(repo: &Repository) -> (Vec<String>, HashMap<String, Stri
                     }
                 ));
                 if let Ok(commit) = reference.peel_to_commit() {
-                    marked.insert(commit.id().to_string(), format!("target of {name}"));
+                    marked.insert(CommitId::from_oid(commit.id()), format!("target of {name}"));
                 }
             }
         }
@@ -309,7 +304,7 @@ pub fn rewrite_evidence(repo: &Repository) -> (Vec<String>, HashMap<String, Stri
                         &new.to_string()[..12],
                         String::from_utf8_lossy(entry.message_bytes().unwrap_or_default())
                     ));
-                    marked.insert(new.to_string(), format!("forced update of {name}"));
+                    marked.insert(CommitId::from_oid(new), format!("forced update of {name}"));
                 }
             }
         }
@@ -404,14 +399,14 @@ pub fn analyze(
     path: &Path,
     scoring: &signals::Scoring,
     options: &AnalyzeOptions,
-    secrets: &HashMap<String, Vec<IntroducedSecret>>,
+    secrets: &HashMap<CommitId, Vec<IntroducedSecret>>,
 ) -> Result<Timeline, String> {
     let rules = scoring.path_rules()?;
     let mut timeline = read(path)?;
     if options.line_counts {
-        let ids: Vec<String> = timeline.commits.iter().map(|c| c.id.clone()).collect();
+        let ids: Vec<CommitId> = timeline.commits.iter().map(|c| c.id).collect();
         // Counts become compact facts as they come, applied in rounds.
-        let mut pending: HashMap<String, ChangeFacts> = HashMap::new();
+        let mut pending: HashMap<CommitId, ChangeFacts> = HashMap::new();
         changes::count_with_cache(
             path,
             &ids,
@@ -422,7 +417,7 @@ pub fn analyze(
                 for (id, summary) in batch {
                     pending.insert(id, ChangeFacts::of(&summary, &rules));
                 }
-                if pending.len() >= 16_384 {
+                if pending.len() >= 4096 {
                     timeline.apply_facts(&mut pending);
                 }
             },
@@ -436,7 +431,7 @@ pub fn analyze(
 
 impl Timeline {
     /// Moves the change facts of this timeline's commits out of `facts`.
-    pub fn apply_facts(&mut self, facts: &mut HashMap<String, ChangeFacts>) {
+    pub fn apply_facts(&mut self, facts: &mut HashMap<CommitId, ChangeFacts>) {
         if facts.is_empty() {
             return;
         }
@@ -449,7 +444,7 @@ impl Timeline {
 
     /// Adds commits found later (dangling ones), keeping the newest-first order.
     pub fn add_commits(&mut self, found: Vec<CommitEntry>) {
-        let known: HashSet<String> = self.commits.iter().map(|c| c.id.clone()).collect();
+        let known: HashSet<CommitId> = self.commits.iter().map(|c| c.id).collect();
         self.commits
             .extend(found.into_iter().filter(|c| !known.contains(&c.id)));
         self.commits.sort_by(|a, b| {
@@ -460,7 +455,7 @@ impl Timeline {
     }
 
     /// Attaches the secrets each commit introduced (replacing any earlier scan's).
-    pub fn apply_secrets(&mut self, secrets: &HashMap<String, Vec<IntroducedSecret>>) {
+    pub fn apply_secrets(&mut self, secrets: &HashMap<CommitId, Vec<IntroducedSecret>>) {
         for commit in &mut self.commits {
             commit.secrets = secrets.get(&commit.id).cloned().unwrap_or_default();
         }
@@ -486,7 +481,7 @@ impl Timeline {
             return Vec::new();
         };
         let repo = crate::sanitize::shell_quote(&self.repo);
-        let short = &safe[..safe.len().min(12)];
+        let short = safe.short(12);
         let head = self.head_branch.as_deref().unwrap_or("HEAD");
         vec![
             format!("git -C {repo} show --stat {safe}"),
@@ -498,8 +493,8 @@ impl Timeline {
         ]
     }
 
-    pub fn find(&self, id: &str) -> Option<&CommitEntry> {
-        self.commits.iter().find(|c| c.id == id)
+    pub fn find(&self, id: &CommitId) -> Option<&CommitEntry> {
+        self.commits.iter().find(|c| c.id == *id)
     }
 
     /// Commits at or above the threshold.
@@ -514,9 +509,9 @@ impl Timeline {
 pub fn introduced_secrets(
     findings: &[crate::secrets::finding::Finding],
     repo: &str,
-) -> HashMap<String, Vec<IntroducedSecret>> {
+) -> HashMap<CommitId, Vec<IntroducedSecret>> {
     use crate::secrets::finding::Source;
-    let mut out: HashMap<String, Vec<IntroducedSecret>> = HashMap::new();
+    let mut out: HashMap<CommitId, Vec<IntroducedSecret>> = HashMap::new();
     for finding in findings.iter().filter(|f| f.suppressed.is_none()) {
         for location in &finding.locations {
             if location.source != Source::History
@@ -524,10 +519,10 @@ pub fn introduced_secrets(
             {
                 continue;
             }
-            let Some(commit) = &location.commit else {
+            let Some(commit) = location.commit.as_deref().and_then(CommitId::parse) else {
                 continue;
             };
-            let entry = out.entry(commit.clone()).or_default();
+            let entry = out.entry(commit).or_default();
             let secret = IntroducedSecret {
                 rule: finding.rule.clone(),
                 masked: finding.masked.clone(),
@@ -577,15 +572,15 @@ fn default_branch(repo: &Repository) -> Option<(String, Oid)> {
 
 /// A branch's first-parent chain from its tip, newest first: the branch's own history. From
 /// the commits already read (a missing parent ends it).
-fn first_parent_chain(commits: &[CommitEntry], tip: Oid) -> Vec<String> {
-    let by_id: HashMap<&str, &CommitEntry> = commits.iter().map(|c| (c.id.as_str(), c)).collect();
+fn first_parent_chain(commits: &[CommitEntry], tip: Oid) -> Vec<CommitId> {
+    let by_id: HashMap<CommitId, &CommitEntry> = commits.iter().map(|c| (c.id, c)).collect();
     let mut chain = Vec::new();
-    let mut next = Some(tip.to_string());
+    let mut next = Some(CommitId::from_oid(tip));
     while let Some(id) = next {
-        let Some(commit) = by_id.get(id.as_str()) else {
+        let Some(commit) = by_id.get(&id) else {
             break;
         };
-        next = commit.parents.first().cloned();
+        next = commit.parents.first().copied();
         chain.push(id);
         if chain.len() > commits.len() {
             break; // a cycle would need a hash collision; stop anyway

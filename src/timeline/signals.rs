@@ -282,10 +282,10 @@ pub fn apply(commits: &mut [CommitEntry], weights: &Scoring) -> Vec<Burst> {
     }
     // Oldest first for the per-identity history.
     let mut order: Vec<usize> = (0..commits.len()).collect();
-    order.sort_by_key(|i| (commits[*i].author_time, commits[*i].id.clone()));
-    let times: HashMap<String, (i64, i64)> = commits
+    order.sort_by_key(|i| (commits[*i].author_time, commits[*i].id));
+    let times: HashMap<super::CommitId, (i64, i64)> = commits
         .iter()
-        .map(|c| (c.id.clone(), (c.author_time, c.committer_time)))
+        .map(|c| (c.id, (c.author_time, c.committer_time)))
         .collect();
 
     // Per-commit date facts.
@@ -313,7 +313,7 @@ pub fn apply(commits: &mut [CommitEntry], weights: &Scoring) -> Vec<Burst> {
         }
         let older_than_parent = commit.parents.iter().find(|p| {
             times
-                .get(*p)
+                .get(p)
                 .is_some_and(|(_, parent_committed)| commit.committer_time + 60 < *parent_committed)
         });
         if let Some(parent) = older_than_parent {
@@ -322,7 +322,7 @@ pub fn apply(commits: &mut [CommitEntry], weights: &Scoring) -> Vec<Burst> {
                 "child-before-parent",
                 format!(
                     "dated before its parent {}: the chronology was manipulated",
-                    &parent[..parent.len().min(12)]
+                    parent.short(12)
                 ),
             );
         }
@@ -457,7 +457,7 @@ pub fn apply(commits: &mut [CommitEntry], weights: &Scoring) -> Vec<Burst> {
                 }
                 bursts.push(Burst {
                     identity: identity.clone(),
-                    commits: run.iter().map(|i| commits[*i].id.clone()).collect(),
+                    commits: run.iter().map(|i| commits[*i].id).collect(),
                     start,
                     end,
                 });
@@ -520,15 +520,15 @@ fn change_signals(commit: &mut CommitEntry, weights: &Scoring) {
             format!("a message that says nothing over {counted} changed lines: camouflage"),
         ));
     }
-    if !facts.sensitive_files.is_empty() {
+    if !facts.sensitive_files().is_empty() {
         found.push((
             "sensitive-path",
-            format!("touches sensitive paths: {}", list(&facts.sensitive_files)),
+            format!("touches sensitive paths: {}", list(facts.sensitive_files())),
         ));
     }
-    if !facts.ignore_files_weakened.is_empty() {
+    if !facts.ignore_files_weakened().is_empty() {
         let names: Vec<String> = facts
-            .ignore_files_weakened
+            .ignore_files_weakened()
             .iter()
             .map(|(path, removed)| format!("{path} (-{removed})"))
             .collect();
@@ -540,10 +540,10 @@ fn change_signals(commit: &mut CommitEntry, weights: &Scoring) {
             ),
         ));
     }
-    if !facts.binaries_added.is_empty() {
+    if !facts.binaries_added().is_empty() {
         found.push((
             "binary-added",
-            format!("adds binary file(s): {}", list(&facts.binaries_added)),
+            format!("adds binary file(s): {}", list(facts.binaries_added())),
         ));
     }
     for (kind, detail) in found {

@@ -45,7 +45,7 @@ pub enum Effect {
     /// Read the commit timelines of these repositories (this generation), then count lines.
     LoadTimelines(u64, Vec<std::path::PathBuf>),
     /// Read one commit's full message and raw identity lines for its details.
-    LoadCommitDetails(std::path::PathBuf, String),
+    LoadCommitDetails(std::path::PathBuf, crate::timeline::CommitId),
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -108,7 +108,7 @@ pub enum Popup {
     },
     /// One commit of the timeline: message, identities, files, signals, secrets.
     CommitDetails {
-        id: String,
+        id: crate::timeline::CommitId,
         scroll: u16,
     },
 }
@@ -744,7 +744,9 @@ fn scroll_to(offset: usize, index: usize, visible: usize) -> usize {
     }
 }
 
-fn settings_rules(scoring: &crate::timeline::signals::Scoring) -> crate::timeline::paths::PathRules {
+fn settings_rules(
+    scoring: &crate::timeline::signals::Scoring,
+) -> crate::timeline::paths::PathRules {
     scoring.path_rules().unwrap_or_else(|_| {
         crate::timeline::signals::Scoring::default()
             .path_rules()

@@ -106,7 +106,7 @@ async fn drive(app: &mut App, tui: &mut terminal::Tui, settings: Settings) -> Re
         mpsc::unbounded_channel::<(u64, super::timeline::TimelineEvent)>();
     let mut timeline_cancel: Option<std::sync::Arc<std::sync::atomic::AtomicBool>> = None;
     let (details_tx, mut details_rx) = mpsc::unbounded_channel::<(
-        String,
+        crate::timeline::CommitId,
         Result<crate::timeline::details::CommitDetails, String>,
     )>();
 
@@ -253,7 +253,7 @@ async fn drive(app: &mut App, tui: &mut terminal::Tui, settings: Settings) -> Re
                 Effect::LoadCommitDetails(path, id) => {
                     let results = details_tx.clone();
                     tokio::task::spawn_blocking(move || {
-                        let details = crate::timeline::details::read(&path, &id);
+                        let details = crate::timeline::details::read(&path, id);
                         let _ = results.send((id, details));
                     });
                 }

@@ -7,7 +7,7 @@ use super::app::{App, Effect, Popup, Severity};
 use super::keymap::Action;
 use crate::timeline::changes::{ChangeFacts, ChangeSummary, CountProgress};
 use crate::timeline::details::CommitDetails;
-use crate::timeline::{CommitEntry, Timeline};
+use crate::timeline::{CommitEntry, CommitId, Timeline};
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
@@ -20,7 +20,7 @@ pub enum TimelineEvent {
     /// Dangling commits found after the first read.
     Dangling(usize, Vec<CommitEntry>),
     /// A batch of line counts, with the pass's progress.
-    Counts(usize, Vec<(String, ChangeSummary)>, CountProgress),
+    Counts(usize, Vec<(CommitId, ChangeSummary)>, CountProgress),
     /// The line-count pass ended (an error leaves the metadata signals standing).
     CountsDone(usize, Result<(), String>),
 }
@@ -51,7 +51,7 @@ pub struct RepoTimeline {
     pub counting: bool,
     pub counts_error: Option<String>,
     /// Change facts not yet moved into the timeline (they are applied in rounds).
-    waiting: HashMap<String, ChangeFacts>,
+    waiting: HashMap<CommitId, ChangeFacts>,
     last_rescore: Option<Instant>,
     /// Row order: indices into `timeline.commits`.
     pub rows: Vec<usize>,
@@ -87,7 +87,7 @@ pub struct TimelineView {
     pub generation: u64,
     pub started: bool,
     /// Raw message and identity lines of the commit whose details are open.
-    pub details: Option<(String, Result<CommitDetails, String>)>,
+    pub details: Option<(CommitId, Result<CommitDetails, String>)>,
 }
 
 impl TimelineView {
@@ -236,7 +236,7 @@ impl App {
         self.timeline.selected = self.timeline.selected.min(rows.saturating_sub(1));
     }
 
-    pub fn commit_details_loaded(&mut self, id: String, details: Result<CommitDetails, String>) {
+    pub fn commit_details_loaded(&mut self, id: CommitId, details: Result<CommitDetails, String>) {
         if matches!(&self.popup, Some(Popup::CommitDetails { id: open, .. }) if *open == id) {
             self.timeline.details = Some((id, details));
             self.dirty = true;
@@ -267,7 +267,7 @@ impl App {
                     .timeline
                     .current()
                     .and_then(|r| r.commit_at(selected))
-                    .map(|c| c.id.clone());
+                    .map(|c| c.id);
                 for repo in &mut self.timeline.repos {
                     sort_rows(repo, order);
                 }
@@ -287,16 +287,13 @@ impl App {
                 }
             }
             Action::Open => {
-                let target = self.timeline.current().and_then(|repo| {
-                    repo.commit_at(selected)
-                        .map(|c| (repo.path.clone(), c.id.clone()))
-                });
+                let target = self
+                    .timeline
+                    .current()
+                    .and_then(|repo| repo.commit_at(selected).map(|c| (repo.path.clone(), c.id)));
                 if let Some((path, id)) = target {
                     self.timeline.details = None;
-                    self.popup = Some(Popup::CommitDetails {
-                        id: id.clone(),
-                        scroll: 0,
-                    });
+                    self.popup = Some(Popup::CommitDetails { id, scroll: 0 });
                     self.push_effect(Effect::LoadCommitDetails(path, id));
                 }
             }
@@ -314,13 +311,13 @@ impl App {
     }
 
     /// Moves the selection to a commit of the current repository, if listed.
-    pub fn select_commit(&mut self, id: &str) {
+    pub fn select_commit(&mut self, id: &CommitId) {
         if let Some(repo) = self.timeline.current()
             && let Some(timeline) = &repo.timeline
             && let Some(row) = repo
                 .rows
                 .iter()
-                .position(|i| timeline.commits.get(*i).is_some_and(|c| c.id == id))
+                .position(|i| timeline.commits.get(*i).is_some_and(|c| c.id == *id))
         {
             self.timeline.selected = row;
         }
@@ -358,14 +355,14 @@ pub fn read_in_background(
     use std::sync::atomic::Ordering;
     // Commits and metadata of every repository first, dangling commits next (every object's
     // type is looked at), then the line counts.
-    let mut ids_per_repo: Vec<Option<Vec<String>>> = Vec::new();
+    let mut ids_per_repo: Vec<Option<Vec<CommitId>>> = Vec::new();
     for (index, path) in repos.iter().enumerate() {
         let result = crate::timeline::read_with(path, false);
         ids_per_repo.push(
             result
                 .as_ref()
                 .ok()
-                .map(|t| t.commits.iter().map(|c| c.id.clone()).collect()),
+                .map(|t| t.commits.iter().map(|c| c.id).collect()),
         );
         send(TimelineEvent::Read(index, Box::new(result)));
     }
@@ -376,7 +373,7 @@ pub fn read_in_background(
         if let Ok(found) = crate::timeline::read_dangling(path, ids)
             && !found.is_empty()
         {
-            ids.extend(found.iter().map(|c| c.id.clone()));
+            ids.extend(found.iter().map(|c| c.id));
             send(TimelineEvent::Dangling(index, found));
         }
     }

@@ -6,6 +6,7 @@ use super::app::{App, Popup};
 use super::keymap::Action;
 use super::tests::{find, render, scene, text_of};
 use super::timeline::{TimelineEvent, read_in_background};
+use crate::timeline::CommitId;
 use git2::{Oid, Repository, Signature, Time};
 use std::path::Path;
 
@@ -160,7 +161,7 @@ fn order_toggle_details_and_small_terminals() {
         .current()
         .and_then(|r| r.commit_at(0))
         .expect("row");
-    assert_eq!(top.id, burst[0].to_string());
+    assert_eq!(top.id, CommitId::from_oid(burst[0]));
     // The selection followed its commit (the newest one) across the re-sort.
     let selected = app
         .timeline
@@ -171,10 +172,10 @@ fn order_toggle_details_and_small_terminals() {
     // Enter: the details with every signal explained; the raw object arrives afterwards.
     app.update(Action::Open);
     assert!(
-        matches!(&app.popup, Some(Popup::CommitDetails { id, .. }) if *id == burst[0].to_string())
+        matches!(&app.popup, Some(Popup::CommitDetails { id, .. }) if *id == CommitId::from_oid(burst[0]))
     );
-    let details = crate::timeline::details::read(dir.path(), &burst[0].to_string());
-    app.commit_details_loaded(burst[0].to_string(), details);
+    let details = crate::timeline::details::read(dir.path(), CommitId::from_oid(burst[0]));
+    app.commit_details_loaded(CommitId::from_oid(burst[0]), details);
     let text = text_of(&render(&mut app, 140, 40));
     for expected in [
         "SUSPICIOUS",
@@ -190,7 +191,7 @@ fn order_toggle_details_and_small_terminals() {
     }
     // The safe state's details carry the read-only commands.
     app.update(Action::Back);
-    app.select_commit(&last_good.to_string());
+    app.select_commit(&CommitId::from_oid(last_good));
     app.update(Action::Open);
     let text = text_of(&render(&mut app, 140, 40));
     assert!(text.contains("git -C"), "{text}");

@@ -66,9 +66,9 @@ fn marker(repo: &RepoTimeline, commit: &CommitEntry) -> &'static str {
     let Some(timeline) = &repo.timeline else {
         return " ";
     };
-    if timeline.first_suspicious.as_deref() == Some(commit.id.as_str()) {
+    if timeline.first_suspicious == Some(commit.id) {
         "▲"
-    } else if timeline.safe_state.as_deref() == Some(commit.id.as_str()) {
+    } else if timeline.safe_state == Some(commit.id) {
         "◆"
     } else {
         " "
@@ -103,10 +103,7 @@ fn row(
     let mut spans = vec![
         Span::styled(format!("{} ", marker(repo, commit)), theme.high),
         Span::styled(
-            format!(
-                "{} ",
-                &commit.id[..commit.id.len().min(if with_date { 10 } else { 7 })]
-            ),
+            format!("{} ", commit.id.short(if with_date { 10 } else { 7 })),
             theme.muted,
         ),
     ];
@@ -273,8 +270,8 @@ pub fn draw(app: &App, area: Rect, frame: &mut ratatui::Frame) {
         let text = match (&timeline.first_suspicious, &timeline.safe_state) {
             (Some(first), Some(safe)) => format!(
                 "◆ safe state {} (before ▲ {}): {}",
-                &safe[..10.min(safe.len())],
-                &first[..10.min(first.len())],
+                safe.short(10),
+                first.short(10),
                 timeline
                     .safe_state_commands()
                     .first()
@@ -283,11 +280,11 @@ pub fn draw(app: &App, area: Rect, frame: &mut ratatui::Frame) {
             ),
             (Some(first), None) if timeline.head_chain.is_empty() => format!(
                 "▲ first suspicious {}: no default branch to find a safe state on",
-                &first[..10.min(first.len())]
+                first.short(10)
             ),
             (Some(first), None) => format!(
                 "▲ first suspicious {}: the default branch has no commit before it",
-                &first[..10.min(first.len())]
+                first.short(10)
             ),
             _ => String::new(),
         };

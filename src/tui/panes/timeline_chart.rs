@@ -95,8 +95,7 @@ impl Chart {
         let mut window: Option<(i64, i64)> = None;
         let first_time = timeline
             .first_suspicious
-            .as_deref()
-            .and_then(|id| timeline.find(id))
+            .and_then(|id| timeline.find(&id))
             .map(|c| c.author_time);
         for commit in &timeline.commits {
             let column = &mut chart.columns[column_of(commit.author_time)];

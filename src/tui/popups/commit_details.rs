@@ -42,7 +42,7 @@ pub fn lines(app: &App, timeline: &Timeline, commit: &CommitEntry) -> Vec<Line<'
             ),
         ]),
     ];
-    if timeline.first_suspicious.as_deref() == Some(commit.id.as_str()) {
+    if timeline.first_suspicious == Some(commit.id) {
         out.push(field(
             "",
             "▲ the first suspicious commit on the default branch".into(),
@@ -53,7 +53,12 @@ pub fn lines(app: &App, timeline: &Timeline, commit: &CommitEntry) -> Vec<Line<'
         if commit.parents.is_empty() {
             "none (root commit)".into()
         } else {
-            commit.parents.join(" ")
+            commit
+                .parents
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join(" ")
         },
     ));
     out.push(field(
@@ -173,10 +178,7 @@ pub fn lines(app: &App, timeline: &Timeline, commit: &CommitEntry) -> Vec<Line<'
                 None => out.push(Line::from(Span::styled("  reading…", theme.muted))),
                 Some(summary) => {
                     for file in &summary.files {
-                        let sensitive = facts
-                            .sensitive_files
-                            .iter()
-                            .any(|p| **p == *file.path);
+                        let sensitive = facts.sensitive_files().iter().any(|p| **p == *file.path);
                         let counts = if file.binary {
                             "binary".to_string()
                         } else {
@@ -214,7 +216,7 @@ pub fn lines(app: &App, timeline: &Timeline, commit: &CommitEntry) -> Vec<Line<'
             )));
         }
     }
-    if timeline.safe_state.as_deref() == Some(commit.id.as_str()) {
+    if timeline.safe_state == Some(commit.id) {
         out.push(Line::from(""));
         out.push(heading(
             "◆ The safe state: the last commit before the intrusion. To look at it (vigil runs none of these):"
@@ -227,7 +229,7 @@ pub fn lines(app: &App, timeline: &Timeline, commit: &CommitEntry) -> Vec<Line<'
     out
 }
 
-pub fn draw(app: &App, id: &str, scroll: u16, frame: &mut ratatui::Frame) {
+pub fn draw(app: &App, id: &crate::timeline::CommitId, scroll: u16, frame: &mut ratatui::Frame) {
     let Some(timeline) = app.timeline.current().and_then(|r| r.timeline.as_ref()) else {
         return;
     };
