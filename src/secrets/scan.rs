@@ -73,9 +73,10 @@ pub struct ScanReport {
 /// - no object cache: every object is read once, caching only costs memory;
 /// - no re-hashing of every object read (what `git cat-file` does not do either): the scan
 ///   reads what is stored, and it is twice as fast;
-/// - pack files mapped in 32 MiB windows, at most 64 MiB at a time: the history is read in
+/// - pack files mapped in 2 MiB windows, at most 8 MiB at a time: the history is read in
 ///   pack order, so old windows are not needed again, and memory stays flat whatever the
-///   size of the repository (the default maps up to 8 GiB).
+///   size of the repository (the default maps up to 8 GiB; mapped pages count as resident
+///   memory, and the timeline of 100,000 commits must stay under 100 MB).
 #[allow(unsafe_code)]
 pub fn configure_libgit2() {
     // SAFETY: libgit2's global options are not synchronised; this runs on the main thread
