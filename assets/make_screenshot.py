@@ -9,13 +9,15 @@ import html
 import os
 import re
 import secrets
+import shutil
 import subprocess
+import tempfile
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 VIGIL = os.path.join(HERE, "..", "target", "release", "vigil")
 IMAGE = "vigil-test-busybox:latest"
-WIDTH, HEIGHT = 132, 34
+WIDTH, HEIGHT = 150, 40
 CELL_W, CELL_H = 8.4, 17
 
 PALETTE16 = ["#000000", "#cd0000", "#00cd00", "#cdcd00", "#0000ee", "#cd00cd", "#00cdcd", "#e5e5e5",
@@ -108,12 +110,45 @@ def render_svg(ansi):
     return "\n".join(out)
 
 
+def incident_repo(path):
+    """A small deployment repository: two people over six weeks, then a night burst of one-word
+    commits over compose and .env files (the key is generated now and shown masked)."""
+    sh("git", "init", "-q", path)
+
+    def commit(name, email, stamp, zone, message, files):
+        for rel, text in files.items():
+            full = os.path.join(path, rel)
+            os.makedirs(os.path.dirname(full), exist_ok=True)
+            with open(full, "w") as f:
+                f.write(text)
+            sh("git", "-C", path, "add", rel)
+        env = dict(os.environ, GIT_AUTHOR_NAME=name, GIT_AUTHOR_EMAIL=email,
+                   GIT_COMMITTER_NAME=name, GIT_COMMITTER_EMAIL=email,
+                   GIT_AUTHOR_DATE=f"{stamp} {zone}", GIT_COMMITTER_DATE=f"{stamp} {zone}")
+        subprocess.run(["git", "-C", path, "commit", "-q", "-m", message], check=True, env=env)
+
+    start = 1_772_409_600
+    for day in range(42):
+        who = ("Alice", "alice@team.example", "+0100") if day % 2 else ("Bob", "bob@team.example", "-0500")
+        commit(*who[:2], start + day * 86400 + 50_000, who[2], f"Handle case {day} in the request router",
+               {f"app/router_{day % 5}.py": f"# case {day}\n" * (day + 3)})
+    night = start + 45 * 86400 + 68_000
+    key = secrets.token_hex(16).upper()
+    burst = [("feat", {"deploy/docker-compose.yml": "services:\n  vllm:\n    ports: ['0.0.0.0:8000:8000']\n"}),
+             ("refactor", {"app/engine.py": "".join(f"line {i}\n" for i in range(2400))}),
+             ("update", {".env": f"VLLM_API_KEY={key}\n"})]
+    for i, (message, files) in enumerate(burst):
+        commit("ci-bot", "ci-bot@users.example", night + i * 47, "+0800", message, files)
+
+
 def main():
     names = containers()
+    repo = tempfile.mkdtemp(prefix="vigil-shot-")
     try:
+        incident_repo(repo)
         time.sleep(1)
         sh("tmux", "-L", "vigil-shot", "-f", "/dev/null", "new-session", "-d", "-s", "s",
-           "-x", str(WIDTH), "-y", str(HEIGHT), f"exec env TERM=xterm-256color {VIGIL}")
+           "-x", str(WIDTH), "-y", str(HEIGHT), f"exec env TERM=xterm-256color {VIGIL} --repo {repo}")
         time.sleep(4)
         ansi = sh("tmux", "-L", "vigil-shot", "capture-pane", "-p", "-e", "-t", "s")
         with open(os.path.join(HERE, "screenshot.svg"), "w") as f:
@@ -122,6 +157,7 @@ def main():
     finally:
         subprocess.run(["tmux", "-L", "vigil-shot", "kill-server"], capture_output=True)
         subprocess.run(["docker", "rm", "-f", *names], capture_output=True)
+        shutil.rmtree(repo, ignore_errors=True)
 
 
 if __name__ == "__main__":
