@@ -80,30 +80,10 @@ impl Fixture {
         for path in remove {
             index.remove_path(Path::new(path)).expect("remove");
         }
-        index.write().expect("write index");
-        let tree_id = index.write_tree().expect("tree");
-        let tree = self.repo.find_tree(tree_id).expect("find tree");
         self.clock += 50;
         let signature =
             Signature::new("dev", "dev@example.invalid", &Time::new(self.clock, 0)).expect("sig");
-        let parents: Vec<git2::Commit> = self
-            .repo
-            .head()
-            .ok()
-            .and_then(|h| h.peel_to_commit().ok())
-            .into_iter()
-            .collect();
-        let parent_refs: Vec<&git2::Commit> = parents.iter().collect();
-        self.repo
-            .commit(
-                Some("HEAD"),
-                &signature,
-                &signature,
-                message,
-                &tree,
-                &parent_refs,
-            )
-            .expect("commit")
+        commit_index_on_head(&self.repo, &mut index, &signature, message)
     }
 }
 

@@ -141,24 +141,9 @@ impl Repo {
                 }
             }
         }
-        index.write().expect("index write");
-        let tree = self
-            .repo
-            .find_tree(index.write_tree().expect("tree"))
-            .expect("tree");
         let signature =
             Signature::new(who.name, who.email, &Time::new(time, who.offset)).expect("sig");
-        let parents: Vec<git2::Commit> = self
-            .repo
-            .head()
-            .ok()
-            .and_then(|h| h.peel_to_commit().ok())
-            .into_iter()
-            .collect();
-        let refs: Vec<&git2::Commit> = parents.iter().collect();
-        self.repo
-            .commit(Some("HEAD"), &signature, &signature, message, &tree, &refs)
-            .expect("commit")
+        commit_index_on_head(&self.repo, &mut index, &signature, message)
     }
 }
 

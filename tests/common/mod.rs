@@ -947,3 +947,25 @@ pub fn hash_tree(root: &Path) -> String {
     }
     format!("{:x}", hasher.finalize())
 }
+
+/// Commits the index's tree on top of HEAD's commit (none for the first) and moves HEAD.
+pub fn commit_index_on_head(
+    repo: &git2::Repository,
+    index: &mut git2::Index,
+    signature: &git2::Signature,
+    message: &str,
+) -> git2::Oid {
+    index.write().expect("index write");
+    let tree = repo
+        .find_tree(index.write_tree().expect("tree"))
+        .expect("tree");
+    let parents: Vec<git2::Commit> = repo
+        .head()
+        .ok()
+        .and_then(|h| h.peel_to_commit().ok())
+        .into_iter()
+        .collect();
+    let refs: Vec<&git2::Commit> = parents.iter().collect();
+    repo.commit(Some("HEAD"), signature, signature, message, &tree, &refs)
+        .expect("commit")
+}

@@ -61,22 +61,30 @@ pub fn lines(app: &App, timeline: &Timeline, commit: &CommitEntry) -> Vec<Line<'
                 .join(" ")
         },
     ));
-    out.push(field(
-        "author",
+    let identity = |name: &str, email: &str, time: i64, offset: i32| {
         format!(
             "{} <{}>  {}",
-            escape(&commit.author),
-            escape(&commit.author_email),
-            short_time(commit.author_time, commit.author_offset)
+            escape(name),
+            escape(email),
+            short_time(time, offset)
+        )
+    };
+    out.push(field(
+        "author",
+        identity(
+            &commit.author,
+            &commit.author_email,
+            commit.author_time,
+            commit.author_offset,
         ),
     ));
     out.push(field(
         "committer",
-        format!(
-            "{} <{}>  {}",
-            escape(&commit.committer),
-            escape(&commit.committer_email),
-            short_time(commit.committer_time, commit.committer_offset)
+        identity(
+            &commit.committer,
+            &commit.committer_email,
+            commit.committer_time,
+            commit.committer_offset,
         ),
     ));
     if commit.dangling {
