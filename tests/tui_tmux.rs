@@ -241,3 +241,53 @@ fn terminal_is_restored_after_every_kind_of_exit() {
         }
     }
 }
+
+/// A terminal that goes away without a SIGHUP (vigil in its own session, as under some SSH and
+/// process supervisors): vigil notices and exits instead of spinning on the dead terminal.
+#[test]
+fn a_vanished_terminal_without_sighup_ends_vigil() {
+    let test = "a_vanished_terminal_without_sighup_ends_vigil";
+    if !need_tmux(test) || !need(test, tool_available("setsid"), "setsid (util-linux)") {
+        return;
+    }
+    let sandbox = Sandbox::new();
+    let marker = sandbox.path().join("no-sighup.toml");
+    std::fs::write(&marker, "").expect("config");
+    let host = format!("unix://{}/absent.sock", sandbox.path().display());
+    let tmux = Tmux::start(
+        &format!(
+            "setsid {} --config {} --docker-host {host}",
+            vigil_bin(),
+            marker.display()
+        ),
+        &sandbox.env(),
+        120,
+        30,
+    );
+    tmux.wait_for("the screen", Duration::from_secs(10), |s| {
+        s.contains("[RW]")
+    });
+    // pgrep exits 1 when nothing matches: not an error here.
+    let running = || {
+        std::process::Command::new("pgrep")
+            .args(["-f", &marker.display().to_string()])
+            .output()
+            .is_ok_and(|out| out.status.success())
+    };
+    assert!(running(), "vigil is not running under setsid");
+    drop(tmux); // kills the tmux server: the pty hangs up, no SIGHUP reaches vigil's session
+    let start = Instant::now();
+    while running() && start.elapsed() < Duration::from_secs(15) {
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    let still = running();
+    if still {
+        let _ = std::process::Command::new("pkill")
+            .args(["-9", "-f", &marker.display().to_string()])
+            .output();
+    }
+    assert!(
+        !still,
+        "vigil still running 15 s after its terminal vanished"
+    );
+}

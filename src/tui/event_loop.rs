@@ -123,7 +123,10 @@ async fn drive(app: &mut App, tui: &mut terminal::Tui, settings: Settings) -> Re
     let mut exit_requested: Option<Exit> = None;
     let mut exit_deadline: Option<Instant> = None;
     let mut actions_running: usize = 0;
+    let heartbeat = super::watchdog::Heartbeat::new();
+    super::watchdog::spawn(heartbeat.clone());
     loop {
+        heartbeat.beat();
         if app.dirty && last_draw.elapsed() >= FRAME {
             tui.draw(|frame| super::view::draw(app, frame))?;
             app.dirty = false;
@@ -151,9 +154,18 @@ async fn drive(app: &mut App, tui: &mut terminal::Tui, settings: Settings) -> Re
             Some((plan_id, update)) = progress_rx.recv() => app.action_progress(&plan_id, update),
             Some((generation, event)) = secrets_rx.recv() => match event {
                 SecretsEvent::Progress(update) => app.secrets_progress(generation, update),
-                SecretsEvent::Done(result) => app.secrets_done(generation, *result),
+                SecretsEvent::Done(result) => {
+                    app.secrets_done(generation, *result);
+                    crate::memory::give_back();
+                }
             },
-            Some((generation, event)) = timeline_rx.recv() => app.timeline_event(generation, event),
+            Some((generation, event)) = timeline_rx.recv() => {
+                let finished = matches!(event, super::timeline::TimelineEvent::CountsDone(..));
+                app.timeline_event(generation, event);
+                if finished {
+                    crate::memory::give_back();
+                }
+            }
             Some((id, details)) = details_rx.recv() => app.commit_details_loaded(id, details),
             Some(event) = ops_rx.recv() => match event {
                 OpsEvent::Plan(result) => app.plan_ready(result),

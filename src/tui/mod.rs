@@ -12,6 +12,7 @@ pub mod terminal;
 pub mod text;
 pub mod timeline;
 pub mod view;
+mod watchdog;
 
 use crate::commands::Resolved;
 
