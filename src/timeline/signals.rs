@@ -389,11 +389,12 @@ pub fn apply(commits: &mut [CommitEntry], weights: &Scoring) -> Vec<Burst> {
         // Only against an established pattern: at least 10 commits.
         if total_for_identity >= 10 {
             let hour = local_hour(commits[index].author_time, commits[index].author_offset);
-            // Commits within two hours of this one, around midnight too.
+            // The identity's other commits within two hours of this one (around midnight too).
             let usual: usize = (-2..=2)
                 .map(|delta| histogram[(hour + delta).rem_euclid(24) as usize])
-                .sum();
-            if usual * 20 < total_for_identity {
+                .sum::<usize>()
+                - 1;
+            if usual * 20 < total_for_identity - 1 {
                 add(
                     &mut commits[index],
                     "off-hours",
@@ -582,5 +583,103 @@ mod tests {
         for subject in ["fix: reject empty tokens in the parser", "Add GPU pane"] {
             assert!(!is_vague(subject), "{subject:?}");
         }
+    }
+
+    use crate::timeline::{CommitEntry, CommitId};
+    use std::sync::Arc;
+
+    const DAY: i64 = 86_400;
+    /// 2026-03-02 00:00 UTC.
+    const START: i64 = 1_772_409_600;
+
+    fn entry(n: u8, email: &str, time: i64, offset: i32) -> CommitEntry {
+        let text: Arc<str> = Arc::from(email);
+        CommitEntry {
+            id: CommitId::parse(&format!("{n:02x}").repeat(20)).expect("id"),
+            parents: Box::new([]),
+            author: text.clone(),
+            author_email: text.clone(),
+            author_time: time,
+            author_offset: offset,
+            committer: text.clone(),
+            committer_email: text,
+            committer_time: time,
+            committer_offset: offset,
+            subject: "Describe the change properly".into(),
+            signed: true,
+            dangling: false,
+            rewritten: None,
+            changes: None,
+            secrets: Vec::new(),
+            score: 0.0,
+            signals: Vec::new(),
+        }
+    }
+
+    fn kinds(commit: &CommitEntry) -> Vec<&str> {
+        commit.signals.iter().map(|s| s.kind.as_str()).collect()
+    }
+
+    /// Twenty signed commits by one person at 10:00 in UTC+01:00, one a day.
+    fn routine() -> Vec<CommitEntry> {
+        (0..20)
+            .map(|day| {
+                entry(
+                    day as u8,
+                    "alice@team.example",
+                    START + day * DAY + 9 * 3600,
+                    60,
+                )
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_routine_history_has_no_signal() {
+        let mut commits = routine();
+        apply(&mut commits, &Scoring::default());
+        assert!(
+            commits
+                .iter()
+                .all(|c| c.signals.is_empty() && c.score == 0.0)
+        );
+    }
+
+    #[test]
+    fn date_gap_new_time_zone_off_hours_and_unsigned() {
+        let mut commits = routine();
+        // Authored 10 days before it was committed (a rebase or a rewrite).
+        commits[5].author_time -= 10 * DAY;
+        // The same person, suddenly at UTC+08:00, at 03:00 local, unsigned.
+        let odd = &mut commits[19];
+        odd.author_offset = 480;
+        odd.author_time = START + 19 * DAY + 19 * 3600; // 03:00 at UTC+08:00
+        odd.committer_time = odd.author_time;
+        odd.signed = false;
+        apply(&mut commits, &Scoring::default());
+        assert!(
+            kinds(&commits[5]).contains(&"date-gap"),
+            "{:?}",
+            kinds(&commits[5])
+        );
+        let odd = kinds(&commits[19]);
+        for kind in ["new-timezone", "off-hours", "unsigned"] {
+            assert!(odd.contains(&kind), "{kind} missing: {odd:?}");
+        }
+        let scoring = Scoring::default();
+        assert_eq!(
+            commits[19].score,
+            scoring.new_timezone + scoring.off_hours + scoring.unsigned_in_signed_history
+        );
+        // Weights come from the configuration: switched off, a signal adds nothing.
+        let quiet = Scoring {
+            off_hours: 0.0,
+            ..Scoring::default()
+        };
+        apply(&mut commits, &quiet);
+        assert_eq!(
+            commits[19].score,
+            quiet.new_timezone + quiet.unsigned_in_signed_history
+        );
     }
 }
