@@ -228,3 +228,25 @@ fn the_pane_says_when_there_is_no_repository_or_it_cannot_be_read() {
     assert!(text.contains("cannot read the history"), "{text}");
     assert!(text.contains("not a readable git repository"), "{text}");
 }
+
+#[test]
+fn the_help_shows_the_scoring_weights_and_threshold_in_use() {
+    let mut app = scene();
+    app.settings.timeline.threshold = 4.5;
+    app.settings.timeline.burst = 2.25;
+    let text: String = crate::tui::popups::help::lines(&app)
+        .iter()
+        .map(|line| {
+            line.spans
+                .iter()
+                .map(|s| s.content.as_ref())
+                .collect::<String>()
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    assert!(text.contains("suspicious at >= 4.5"), "{text}");
+    assert!(text.contains("2.25  burst"), "{text}");
+    for (_, tag, _) in crate::timeline::signals::KINDS {
+        assert!(text.contains(tag), "{tag} missing from the help");
+    }
+}
