@@ -53,6 +53,9 @@ pub struct RepoTimeline {
     /// Change facts not yet moved into the timeline (they are applied in rounds).
     waiting: HashMap<CommitId, ChangeFacts>,
     last_rescore: Option<Instant>,
+    /// How long the last re-score took: on a huge history re-scoring is spaced out so the
+    /// screen keeps answering keys while counts stream in.
+    rescore_cost: Duration,
     /// Row order: indices into `timeline.commits`.
     pub rows: Vec<usize>,
 }
@@ -68,6 +71,7 @@ impl RepoTimeline {
             counts_error: None,
             waiting: HashMap::new(),
             last_rescore: None,
+            rescore_cost: Duration::ZERO,
             rows: Vec::new(),
         }
     }
@@ -177,14 +181,16 @@ impl App {
                 for (id, summary) in batch {
                     repo.waiting.insert(id, ChangeFacts::of(&summary, rules));
                 }
-                let due = repo
-                    .last_rescore
-                    .is_none_or(|at| at.elapsed() >= RESCORE_EVERY);
+                // At most a tenth of the time goes to re-scoring while counts arrive.
+                let spacing = RESCORE_EVERY.max(repo.rescore_cost * 10);
+                let due = repo.last_rescore.is_none_or(|at| at.elapsed() >= spacing);
                 if due && let Some(timeline) = &mut repo.timeline {
+                    let started = Instant::now();
                     timeline.apply_facts(&mut repo.waiting);
                     timeline.rescore(&scoring);
-                    repo.last_rescore = Some(Instant::now());
                     sort_rows(repo, order);
+                    repo.rescore_cost = started.elapsed();
+                    repo.last_rescore = Some(Instant::now());
                 }
             }
             TimelineEvent::CountsDone(_, result) => {
