@@ -155,21 +155,15 @@ fn text(lines: usize, tag: &str) -> Vec<u8> {
         .into_bytes()
 }
 
+/// Every file under `root` with its size: names the file a run would have added or changed.
 fn list_dir(root: &Path) -> Vec<(String, u64)> {
-    let mut files = Vec::new();
-    let mut pending = vec![root.to_path_buf()];
-    while let Some(dir) = pending.pop() {
-        for entry in std::fs::read_dir(&dir).expect("read_dir").flatten() {
-            if entry.file_type().expect("type").is_dir() {
-                pending.push(entry.path());
-            } else {
-                let len = entry.metadata().map(|m| m.len()).unwrap_or(0);
-                files.push((entry.path().display().to_string(), len));
-            }
-        }
-    }
-    files.sort();
-    files
+    files_under(root)
+        .into_iter()
+        .map(|path| {
+            let len = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
+            (path.display().to_string(), len)
+        })
+        .collect()
 }
 
 /// Three authors, three months, office hours in their own time zones, descriptive messages.

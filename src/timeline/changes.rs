@@ -133,8 +133,6 @@ impl ChangeSummary {
 pub struct CountProgress {
     pub done: usize,
     pub total: usize,
-    /// How many came from the cache.
-    pub cached: usize,
 }
 
 /// Commits per unit of work handed to a thread.
@@ -496,15 +494,14 @@ fn count_one(repo: &Repository, reader: &mut Reader, id: CommitId) -> ChangeSumm
     }
 }
 
-/// One commit's files and line counts (for its details).
-pub fn count_commit(path: &Path, id: CommitId) -> Result<ChangeSummary, String> {
-    let repo = Repository::open(path).map_err(|e| e.message().to_string())?;
+/// One commit's files and line counts (for its details), from an open repository.
+pub fn count_commit(repo: &Repository, id: CommitId) -> Result<ChangeSummary, String> {
     let mut reader = Reader {
         odb: repo.odb().map_err(|e| e.message().to_string())?,
         trees: HashMap::new(),
         order: Default::default(),
     };
-    Ok(count_one(&repo, &mut reader, id))
+    Ok(count_one(repo, &mut reader, id))
 }
 
 /// The line-count pass of one repository: cached counts first, then the missing ones counted
@@ -532,12 +529,10 @@ pub fn count_with_cache(
             batch.push((id, summary));
             if batch.len() >= BATCH {
                 progress.done += batch.len();
-                progress.cached += batch.len();
                 each(std::mem::take(&mut batch), progress);
             }
         });
         progress.done += batch.len();
-        progress.cached += batch.len();
         each(batch, progress);
     }
     let missing: Vec<CommitId> = ids

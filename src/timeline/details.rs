@@ -49,6 +49,6 @@ pub fn read(repo_path: &Path, id: super::CommitId) -> Result<CommitDetails, Stri
             other => details.extra_headers.push(other.to_string()),
         }
     }
-    details.files = super::changes::count_commit(repo_path, id).ok();
+    details.files = super::changes::count_commit(&repo, id).ok();
     Ok(details)
 }

@@ -924,10 +924,8 @@ pub fn vigil_as_nobody(args: &[&str]) -> (i32, String) {
     )
 }
 
-/// Hash of every file under `root` (paths and contents): proof that a run wrote nothing there
-/// (the tests hash a repository's `.git` before and after vigil reads it).
-pub fn hash_tree(root: &Path) -> String {
-    use sha2::Digest;
+/// Every file below `root`, sorted.
+pub fn files_under(root: &Path) -> Vec<PathBuf> {
     let mut files = Vec::new();
     let mut pending = vec![root.to_path_buf()];
     while let Some(dir) = pending.pop() {
@@ -940,8 +938,15 @@ pub fn hash_tree(root: &Path) -> String {
         }
     }
     files.sort();
+    files
+}
+
+/// Hash of every file under `root` (paths and contents): proof that a run wrote nothing there
+/// (the tests hash a repository's `.git` before and after vigil reads it).
+pub fn hash_tree(root: &Path) -> String {
+    use sha2::Digest;
     let mut hasher = sha2::Sha256::new();
-    for file in files {
+    for file in files_under(root) {
         hasher.update(file.to_string_lossy().as_bytes());
         hasher.update(std::fs::read(&file).unwrap_or_default());
     }
