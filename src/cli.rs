@@ -69,6 +69,10 @@ pub struct GlobalArgs {
     /// Audit log of actions (default: $XDG_STATE_HOME/vigil/audit.jsonl).
     #[arg(long, global = true, value_name = "PATH")]
     pub audit_log: Option<PathBuf>,
+
+    /// NVML library to load instead of the loader's libnvidia-ml.so.1.
+    #[arg(long, global = true, value_name = "PATH", env = "VIGIL_NVML_LIB")]
+    pub nvml_lib: Option<PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -164,6 +168,15 @@ pub enum ScanCommand {
     /// The commit timeline of a repository: every commit with its suspicious signals and score,
     /// the bursts, the first suspicious commit and the last safe one.
     Timeline(ScanTimelineArgs),
+    /// Every GPU through NVML: utilization, memory, temperature, power, and each GPU process
+    /// with its user and container.
+    Gpu(ScanGpuArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ScanGpuArgs {
+    #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
+    pub format: OutputFormat,
 }
 
 #[derive(Debug, Args)]

@@ -51,6 +51,14 @@ pub fn resolve(cli: &Cli) -> Resolved {
         settings.timeline.ordinary_binaries = defaults.ordinary_binaries;
     }
     settings.ioc_file = cli.ioc_file.clone();
+    if let Some(path) = cli
+        .global
+        .nvml_lib
+        .clone()
+        .filter(|p| !p.as_os_str().is_empty())
+    {
+        settings.nvml_lib = Some(path);
+    }
     if let Ok(choice) = std::env::var("VIGIL_FIREWALL") {
         match crate::ops::firewall::BackendChoice::parse(&choice) {
             Ok(choice) => settings.firewall_backend = choice,
@@ -88,6 +96,12 @@ pub fn run(cli: Cli) -> i32 {
                 eprintln!("vigil: {problem}");
             }
             scan_timeline(&resolved.settings, &args)
+        }
+        Some(Command::Scan(ScanCommand::Gpu(args))) => {
+            for problem in &resolved.problems {
+                eprintln!("vigil: {problem}");
+            }
+            crate::scan_gpu::run(&resolved.settings, &args)
         }
         Some(Command::Config(ConfigCommand::Path)) => match resolved.config_path {
             Some(path) => {
@@ -226,6 +240,12 @@ pub async fn collect_inventory(
     for found in details.into_iter().flatten() {
         inventory.apply_details(found);
     }
+    let library = settings.nvml_lib.clone();
+    let gpu =
+        tokio::task::spawn_blocking(move || crate::collect::gpu::sample_once(library.as_deref()))
+            .await
+            .map_err(|err| err.to_string())?;
+    inventory.apply_gpu(&gpu);
     inventory.listeners = tokio::task::spawn_blocking(|| ListenerScanner::new().scan())
         .await
         .map_err(|err| err.to_string())?

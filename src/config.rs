@@ -24,6 +24,8 @@ pub struct FileConfig {
     pub listeners: ListenersConfig,
     #[serde(default)]
     pub firewall: FirewallConfig,
+    #[serde(default)]
+    pub gpu: GpuConfig,
     /// The commit timeline's signal weights, thresholds and path globs.
     pub timeline: Option<crate::timeline::signals::Scoring>,
 }
@@ -33,6 +35,19 @@ pub struct FileConfig {
 pub struct FirewallConfig {
     /// `auto` (nft when installed, else iptables), `nftables` or `iptables`.
     pub backend: Option<crate::ops::firewall::BackendChoice>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct GpuConfig {
+    /// Path of libnvidia-ml.so.1 when the loader cannot find it (`--nvml-lib` wins).
+    pub nvml_lib: Option<PathBuf>,
+    /// Milliseconds between two samples of every card.
+    pub interval_ms: Option<u64>,
+    /// Seconds of utilization history kept for the sparklines.
+    pub history_secs: Option<u64>,
+    /// Utilization (percent) at which a card with no visible process stands out.
+    pub busy_percent: Option<u32>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
@@ -79,6 +94,11 @@ pub struct Settings {
     pub timeline: crate::timeline::signals::Scoring,
     /// `--ioc-file`: the incident's known-compromised secrets.
     pub ioc_file: Option<PathBuf>,
+    /// The NVML library to load; `None` means the loader's `libnvidia-ml.so.1`.
+    pub nvml_lib: Option<PathBuf>,
+    pub gpu_interval_ms: u64,
+    pub gpu_history_secs: u64,
+    pub gpu_busy_percent: u32,
 }
 
 impl Default for Settings {
@@ -96,6 +116,10 @@ impl Default for Settings {
             repos: Vec::new(),
             timeline: Default::default(),
             ioc_file: None,
+            nvml_lib: None,
+            gpu_interval_ms: 1000,
+            gpu_history_secs: 300,
+            gpu_busy_percent: 50,
         }
     }
 }
@@ -129,6 +153,18 @@ impl Settings {
         }
         if let Some(timeline) = &file.timeline {
             self.timeline = timeline.clone();
+        }
+        if let Some(path) = &file.gpu.nvml_lib {
+            self.nvml_lib = Some(path.clone());
+        }
+        if let Some(ms) = file.gpu.interval_ms {
+            self.gpu_interval_ms = ms.clamp(100, 60_000);
+        }
+        if let Some(secs) = file.gpu.history_secs {
+            self.gpu_history_secs = secs.clamp(10, 3600);
+        }
+        if let Some(percent) = file.gpu.busy_percent {
+            self.gpu_busy_percent = percent.clamp(1, 100);
         }
         self
     }

@@ -35,6 +35,8 @@ pub struct Inventory {
     pub listeners: Vec<Listener>,
     /// The engine's version string, e.g. `20.10.24+dfsg1`.
     pub docker_version: Option<String>,
+    /// GPU memory per container id, from the latest NVML sample.
+    pub gpu_use: HashMap<String, crate::model::ContainerGpuUse>,
 }
 
 /// One container with its verdict.
@@ -55,6 +57,10 @@ impl HostContext for Inventory {
 
     fn docker_major_version(&self) -> Option<u32> {
         crate::collect::docker::major_version(self.docker_version.as_deref()?)
+    }
+
+    fn gpu_use(&self, container_id: &str) -> Option<&crate::model::ContainerGpuUse> {
+        self.gpu_use.get(container_id)
     }
 }
 
@@ -153,7 +159,16 @@ impl Inventory {
             .collect()
     }
 
-    /// Every container with its assessment, most at risk first, then by name.
+    /// Takes the GPU use from a new sample. True when it changed (the risks may have).
+    pub fn apply_gpu(&mut self, snapshot: &crate::model::GpuSnapshot) -> bool {
+        let uses = snapshot.use_by_container();
+        let changed = uses != self.gpu_use;
+        self.gpu_use = uses;
+        changed
+    }
+
+    /// Every container with its assessment, most at risk first (at one level, those using a
+    /// GPU first), then by name.
     pub fn assess_all(&self) -> Vec<Assessed<'_>> {
         let mut assessed: Vec<Assessed<'_>> = self
             .containers
@@ -173,6 +188,7 @@ impl Inventory {
                 .risk
                 .level
                 .cmp(&a.assessment.risk.level)
+                .then_with(|| b.assessment.gpu.is_some().cmp(&a.assessment.gpu.is_some()))
                 .then_with(|| a.container.name.cmp(&b.container.name))
         });
         assessed

@@ -16,6 +16,7 @@ pub mod ops;
 pub mod report;
 pub mod runbook;
 pub mod sanitize;
+pub mod scan_gpu;
 pub mod scan_secrets;
 pub mod secrets;
 pub mod theme;

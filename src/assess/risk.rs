@@ -23,6 +23,8 @@ pub struct ContainerAssessment {
     pub auth: AuthKind,
     pub ports: Vec<PortVerdict>,
     pub risk: Risk,
+    /// The GPU memory its processes hold, per card, when it has any.
+    pub gpu: Option<crate::model::ContainerGpuUse>,
 }
 
 /// What the assessment needs to know beyond the container itself: probe results by binding
@@ -32,6 +34,10 @@ pub trait HostContext {
     fn is_pending(&self, container_id: &str, binding: &PortBinding) -> bool;
     /// The engine's major version (`20` for 20.10.24), when known.
     fn docker_major_version(&self) -> Option<u32> {
+        None
+    }
+    /// What the container's processes use on the GPUs, from the latest NVML sample.
+    fn gpu_use(&self, _container_id: &str) -> Option<&crate::model::ContainerGpuUse> {
         None
     }
 }
@@ -237,11 +243,44 @@ pub fn assess_container(
     if container.health == crate::model::Health::Unhealthy {
         risk.raise(RiskLevel::Info, "healthcheck failing (unhealthy)");
     }
+    let gpu = probes.gpu_use(&container.id).cloned();
+    if let Some(gpu) = &gpu {
+        assess_gpu_use(&mut risk, gpu, exposure, auth, &facts);
+    }
     ContainerAssessment {
         exposure,
         auth,
         ports,
         risk,
+        gpu,
+    }
+}
+
+/// A GPU is free compute: a public service that lets anyone in and runs on a GPU is the
+/// cryptominer's and the free-image-generator's first target.
+fn assess_gpu_use(
+    risk: &mut Risk,
+    gpu: &crate::model::ContainerGpuUse,
+    exposure: Exposure,
+    auth: AuthKind,
+    facts: &LaunchFacts,
+) {
+    let cards = gpu.display();
+    let weak_credential = facts.credentials.iter().any(|c| c.weakness.is_some());
+    match (exposure, auth) {
+        (Exposure::Public, AuthKind::None) => risk.raise_ahead(
+            RiskLevel::Critical,
+            format!("GPU in use by an unauthenticated public service (GPU {cards})"),
+        ),
+        (Exposure::Public, _) if weak_credential => risk.raise_ahead(
+            RiskLevel::Critical,
+            format!("GPU in use by a public service with a weak credential (GPU {cards})"),
+        ),
+        (Exposure::Public, AuthKind::Unknown) => risk.raise_ahead(
+            RiskLevel::High,
+            format!("GPU in use by a public service whose authentication is unknown (GPU {cards})"),
+        ),
+        _ => risk.raise(RiskLevel::Info, format!("uses GPU {cards}")),
     }
 }
 

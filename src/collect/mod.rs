@@ -3,5 +3,8 @@
 
 pub mod cgroup;
 pub mod docker;
+pub mod gpu;
+pub mod host;
 pub mod listeners;
 pub mod probe;
+pub mod sampler;

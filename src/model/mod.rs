@@ -3,6 +3,7 @@
 
 mod container;
 mod exposure;
+mod gpu;
 mod listener;
 mod probe;
 mod risk;
@@ -12,6 +13,9 @@ pub use container::{
     Protocol, dedupe_bindings,
 };
 pub use exposure::{Exposure, exposure_of_ip};
+pub use gpu::{
+    ContainerGpuUse, Ecc, GpuCard, GpuProcess, GpuProcessKind, GpuSnapshot, XidEvent, short_bytes,
+};
 pub use listener::{Listener, ListenerOwner};
 pub use probe::{AuthKind, ProbeHit, ProbeReport};
 pub use risk::{Risk, RiskLevel};

@@ -65,6 +65,19 @@ impl Risk {
         }
     }
 
+    /// Like `raise`, but the reason goes ahead of the others of its level: for a finding that
+    /// sums up several others (a GPU used by an open service says more than the open port).
+    pub fn raise_ahead(&mut self, level: RiskLevel, reason: impl Into<String>) {
+        self.level = self.level.max(level);
+        let position = self
+            .reason_levels
+            .iter()
+            .position(|existing| *existing <= level)
+            .unwrap_or(self.reasons.len());
+        self.reasons.insert(position, reason.into());
+        self.reason_levels.insert(position, level);
+    }
+
     /// Raises the level to at least `level` and records why.
     pub fn raise(&mut self, level: RiskLevel, reason: impl Into<String>) {
         self.level = self.level.max(level);

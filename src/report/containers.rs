@@ -26,6 +26,14 @@ pub struct ContainerJson {
     pub auth: AuthKind,
     pub risk: RiskLevel,
     pub reasons: Vec<String>,
+    /// GPU memory its processes hold, per card (empty when none).
+    pub gpu: Vec<GpuUseJson>,
+}
+
+#[derive(Serialize)]
+pub struct GpuUseJson {
+    pub index: u32,
+    pub used_memory_bytes: u64,
 }
 
 #[derive(Serialize)]
@@ -73,6 +81,16 @@ impl ContainersReport {
                 auth: item.assessment.auth,
                 risk: item.assessment.risk.level,
                 reasons: item.assessment.risk.reasons.clone(),
+                gpu: item
+                    .assessment
+                    .gpu
+                    .iter()
+                    .flat_map(|use_| use_.cards.iter())
+                    .map(|(index, bytes)| GpuUseJson {
+                        index: *index,
+                        used_memory_bytes: *bytes,
+                    })
+                    .collect(),
             })
             .collect();
         let listeners = inventory

@@ -1,5 +1,6 @@
 //! Renderers of one inventory for the headless commands.
 
 pub mod containers;
+pub mod gpu;
 pub mod secrets;
 pub mod timeline;

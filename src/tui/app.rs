@@ -130,6 +130,8 @@ pub struct ContainerRow {
     pub risk: RiskLevel,
     pub top_reason: String,
     pub ports: Vec<String>,
+    /// `0:2.0G 1:512M`: GPU memory its processes hold, per card; empty when none.
+    pub gpu: String,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -170,6 +172,7 @@ pub struct App {
     pub first_list_at: Option<Instant>,
     pub secrets: super::secrets::SecretsView,
     pub timeline: super::timeline::TimelineView,
+    pub gpu: super::gpu::GpuView,
     /// The timeline's path globs, compiled once.
     pub timeline_rules: crate::timeline::paths::PathRules,
     effects: Vec<Effect>,
@@ -183,6 +186,7 @@ impl App {
         }
         .endpoint();
         let settings_timeline = settings.timeline.clone();
+        let settings_gpu = (settings.gpu_interval_ms, settings.gpu_history_secs);
         App {
             read_only: settings.read_only,
             settings,
@@ -211,6 +215,7 @@ impl App {
             first_list_at: None,
             secrets: Default::default(),
             timeline: Default::default(),
+            gpu: super::gpu::GpuView::new(settings_gpu.0, settings_gpu.1),
             // Checked when the settings were resolved; the defaults always compile.
             timeline_rules: settings_rules(&settings_timeline),
             effects: Vec::new(),
@@ -393,6 +398,12 @@ impl App {
                         .iter()
                         .map(|p| p.binding.display())
                         .collect(),
+                    gpu: item
+                        .assessment
+                        .gpu
+                        .as_ref()
+                        .map(|g| g.display())
+                        .unwrap_or_default(),
                 }
             })
             .filter(|row| filter.is_empty() || row_matches(row, &filter))
@@ -564,6 +575,7 @@ impl App {
             Action::ShowActions => self.show_actions(),
             _ if self.focus == PaneId::Secrets => self.secrets_action(action),
             _ if self.focus == PaneId::Commits => self.timeline_action(action),
+            _ if self.focus == PaneId::Gpu => self.gpu_action(action),
             _ if self.focus != PaneId::Containers => {
                 if let Action::Remediate(what) = action {
                     self.request_remediation(what);

@@ -110,6 +110,16 @@ async fn drive(app: &mut App, tui: &mut terminal::Tui, settings: Settings) -> Re
         Result<crate::timeline::details::CommitDetails, String>,
     )>();
 
+    // Host summary and GPUs, sampled on their own thread (NVML calls block in the driver).
+    let (sample_tx, mut sample_rx) = mpsc::channel::<crate::collect::sampler::Sample>(2);
+    if let Err(err) = crate::collect::sampler::spawn(
+        settings.nvml_lib.clone(),
+        Duration::from_millis(settings.gpu_interval_ms),
+        sample_tx,
+    ) {
+        app.show_problem(format!("cannot start the GPU sampler: {err}"));
+    }
+
     let mut terminal_events = EventStream::new();
     let mut sigterm = signal(SignalKind::terminate())?;
     let mut sighup = signal(SignalKind::hangup())?;
@@ -151,6 +161,7 @@ async fn drive(app: &mut App, tui: &mut terminal::Tui, settings: Settings) -> Re
             Some(update) = docker_rx.recv() => app.apply_docker(update),
             Some(update) = listener_rx.recv() => app.apply_listeners(update),
             Some((key, report)) = probe_rx.recv() => app.apply_probe(key, report),
+            Some(sample) = sample_rx.recv() => app.apply_sample(sample),
             Some((plan_id, update)) = progress_rx.recv() => app.action_progress(&plan_id, update),
             Some((generation, event)) = secrets_rx.recv() => match event {
                 SecretsEvent::Progress(update) => app.secrets_progress(generation, update),

@@ -2,6 +2,7 @@
 
 pub mod app;
 mod event_loop;
+pub mod gpu;
 pub mod keymap;
 pub mod layout;
 pub mod panes;
@@ -48,6 +49,8 @@ pub fn run(resolved: Resolved) -> i32 {
     }
 }
 
+#[cfg(test)]
+mod gpu_tests;
 #[cfg(test)]
 mod tests;
 #[cfg(test)]

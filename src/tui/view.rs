@@ -80,6 +80,25 @@ fn draw_header(app: &App, area: Rect, frame: &mut ratatui::Frame) {
         Span::styled("│ ", theme.header),
         docker,
     ];
+    let mut left = left;
+    // The host at a glance, as much of it as fits next to the clock.
+    if let Some(host) = &app.gpu.host {
+        let used: usize = left.iter().map(|s| s.width()).sum();
+        let room = (area.width as usize).saturating_sub(used + clock.len() + 2);
+        let mut summary = String::new();
+        for part in host_parts(host) {
+            let next = if summary.is_empty() {
+                format!(" │ {part}")
+            } else {
+                format!(" · {part}")
+            };
+            if summary.chars().count() + next.chars().count() > room {
+                break;
+            }
+            summary.push_str(&next);
+        }
+        left.push(Span::styled(summary, theme.header));
+    }
     let used: usize = left.iter().map(|s| s.width()).sum();
     let room = (area.width as usize).saturating_sub(used);
     let mut spans = left;
@@ -94,6 +113,28 @@ fn draw_header(app: &App, area: Rect, frame: &mut ratatui::Frame) {
         spans.push(Span::styled(" ".repeat(room), theme.header));
     }
     frame.render_widget(Paragraph::new(Line::from(spans)).style(theme.header), area);
+}
+
+/// Load, CPU, memory, uptime: most telling first, so a narrow header keeps those.
+fn host_parts(host: &crate::collect::host::HostSummary) -> Vec<String> {
+    let mut parts = Vec::new();
+    if let Some([one, five, fifteen]) = host.load {
+        parts.push(format!("load {one:.2} {five:.2} {fifteen:.2}"));
+    }
+    if host.cpus > 0 {
+        parts.push(format!("cpu {:.0}% of {}", host.cpu_percent, host.cpus));
+    }
+    if host.memory_total_bytes > 0 {
+        parts.push(format!(
+            "mem {}/{}",
+            crate::model::short_bytes(host.memory_used_bytes),
+            crate::model::short_bytes(host.memory_total_bytes)
+        ));
+    }
+    if let Some(up) = host.uptime_secs {
+        parts.push(format!("up {}", crate::collect::host::short_duration(up)));
+    }
+    parts
 }
 
 fn draw_tabs(app: &App, area: Rect, frame: &mut ratatui::Frame) {

@@ -15,6 +15,7 @@ use ratatui::widgets::{Cell, Paragraph, Row, Table, Wrap};
 /// name so it survives an 80-column terminal.
 struct Columns {
     auth: bool,
+    gpu: bool,
     state: bool,
     ports: bool,
     id: bool,
@@ -25,6 +26,7 @@ struct Columns {
 fn columns_for(width: u16) -> Columns {
     Columns {
         auth: width >= 36,
+        gpu: width >= 72,
         state: width >= 48,
         ports: width >= 60,
         uptime: width >= 96,
@@ -223,6 +225,18 @@ fn draw_containers(app: &App, area: Rect, frame: &mut ratatui::Frame) {
         header.push("STATE");
         widths.push(Constraint::Length(11));
     }
+    // Only when a container uses a GPU: an empty column is noise.
+    let gpu_width = app
+        .container_rows
+        .iter()
+        .map(|r| r.gpu.chars().count())
+        .max()
+        .unwrap_or(0);
+    let show_gpu = columns.gpu && gpu_width > 0;
+    if show_gpu {
+        header.push("GPU");
+        widths.push(Constraint::Length(gpu_width.clamp(3, 18) as u16));
+    }
     if columns.uptime {
         header.push("UP");
         widths.push(Constraint::Length(6));
@@ -273,6 +287,9 @@ fn draw_containers(app: &App, area: Rect, frame: &mut ratatui::Frame) {
                     state_label(row),
                     state_style(app, row),
                 )));
+            }
+            if show_gpu {
+                cells.push(Cell::from(Span::styled(row.gpu.clone(), app.theme.info)));
             }
             if columns.uptime {
                 cells.push(Cell::from(Span::styled(uptime(app, row), app.theme.muted)));

@@ -1,7 +1,7 @@
 //! One file per pane. Each draws from `&App` only.
 
 pub mod containers;
-pub mod pending;
+pub mod gpu;
 pub mod secrets;
 pub mod timeline;
 pub mod timeline_chart;
@@ -43,6 +43,6 @@ pub fn draw_pane(app: &App, pane: PaneId, area: Rect, frame: &mut ratatui::Frame
         PaneId::Containers => containers::draw(app, area, frame),
         PaneId::Secrets => secrets::draw(app, area, frame),
         PaneId::Commits => timeline::draw(app, area, frame),
-        other => pending::draw(app, other, area, frame),
+        PaneId::Gpu => gpu::draw(app, area, frame),
     }
 }
