@@ -2,6 +2,10 @@
 """Makes assets/screenshot.svg from a real run: starts a few vigil-test-* containers, runs the
 release binary in tmux, captures the pane with its colours and renders it as SVG.
 
+This machine has no GPU: the GPU pane is fed by the test NVML library (tests/nvml/fake_nvml.c,
+compiled here), which reports two cards with the sdnext and vLLM containers' real host PIDs as
+GPU processes, through vigil's real NVML code path.
+
     cargo build --release && python3 assets/make_screenshot.py
 """
 
@@ -141,15 +145,45 @@ def incident_repo(path):
         commit("ci-bot", "ci-bot@users.example", night + i * 47, "+0800", message, files)
 
 
+def gpu_scenario(library, second):
+    """Two cards: sdnext busy on card 0, vLLM on card 1; utilization moves so the sparklines do."""
+    sdnext = sh("docker", "inspect", "-f", "{{.State.Pid}}", "vigil-test-sdnext").strip()
+    vllm = sh("docker", "inspect", "-f", "{{.State.Pid}}", "vigil-test-vllm").strip()
+    util0 = [35, 60, 88, 97, 99, 98, 96, 99, 97, 98, 99, 97][second % 12]
+    util1 = [20, 25, 40, 30, 22, 45, 38, 27, 33, 41, 29, 36][second % 12]
+    text = (
+        "driver 550.54.15\ncuda 12040\n"
+        f'gpu name="NVIDIA A100-SXM4-80GB" uuid=GPU-1a2b3c4d-0000-1111-2222-333344445555 util={util0} '
+        f"memutil={util0 // 2} mem_total=85899345920 mem_used=64424509440 temp=78 power_mw=371000 "
+        "limit_mw=400000 fan=- sm_clock=1410 throttle=0x4 ecc=1 ecc_uncorrected=0 mig=0\n"
+        f'gpu name="NVIDIA L40S" uuid=GPU-9f8e7d6c-aaaa-bbbb-cccc-ddddeeeeffff util={util1} '
+        f"memutil={util1 // 3} mem_total=48318382080 mem_used=19327352832 temp=52 power_mw=118000 "
+        "limit_mw=350000 fan=34 sm_clock=1635 throttle=0x1\n"
+        f"proc gpu=0 pid={sdnext} used=62277025792 sm={util0 - 3}\n"
+        f"proc gpu=1 pid={vllm} used=18253611008 sm={util1}\n"
+    )
+    with open(library + ".scenario.tmp", "w") as f:
+        f.write(text)
+    os.replace(library + ".scenario.tmp", library + ".scenario")
+
+
 def main():
     names = containers()
     repo = tempfile.mkdtemp(prefix="vigil-shot-")
+    nvml = tempfile.mkdtemp(prefix="vigil-shot-nvml-")
+    library = os.path.join(nvml, "libnvidia-ml.so.1")
     try:
+        sh("gcc", "-shared", "-fPIC", "-O2", "-o", library,
+           os.path.join(HERE, "..", "tests", "nvml", "fake_nvml.c"))
+        gpu_scenario(library, 0)
         incident_repo(repo)
         time.sleep(1)
         sh("tmux", "-L", "vigil-shot", "-f", "/dev/null", "new-session", "-d", "-s", "s",
-           "-x", str(WIDTH), "-y", str(HEIGHT), f"exec env TERM=xterm-256color {VIGIL} --repo {repo}")
-        time.sleep(4)
+           "-x", str(WIDTH), "-y", str(HEIGHT),
+           f"exec env TERM=xterm-256color VIGIL_NVML_LIB={library} {VIGIL} --repo {repo}")
+        for second in range(1, 13):
+            time.sleep(1)
+            gpu_scenario(library, second)
         ansi = sh("tmux", "-L", "vigil-shot", "capture-pane", "-p", "-e", "-t", "s")
         with open(os.path.join(HERE, "screenshot.svg"), "w") as f:
             f.write(render_svg(ansi))
@@ -158,6 +192,7 @@ def main():
         subprocess.run(["tmux", "-L", "vigil-shot", "kill-server"], capture_output=True)
         subprocess.run(["docker", "rm", "-f", *names], capture_output=True)
         shutil.rmtree(repo, ignore_errors=True)
+        shutil.rmtree(nvml, ignore_errors=True)
 
 
 if __name__ == "__main__":

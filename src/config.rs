@@ -294,4 +294,20 @@ mod tests {
         assert!(!settings.probe_enabled);
         assert_eq!(settings.probe_timeout_ms, 50);
     }
+
+    #[test]
+    fn gpu_section_overlays_and_clamps() {
+        let text = "[gpu]\nnvml_lib = \"/opt/nvidia/libnvidia-ml.so.1\"\ninterval_ms = 5\nhistory_secs = 999999\nbusy_percent = 0\n";
+        let file: FileConfig = parse_toml(Path::new("c"), text).expect("parses");
+        let settings = Settings::default().overlay(&file);
+        assert_eq!(
+            settings.nvml_lib.as_deref(),
+            Some(Path::new("/opt/nvidia/libnvidia-ml.so.1"))
+        );
+        assert_eq!(settings.gpu_interval_ms, 100, "never faster than 10 Hz");
+        assert_eq!(settings.gpu_history_secs, 3600);
+        assert_eq!(settings.gpu_busy_percent, 1);
+        let typo = parse_toml::<FileConfig>(Path::new("c"), "[gpu]\ninterval = 1\n");
+        assert!(typo.is_err(), "unknown keys are reported");
+    }
 }

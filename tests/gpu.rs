@@ -471,6 +471,9 @@ fn tui_gpu_pane_live_with_containers_and_alerts() {
         s.contains("GPU in use by an unauthenticated public service")
     });
     tmux.keys(&["Escape"]);
+    tmux.wait_for("details closed", Duration::from_secs(5), |s| {
+        !s.contains("GPU in use by an unauthenticated public service")
+    });
 
     // The workload vanishes from NVML's list while the card stays busy: it stands out.
     fake.set_scenario(
@@ -501,7 +504,11 @@ fn tui_without_nvml_says_why_and_works() {
     // The rest of vigil works: focus moves, help opens.
     tmux.keys(&["?"]);
     tmux.wait_for("help", Duration::from_secs(5), |s| s.contains("Keys"));
+    // Escape alone: sent together with the next key it would read as Alt-q.
     tmux.keys(&["Escape"]);
+    tmux.wait_for("help closed", Duration::from_secs(5), |s| {
+        !s.contains("Keys (Esc closes)")
+    });
     tmux.keys(&["q"]);
     tmux.wait_for("exit", Duration::from_secs(10), |s| {
         s.contains("VIGIL-EXITED:0")

@@ -224,6 +224,25 @@ fn busy_card_without_visible_process_stands_out() {
 }
 
 #[test]
+fn eighty_by_twenty_four_keeps_the_container_and_its_flag() {
+    let mut app = scene();
+    let snapshot = two_cards(&app);
+    app.apply_sample(sample(snapshot));
+    let buffer = render(&mut app, 80, 24);
+    let text = text_of(&buffer);
+    let line = text
+        .lines()
+        .find(|l| l.contains("4242") && l.contains("2.0G"))
+        .unwrap_or_else(|| panic!("{text}"));
+    assert!(line.contains("4242 2.0G sdnext ⚠ OPEN"), "{line}");
+    assert!(text.contains("GPU 0 NVIDIA A100"), "{text}");
+    assert!(
+        text.contains("71°C 312/400 W"),
+        "figures on a line of their own: {text}"
+    );
+}
+
+#[test]
 fn no_nvml_is_one_line_and_waiting_is_said() {
     let mut app = scene();
     let text = text_of(&render(&mut app, 140, 30));

@@ -102,7 +102,7 @@ pub const BINDINGS: &[Binding] = &[
         keys: &[(KeyCode::Char('2'), NONE)],
         label: "2",
         action: Action::FocusPane(1),
-        help: "GPUs",
+        help: "GPUs: cards, processes and their containers",
     },
     Binding {
         keys: &[(KeyCode::Char('3'), NONE)],
@@ -160,7 +160,7 @@ pub const BINDINGS: &[Binding] = &[
         keys: &[(KeyCode::Enter, NONE)],
         label: "Enter",
         action: Action::Open,
-        help: "details of the selected row",
+        help: "details of the selected row (GPU pane: the process's container)",
     },
     Binding {
         keys: &[(KeyCode::Esc, NONE)],
@@ -214,7 +214,7 @@ pub const BINDINGS: &[Binding] = &[
         keys: &[(KeyCode::Char('s'), NONE)],
         label: "s",
         action: Action::Remediate(Remediation::Stop),
-        help: "stop the selected container, after confirmation",
+        help: "stop the selected container (GPU pane: the process's), after confirmation",
     },
     Binding {
         keys: &[(KeyCode::Char('b'), NONE)],

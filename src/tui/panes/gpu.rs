@@ -17,6 +17,8 @@ use ratatui::widgets::Paragraph;
 const BARS: [char; 8] = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
 /// Width of the label in front of a sparkline: `util 100% `.
 const LABEL: usize = 10;
+/// Below this width a process row keeps only PID, memory, container and name.
+const FULL_ROW: usize = 64;
 
 pub fn draw(app: &App, area: Rect, frame: &mut ratatui::Frame) {
     let block = pane_block(app, PaneId::Gpu, title_summary(app));
@@ -104,7 +106,7 @@ fn unavailable_lines(app: &App, snapshot: &GpuSnapshot) -> Vec<Line<'static>> {
 
 fn card_lines(app: &App, card: &GpuCard, width: usize, lines: &mut Vec<Line<'static>>) {
     let theme = &app.theme;
-    let mut head = vec![
+    let identity = vec![
         Span::styled(format!("GPU {} ", card.index), theme.title),
         Span::styled(
             format!(
@@ -114,8 +116,8 @@ fn card_lines(app: &App, card: &GpuCard, width: usize, lines: &mut Vec<Line<'sta
             ),
             theme.text,
         ),
-        Span::styled(figures(card), theme.muted),
     ];
+    let mut head = vec![Span::styled(figures(card), theme.muted)];
     if card.mig_enabled == Some(true) {
         head.push(Span::styled(" MIG", theme.info));
     }
@@ -141,7 +143,15 @@ fn card_lines(app: &App, card: &GpuCard, width: usize, lines: &mut Vec<Line<'sta
             theme.high,
         ));
     }
-    lines.push(Line::from(head));
+    // One line when it fits, else the figures go on a line of their own.
+    let identity_width: usize = identity.iter().map(|s| s.width()).sum();
+    let figures_width: usize = head.iter().map(|s| s.width()).sum();
+    if identity_width + figures_width <= width {
+        lines.push(Line::from([identity, head].concat()));
+    } else {
+        lines.push(Line::from(identity));
+        lines.push(Line::from(head));
+    }
     if let Some(problem) = &card.problem {
         lines.push(Line::from(Span::styled(
             format!("! {}", escape(problem)),
@@ -234,32 +244,42 @@ pub fn sparkline(history: &std::collections::VecDeque<u8>, width: usize) -> Stri
 }
 
 fn process_header(width: usize) -> String {
-    truncate(
-        &format!(
+    let text = if width >= FULL_ROW {
+        format!(
             "  {:>7} {:<8} {:<14} {:>6} {:>4} CONTAINER",
             "PID", "USER", "NAME", "MEM", "SM"
-        ),
-        width,
-    )
+        )
+    } else {
+        " PID MEM CONTAINER NAME".to_string()
+    };
+    truncate(&text, width)
 }
 
 fn process_line(app: &App, process: &GpuProcess, width: usize, selected: bool) -> Line<'static> {
     let theme = &app.theme;
-    let fixed = format!(
-        "{} {:>7} {:<8} {:<14} {:>6} {:>4} ",
-        if selected { "▸" } else { " " },
-        process.pid,
-        truncate(&escape(process.user.as_deref().unwrap_or("?")), 8),
-        truncate(&escape(process.name.as_deref().unwrap_or("?")), 14),
-        process
-            .used_memory_bytes
-            .map_or("n/a".to_string(), short_bytes),
-        process
-            .sm_utilization
-            .map_or("n/a".to_string(), |v| format!("{v}%")),
-    );
-    let room = width.saturating_sub(fixed.chars().count());
-    let (container, flag) = container_cells(app, process);
+    let marker = if selected { "▸" } else { " " };
+    let memory = process
+        .used_memory_bytes
+        .map_or("n/a".to_string(), short_bytes);
+    let name = escape(process.name.as_deref().unwrap_or("?")).into_owned();
+    let fixed = if width >= FULL_ROW {
+        format!(
+            "{marker} {:>7} {:<8} {:<14} {:>6} {:>4} ",
+            process.pid,
+            truncate(&escape(process.user.as_deref().unwrap_or("?")), 8),
+            truncate(&name, 14),
+            memory,
+            process
+                .sm_utilization
+                .map_or("n/a".to_string(), |v| format!("{v}%")),
+        )
+    } else {
+        // Narrow: who it is (the container) matters more than its user and SM share.
+        format!("{marker}{} {} ", process.pid, memory)
+    };
+    let (container, flag) = container_cells(app, process, width >= FULL_ROW);
+    let flag_width = flag.as_ref().map_or(0, |(text, _)| text.chars().count());
+    let room = width.saturating_sub(fixed.chars().count() + flag_width);
     let base = if selected { theme.selected } else { theme.text };
     let mut spans = vec![
         Span::styled(fixed, base),
@@ -268,11 +288,18 @@ fn process_line(app: &App, process: &GpuProcess, width: usize, selected: bool) -
     if let Some((text, style)) = flag {
         spans.push(Span::styled(text, style));
     }
+    if width < FULL_ROW {
+        spans.push(Span::styled(format!(" {name}"), theme.muted));
+    }
     Line::from(spans)
 }
 
 /// The container's name (or `host`), and a flag when that container is reachable from outside.
-fn container_cells(app: &App, process: &GpuProcess) -> (String, Option<(String, Style)>) {
+fn container_cells(
+    app: &App,
+    process: &GpuProcess,
+    wide: bool,
+) -> (String, Option<(String, Style)>) {
     let Some(id) = &process.container_id else {
         return if process.visible {
             ("host".into(), None)
@@ -294,12 +321,13 @@ fn container_cells(app: &App, process: &GpuProcess) -> (String, Option<(String, 
                 .map(|n| escape(n).into_owned())
         })
         .unwrap_or_else(|| id.chars().take(12).collect());
+    let pick = |long: &str, short: &str| if wide { long } else { short }.to_string();
     let flag = row.and_then(|row| match (row.exposure, row.auth) {
         (Exposure::Public, AuthKind::None) => {
-            Some((" ⚠ PUBLIC, NO AUTH".to_string(), app.theme.critical))
+            Some((pick(" ⚠ PUBLIC, NO AUTH", " ⚠ OPEN"), app.theme.critical))
         }
         (Exposure::Public, AuthKind::Unknown) => {
-            Some((" public, auth unknown".to_string(), app.theme.high))
+            Some((pick(" public, auth unknown", " public?"), app.theme.high))
         }
         (Exposure::Public, _) => Some((" public".to_string(), app.theme.medium)),
         _ => None,
