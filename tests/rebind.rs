@@ -45,9 +45,11 @@ fn rebind_preserves_configuration_and_blocks_outside_access() {
     ) {
         return;
     }
-    let mut containers = Containers::new();
+    // Declared before the containers so it is dropped after them: a network with containers
+    // still attached cannot be removed.
     let network = TestNetwork(unique_name("net"));
     docker(&["network", "create", &network.0]);
+    let mut containers = Containers::new();
     let name = containers.add(
         "rebind",
         &[

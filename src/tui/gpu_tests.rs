@@ -243,6 +243,27 @@ fn eighty_by_twenty_four_keeps_the_container_and_its_flag() {
 }
 
 #[test]
+fn pids_from_another_namespace_are_explained() {
+    let mut app = scene();
+    let mut snapshot = two_cards(&app);
+    for card in &mut snapshot.gpus {
+        for process in &mut card.processes {
+            process.visible = false;
+            process.container_id = None;
+            process.name = None;
+        }
+    }
+    app.apply_sample(sample(snapshot));
+    zoomed_gpu(&mut app);
+    let text = text_of(&render(&mut app, 140, 30));
+    assert!(
+        text.contains("run vigil in the host PID namespace"),
+        "{text}"
+    );
+    assert!(text.contains("? (pid not visible) hidden"), "{text}");
+}
+
+#[test]
 fn no_nvml_is_one_line_and_waiting_is_said() {
     let mut app = scene();
     let text = text_of(&render(&mut app, 140, 30));

@@ -70,6 +70,14 @@ fn content(app: &App, width: usize) -> (Vec<Line<'static>>, Option<usize>) {
             theme.muted,
         )));
     }
+    // NVML reports host PIDs: from a container without the host's PID namespace none of them
+    // can be looked up, and the containers cannot be named.
+    if snapshot.processes().next().is_some() && snapshot.processes().all(|(_, p)| !p.visible) {
+        lines.push(Line::from(Span::styled(
+            "GPU processes not visible here: run vigil in the host PID namespace (--pid=host) to map them",
+            theme.warn,
+        )));
+    }
     let mut selected_line = None;
     for card in &snapshot.gpus {
         card_lines(app, card, width, &mut lines);
