@@ -153,8 +153,17 @@ def create_containers(count):
     def start(i):
         name = f"{PREFIX}-{i:03d}"
         bind = "0.0.0.0::80" if i % 10 == 0 else "127.0.0.1::80"
-        sh("docker", "run", "-d", "--name", name, "-p", bind, IMAGE,
-           "/bin/busybox", "httpd", "-f", "-p", "80", "-h", "/www")
+        # Docker 20.10 tracks random host ports per bind address, so a 0.0.0.0 binding can be
+        # handed a port a 127.0.0.1 binding already holds ("address already in use"): try again.
+        for attempt in range(5):
+            try:
+                sh("docker", "run", "-d", "--name", name, "-p", bind, IMAGE,
+                   "/bin/busybox", "httpd", "-f", "-p", "80", "-h", "/www")
+                return
+            except RuntimeError as err:
+                if "address already in use" not in str(err) or attempt == 4:
+                    raise
+                sh("docker", "rm", "-f", name, check=False)
 
     from concurrent.futures import ThreadPoolExecutor
     with ThreadPoolExecutor(4) as pool:
@@ -175,7 +184,11 @@ class Pane:
         self.socket = f"vigil-bench-{os.getpid()}-{Pane.created}"
         exports = " ".join(f"{k}='{v}'" for k, v in env.items())
         self.started = time.perf_counter()
+        # Started outside any git repository: this measures the container view (the tools
+        # compared here have no timeline or secret scan); measure_timeline.py and
+        # measure_secrets.py cover those.
         sh("tmux", "-L", self.socket, "-f", "/dev/null", "new-session", "-d", "-s", "bench",
+           "-c", tempfile.gettempdir(),
            "-x", "200", "-y", "50", f"exec env {exports} {command}")
 
     def capture(self):

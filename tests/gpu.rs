@@ -294,15 +294,6 @@ fn containers_json(sandbox: &Sandbox, library: &str) -> Value {
     serde_json::from_str(&stdout).unwrap_or_else(|e| panic!("not JSON ({e}): {stdout}\n{stderr}"))
 }
 
-fn container<'a>(json: &'a Value, name: &str) -> &'a Value {
-    json["containers"]
-        .as_array()
-        .expect("containers")
-        .iter()
-        .find(|c| c["name"] == name)
-        .unwrap_or_else(|| panic!("{name} not in {json:#}"))
-}
-
 #[test]
 fn gpu_process_is_mapped_to_its_container_and_raises_its_risk() {
     if !need_docker("gpu_process_is_mapped_to_its_container_and_raises_its_risk") {

@@ -14,15 +14,6 @@ fn scan_json(sandbox: &Sandbox, extra: &[&str]) -> (i32, Value) {
     (code, json)
 }
 
-fn container<'a>(json: &'a Value, name: &str) -> &'a Value {
-    json["containers"]
-        .as_array()
-        .expect("containers array")
-        .iter()
-        .find(|c| c["name"] == name)
-        .unwrap_or_else(|| panic!("{name} not in scan: {json:#}"))
-}
-
 #[test]
 fn exposure_auth_and_risk_of_real_containers() {
     if !need_docker("exposure_auth_and_risk_of_real_containers") {

@@ -38,14 +38,15 @@ pub struct GpuView {
     pub capacity: usize,
     /// The selected process, as (card index, pid): survives re-sorting between samples.
     pub selected: Option<(u32, u32)>,
-    /// The first pane line shown (the pane scrolls to keep the selection visible).
-    pub offset: usize,
+    /// Sampling faster than the once-a-second clock redraw: each sample redraws.
+    pub faster_than_clock: bool,
 }
 
 impl GpuView {
     pub fn new(interval_ms: u64, history_secs: u64) -> GpuView {
         GpuView {
             capacity: ((history_secs * 1000) / interval_ms.max(1)).clamp(2, 7200) as usize,
+            faster_than_clock: interval_ms < 1000,
             ..GpuView::default()
         }
     }
@@ -79,6 +80,21 @@ impl GpuView {
     }
 }
 
+/// Cards, processes, availability or a card's problem differ: worth a redraw now.
+fn structure_changed(old: &GpuSnapshot, new: &GpuSnapshot) -> bool {
+    let processes = |s: &GpuSnapshot| -> Vec<(u32, u32)> {
+        s.processes().map(|(card, p)| (card.index, p.pid)).collect()
+    };
+    let problems = |s: &GpuSnapshot| -> Vec<Option<String>> {
+        s.gpus.iter().map(|card| card.problem.clone()).collect()
+    };
+    old.available != new.available
+        || old.reason != new.reason
+        || old.gpus.len() != new.gpus.len()
+        || processes(old) != processes(new)
+        || problems(old) != problems(new)
+}
+
 fn history_key(card: &crate::model::GpuCard) -> String {
     card.uuid
         .clone()
@@ -97,6 +113,11 @@ impl App {
             .collect();
         snapshot.attach_container_names(&names);
         self.gpu.record(&snapshot);
+        let structural = self
+            .gpu
+            .snapshot
+            .as_ref()
+            .is_none_or(|old| structure_changed(old, &snapshot));
         let risks_changed = self.inventory.apply_gpu(&snapshot);
         self.gpu.snapshot = Some(snapshot);
         self.gpu.host = Some(sample.host);
@@ -111,7 +132,12 @@ impl App {
         if risks_changed {
             self.rebuild_rows();
         }
-        self.dirty = true;
+        // Figures that move with every sample are shown by the once-a-second clock redraw; a
+        // sample redraws on its own only when something appeared, went away or broke, so an idle
+        // screen is drawn once a second, not twice.
+        if structural || self.gpu.faster_than_clock {
+            self.dirty = true;
+        }
     }
 
     pub fn gpu_action(&mut self, action: Action) {

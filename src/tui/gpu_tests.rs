@@ -311,6 +311,31 @@ fn small_terminals_and_many_processes_keep_the_selection_visible() {
 }
 
 #[test]
+fn an_unchanged_structure_waits_for_the_clock_redraw() {
+    let mut app = scene();
+    app.apply_sample(sample(two_cards(&app)));
+    assert!(app.dirty, "the first sample is drawn at once");
+    app.dirty = false;
+    let mut moved = two_cards(&app);
+    moved.gpus[0].utilization_gpu = Some(12);
+    app.apply_sample(sample(moved));
+    assert!(!app.dirty, "figures alone wait for the clock's redraw");
+    app.tick(jiff::Timestamp::now());
+    assert!(app.dirty);
+    app.dirty = false;
+    let mut gone = two_cards(&app);
+    gone.gpus[1].processes.clear();
+    app.apply_sample(sample(gone));
+    assert!(app.dirty, "a process that went away is drawn at once");
+    app.dirty = false;
+    let mut lost = two_cards(&app);
+    lost.gpus[1].processes.clear();
+    lost.gpus[1].problem = Some("GPU lost".into());
+    app.apply_sample(sample(lost));
+    assert!(app.dirty, "a lost card is drawn at once");
+}
+
+#[test]
 fn history_is_bounded_whatever_the_uptime() {
     let mut app = scene();
     let capacity = app.gpu.capacity;

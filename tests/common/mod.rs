@@ -1053,3 +1053,13 @@ pub fn container_pid(name: &str) -> u32 {
         .parse()
         .unwrap_or_else(|_| panic!("no pid for {name}"))
 }
+
+/// One container of a `vigil scan containers --format json` report, by name.
+pub fn container<'a>(json: &'a serde_json::Value, name: &str) -> &'a serde_json::Value {
+    json["containers"]
+        .as_array()
+        .expect("containers array")
+        .iter()
+        .find(|c| c["name"] == name)
+        .unwrap_or_else(|| panic!("{name} not in scan: {json:#}"))
+}
