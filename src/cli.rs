@@ -13,6 +13,9 @@ Examples:
                                           for cron/CI: exit 3 if anything is critical
   vigil scan secrets --repo /srv/app --ioc-file revoked.txt
                                           every leaked secret in the tree, history, containers
+  vigil scan gpu --format json            every GPU, its processes and their containers
+  vigil --nvml-lib /opt/nvidia/libnvidia-ml.so.1
+                                          use this NVML library (also VIGIL_NVML_LIB)
   vigil config init                       write a commented config file
   vigil stop sdnext --dry-run             show what stopping would do, change nothing
   vigil stop sdnext                       stop it after confirmation (recorded in the audit log)
