@@ -78,7 +78,11 @@ fn five_hundred_containers() {
         Duration::from_secs(5),
         |s| s.contains("Details (Esc closes"),
     );
+    // Separately: Escape followed at once by q reads as Alt-q on a loaded machine.
     tmux.keys(&["Escape"]);
+    tmux.wait_for("details closed", Duration::from_secs(5), |s| {
+        !s.contains("Details (Esc closes")
+    });
     tmux.keys(&["q"]);
     tmux.wait_for("exit", Duration::from_secs(5), |s| {
         s.contains("VIGIL-EXITED:0")
