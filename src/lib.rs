@@ -10,6 +10,7 @@ pub mod commands;
 pub mod config;
 pub mod inventory;
 pub mod logging;
+pub mod marks;
 pub mod memory;
 pub mod model;
 pub mod ops;

@@ -46,6 +46,13 @@ pub enum Effect {
     LoadTimelines(u64, Vec<std::path::PathBuf>),
     /// Read one commit's full message and raw identity lines for its details.
     LoadCommitDetails(std::path::PathBuf, crate::timeline::CommitId),
+    /// Write a checklist mark (or take one back) to vigil's state directory.
+    SaveMark {
+        kind: crate::marks::MarkKind,
+        key: String,
+        note: String,
+        cleared: bool,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -105,6 +112,11 @@ pub enum Popup {
     SecretDetails {
         index: usize,
         scroll: u16,
+    },
+    /// `m`: the one-line note for a checklist mark.
+    MarkPrompt {
+        target: Box<super::marking::MarkTarget>,
+        text: String,
     },
     /// One commit of the timeline: message, identities, files, signals, secrets.
     CommitDetails {
@@ -173,6 +185,8 @@ pub struct App {
     pub secrets: super::secrets::SecretsView,
     pub timeline: super::timeline::TimelineView,
     pub gpu: super::gpu::GpuView,
+    /// Checklist marks of this host; empty (and not saved) until the event loop loads them.
+    pub marks: crate::marks::Marks,
     /// The timeline's path globs, compiled once.
     pub timeline_rules: crate::timeline::paths::PathRules,
     effects: Vec<Effect>,
@@ -216,6 +230,7 @@ impl App {
             secrets: Default::default(),
             timeline: Default::default(),
             gpu: super::gpu::GpuView::new(settings_gpu.0, settings_gpu.1),
+            marks: Default::default(),
             // Checked when the settings were resolved; the defaults always compile.
             timeline_rules: settings_rules(&settings_timeline),
             effects: Vec::new(),
@@ -519,6 +534,7 @@ impl App {
             Some(Popup::Confirm(_)) => return self.confirm_key(key),
             Some(Popup::Actions(_)) => return self.actions_key(key),
             Some(Popup::PortPrompt { .. }) => return self.port_prompt_key(key),
+            Some(Popup::MarkPrompt { .. }) => return self.mark_prompt_key(key),
             _ => {}
         }
         if let Some(action) = keymap::resolve(key) {
@@ -573,6 +589,7 @@ impl App {
                 }
             }
             Action::ShowActions => self.show_actions(),
+            Action::Mark => self.request_mark(),
             _ if self.focus == PaneId::Secrets => self.secrets_action(action),
             _ if self.focus == PaneId::Commits => self.timeline_action(action),
             _ if self.focus == PaneId::Gpu => self.gpu_action(action),

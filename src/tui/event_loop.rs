@@ -120,6 +120,12 @@ async fn drive(app: &mut App, tui: &mut terminal::Tui, settings: Settings) -> Re
         app.show_problem(format!("cannot start the GPU sampler: {err}"));
     }
 
+    // Who marks checklist items: the login user behind sudo when there is one.
+    let operator_name = {
+        let identity = crate::ops::identity::Identity::current();
+        identity.login_user.unwrap_or(identity.user)
+    };
+
     let mut terminal_events = EventStream::new();
     let mut sigterm = signal(SignalKind::terminate())?;
     let mut sighup = signal(SignalKind::hangup())?;
@@ -279,6 +285,16 @@ async fn drive(app: &mut App, tui: &mut terminal::Tui, settings: Settings) -> Re
                         let details = crate::timeline::details::read(&path, id);
                         let _ = results.send((id, details));
                     });
+                }
+                Effect::SaveMark {
+                    kind,
+                    key,
+                    note,
+                    cleared,
+                } => {
+                    // A small fsynced append to vigil's own state file.
+                    let result = app.marks.record(kind, &key, &note, &operator_name, cleared);
+                    app.mark_saved(result);
                 }
                 Effect::RescanListeners => {
                     if let Some(rescan) = &rescan {

@@ -134,7 +134,7 @@ fn cards_processes_and_containers() {
             .is_some_and(|l| l.contains("│ load 1.50 0.75 0.25 ")),
         "{text}"
     );
-    let text = text_of(&render(&mut app, 200, 30));
+    let text = text_of(&render(&mut app, 260, 30));
     assert!(
         text.lines().next().is_some_and(
             |l| l.contains("load 1.50 0.75 0.25 · cpu 23% of 32 · mem 12.0G/64.0G · up 3d 4h")

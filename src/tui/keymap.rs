@@ -29,6 +29,8 @@ pub enum Action {
     /// Timeline: the next / previous repository.
     NextSource,
     PrevSource,
+    /// Mark the selected secret, commit or container as reviewed (or take the mark back).
+    Mark,
     /// Keys reserved for remediation (stop, rebind, block): refused in observer mode.
     Remediate(Remediation),
 }
@@ -191,6 +193,12 @@ pub const BINDINGS: &[Binding] = &[
         label: "a",
         action: Action::ShowActions,
         help: "actions taken (audit log); u undoes, c commits a rebind",
+    },
+    Binding {
+        keys: &[(KeyCode::Char('m'), NONE)],
+        label: "m",
+        action: Action::Mark,
+        help: "mark the selected secret, commit or container reviewed (again: unmark)",
     },
     Binding {
         keys: &[(KeyCode::Char('o'), NONE)],

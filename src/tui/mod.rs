@@ -5,6 +5,7 @@ mod event_loop;
 pub mod gpu;
 pub mod keymap;
 pub mod layout;
+pub mod marking;
 pub mod panes;
 pub mod popups;
 pub mod remediation;
@@ -33,6 +34,22 @@ pub fn run(resolved: Resolved) -> i32 {
         Err(code) => return code,
     };
     let mut app = app::App::new(resolved.settings.clone(), theme);
+    // The recovery checklist's marks of this host (never in the suspect repository).
+    if let Some(path) = crate::marks::Marks::default_path() {
+        match crate::marks::Marks::load(&path) {
+            Ok(marks) => {
+                if marks.unreadable_lines > 0 {
+                    problems.push(format!(
+                        "{}: {} unreadable line(s) skipped",
+                        path.display(),
+                        marks.unreadable_lines
+                    ));
+                }
+                app.marks = marks;
+            }
+            Err(message) => problems.push(message),
+        }
+    }
     for problem in problems {
         app.show_problem(problem);
     }
@@ -51,6 +68,8 @@ pub fn run(resolved: Resolved) -> i32 {
 
 #[cfg(test)]
 mod gpu_tests;
+#[cfg(test)]
+mod marking_tests;
 #[cfg(test)]
 mod tests;
 #[cfg(test)]

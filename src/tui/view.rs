@@ -39,6 +39,9 @@ pub fn draw(app: &App, frame: &mut ratatui::Frame) {
         Some(Popup::Confirm(state)) => popups::confirm::draw(app, state, frame),
         Some(Popup::Actions(view)) => popups::actions::draw(app, view, frame),
         Some(Popup::PortPrompt { text }) => popups::port_prompt::draw(app, text, frame),
+        Some(Popup::MarkPrompt { target, text }) => {
+            popups::mark_prompt::draw(app, target, text, frame)
+        }
         Some(Popup::SecretDetails { index, scroll }) => {
             popups::secret_details::draw(app, *index, *scroll, frame)
         }
@@ -81,6 +84,15 @@ fn draw_header(app: &App, area: Rect, frame: &mut ratatui::Frame) {
         docker,
     ];
     let mut left = left;
+    // The recovery checklist first: it is what the hand-over is measured by.
+    let checklist = app.checklist();
+    if checklist != Default::default() {
+        let text = format!(" │ ✓ {}", checklist.line());
+        let used: usize = left.iter().map(|s| s.width()).sum();
+        if used + text.chars().count() + clock.len() + 2 <= area.width as usize {
+            left.push(Span::styled(text, theme.header));
+        }
+    }
     // The host at a glance, as much of it as fits next to the clock.
     if let Some(host) = &app.gpu.host {
         let used: usize = left.iter().map(|s| s.width()).sum();

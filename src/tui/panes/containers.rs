@@ -265,8 +265,26 @@ fn draw_containers(app: &App, area: Rect, frame: &mut ratatui::Frame) {
         .skip(app.container_offset)
         .take(visible)
         .map(|row| {
+            // ✓: isolated or accepted on the recovery checklist (`m`).
+            let marked = app
+                .inventory
+                .containers
+                .iter()
+                .find(|c| c.id == row.id)
+                .is_some_and(|c| {
+                    app.marks
+                        .is_marked(crate::marks::MarkKind::Container, &c.name)
+                });
+            let name = if marked {
+                Line::from(vec![
+                    Span::styled("✓", app.theme.ok),
+                    Span::styled(row.name.clone(), app.theme.text),
+                ])
+            } else {
+                Line::from(Span::styled(row.name.clone(), app.theme.text))
+            };
             let mut cells = vec![
-                Cell::from(Span::styled(row.name.clone(), app.theme.text)),
+                Cell::from(name),
                 Cell::from(Span::styled(
                     row.exposure.marker(),
                     exposure_style(app, row.exposure),

@@ -64,8 +64,13 @@ fn row(app: &App, finding: &Finding, width: usize, selected: bool) -> Line<'stat
         ),
         width.saturating_sub(9),
     );
+    // ✓: rotated on the recovery checklist (`m`).
+    let rotated = app
+        .marks
+        .is_marked(crate::marks::MarkKind::Secret, &finding.fingerprint);
     let mut line = Line::from(vec![
-        Span::styled(format!("{severity:<8} "), style),
+        Span::styled(if rotated { "✓" } else { " " }, app.theme.ok),
+        Span::styled(format!("{severity:<7} "), style),
         Span::styled(text, app.theme.text),
     ]);
     if selected {

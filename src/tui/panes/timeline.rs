@@ -100,8 +100,13 @@ fn row(
     // score, the tags and the subject always stay.
     let wide = width >= 100;
     let with_date = width >= 70;
+    // ✓: reviewed on the recovery checklist (`m`).
+    let reviewed = app
+        .marks
+        .is_marked(crate::marks::MarkKind::Commit, &commit.id.to_string());
     let mut spans = vec![
-        Span::styled(format!("{} ", marker(repo, commit)), theme.high),
+        Span::styled(marker(repo, commit).to_string(), theme.high),
+        Span::styled(if reviewed { "✓" } else { " " }, theme.ok),
         Span::styled(
             format!("{} ", commit.id.short(if with_date { 10 } else { 7 })),
             theme.muted,

@@ -5,6 +5,7 @@ pub mod commit_details;
 pub mod confirm;
 pub mod details;
 pub mod help;
+pub mod mark_prompt;
 pub mod port_prompt;
 pub mod secret_details;
 
