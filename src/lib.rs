@@ -4,6 +4,7 @@
 //! TUI, the headless commands and the tests drive the same core.
 
 pub mod assess;
+pub mod checklist;
 pub mod cli;
 pub mod collect;
 pub mod commands;

@@ -46,7 +46,9 @@ fn a_mark_survives_a_restart_and_moves_the_checklist() {
     let header = screen.lines().next().unwrap_or_default();
     assert!(header.contains("isolated 1/"), "{header}");
     tmux.keys(&["q"]);
-    tmux.wait_for("exit", Duration::from_secs(10), |s| s.contains("VIGIL-EXITED:0"));
+    tmux.wait_for("exit", Duration::from_secs(10), |s| {
+        s.contains("VIGIL-EXITED:0")
+    });
 
     // The file lives in vigil's state directory, one line per mark, with who and when.
     let dir = sandbox.path().join("state/vigil/marks");
@@ -65,11 +67,21 @@ fn a_mark_survives_a_restart_and_moves_the_checklist() {
 
     // After a restart the mark is still shown and still counted.
     let tmux = start();
-    tmux.wait_for("the check mark after a restart", Duration::from_secs(5), |s| {
-        s.contains(&format!("✓{open}"))
-    });
+    tmux.wait_for(
+        "the check mark after a restart",
+        Duration::from_secs(5),
+        |s| s.contains(&format!("✓{open}")),
+    );
     let screen = tmux.capture();
-    assert!(screen.lines().next().is_some_and(|l| l.contains("isolated 1/")), "{screen}");
+    assert!(
+        screen
+            .lines()
+            .next()
+            .is_some_and(|l| l.contains("isolated 1/")),
+        "{screen}"
+    );
     tmux.keys(&["q"]);
-    tmux.wait_for("exit", Duration::from_secs(10), |s| s.contains("VIGIL-EXITED:0"));
+    tmux.wait_for("exit", Duration::from_secs(10), |s| {
+        s.contains("VIGIL-EXITED:0")
+    });
 }

@@ -185,7 +185,7 @@ pub struct App {
     pub secrets: super::secrets::SecretsView,
     pub timeline: super::timeline::TimelineView,
     pub gpu: super::gpu::GpuView,
-    /// Checklist marks of this host; empty (and not saved) until the event loop loads them.
+    /// Checklist marks of this host; empty (and not saved) until `tui::run` loads them.
     pub marks: crate::marks::Marks,
     /// The timeline's path globs, compiled once.
     pub timeline_rules: crate::timeline::paths::PathRules,

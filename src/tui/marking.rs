@@ -3,8 +3,8 @@
 
 use super::app::{App, Effect, Popup, RowId, Severity};
 use super::layout::PaneId;
+use crate::checklist::Checklist;
 use crate::marks::{Mark, MarkKind, NOTE_MAX};
-use crate::model::{AuthKind, Exposure};
 use crossterm::event::{KeyCode, KeyEvent};
 
 /// What `m` applies to.
@@ -14,32 +14,6 @@ pub struct MarkTarget {
     pub key: String,
     /// How the prompt names it: `secret hf-token hf_a…(37 chars)`.
     pub label: String,
-}
-
-/// The three numbers the recovery plan measures success by.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct Checklist {
-    pub secrets_rotated: usize,
-    pub secrets_found: usize,
-    pub exposures_isolated: usize,
-    pub exposures_found: usize,
-    pub commits_reviewed: usize,
-    pub commits_flagged: usize,
-}
-
-impl Checklist {
-    /// `rotated 1/3 · isolated 0/2 · reviewed 2/5`.
-    pub fn line(&self) -> String {
-        format!(
-            "rotated {}/{} · isolated {}/{} · reviewed {}/{}",
-            self.secrets_rotated,
-            self.secrets_found,
-            self.exposures_isolated,
-            self.exposures_found,
-            self.commits_reviewed,
-            self.commits_flagged
-        )
-    }
 }
 
 impl App {
@@ -189,61 +163,20 @@ impl App {
         self.dirty = true;
     }
 
-    /// Progress of the recovery: secrets rotated, public unauthenticated services isolated,
-    /// suspicious commits reviewed, each against what was found.
+    /// Progress of the recovery, from what the panes hold now.
     pub fn checklist(&self) -> Checklist {
-        let mut list = Checklist::default();
-        if let Some(report) = &self.secrets.report {
-            for finding in report.findings.iter().filter(|f| f.suppressed.is_none()) {
-                list.secrets_found += 1;
-                if self.marks.is_marked(MarkKind::Secret, &finding.fingerprint) {
-                    list.secrets_rotated += 1;
-                }
-            }
-        }
-        // Found: open to the world without authentication now, or marked (a container isolated
-        // by a rebind or a block is no longer open, and its mark is what remembers it).
-        let mut exposures: Vec<String> = self
-            .inventory
-            .assess_all()
-            .into_iter()
-            .filter(|a| {
-                a.assessment.exposure == Exposure::Public && a.assessment.auth == AuthKind::None
-            })
-            .map(|a| a.container.name.clone())
+        let timelines: Vec<&crate::timeline::Timeline> = self
+            .timeline
+            .repos
+            .iter()
+            .filter_map(|r| r.timeline.as_ref())
             .collect();
-        let marked_containers: Vec<String> = self
-            .marks
-            .all()
-            .into_iter()
-            .filter(|m| m.kind == MarkKind::Container)
-            .map(|m| m.key.clone())
-            .collect();
-        for name in &marked_containers {
-            if !exposures.contains(name) {
-                exposures.push(name.clone());
-            }
-        }
-        list.exposures_found = exposures.len();
-        list.exposures_isolated = marked_containers.len();
-        for repo in &self.timeline.repos {
-            let Some(timeline) = &repo.timeline else {
-                continue;
-            };
-            for commit in timeline
-                .commits
-                .iter()
-                .filter(|c| c.score >= self.settings.timeline.threshold)
-            {
-                list.commits_flagged += 1;
-                if self
-                    .marks
-                    .is_marked(MarkKind::Commit, &commit.id.to_string())
-                {
-                    list.commits_reviewed += 1;
-                }
-            }
-        }
-        list
+        crate::checklist::compute(
+            &self.inventory,
+            self.secrets.report.as_ref(),
+            &timelines,
+            &self.marks,
+            self.settings.timeline.threshold,
+        )
     }
 }

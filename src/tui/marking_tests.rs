@@ -136,7 +136,10 @@ fn marking_a_secret_counts_it_rotated_and_shows_a_check() {
     app.update(Action::Mark);
     let text = text_of(&render(&mut app, 160, 30));
     assert!(text.contains("Mark secret "), "{text}");
-    assert!(!text.contains(&token), "the prompt never shows the raw secret");
+    assert!(
+        !text.contains(&token),
+        "the prompt never shows the raw secret"
+    );
     app.on_key(key(KeyCode::Enter));
     carry_out(&mut app);
     let list = app.checklist();
@@ -149,5 +152,8 @@ fn marking_a_secret_counts_it_rotated_and_shows_a_check() {
         "{text}"
     );
     let stored = std::fs::read_to_string(dir.path().join("marks.jsonl")).expect("marks file");
-    assert!(!stored.contains(&token), "the marks file holds the fingerprint, never the secret");
+    assert!(
+        !stored.contains(&token),
+        "the marks file holds the fingerprint, never the secret"
+    );
 }

@@ -250,3 +250,56 @@ fn the_help_shows_the_scoring_weights_and_threshold_in_use() {
         assert!(text.contains(tag), "{tag} missing from the help");
     }
 }
+
+#[test]
+fn marking_a_suspicious_commit_counts_it_reviewed() {
+    let (dir, _, _) = incident_repo();
+    let mut app = app_with(dir.path());
+    let marks_dir = tempfile::tempdir().expect("tempdir");
+    app.marks = crate::marks::Marks::load(&marks_dir.path().join("marks.jsonl")).expect("marks");
+    let before = app.checklist();
+    assert!(
+        before.commits_flagged > 0,
+        "the incident has suspicious commits"
+    );
+    assert_eq!(before.commits_reviewed, 0);
+    app.update(Action::FocusPane(2));
+    app.update(Action::Order); // by score: the most suspicious first
+    app.update(Action::Home);
+    let id = app
+        .timeline
+        .current()
+        .and_then(|r| r.commit_at(app.timeline.selected))
+        .map(|c| c.id)
+        .expect("selected commit");
+    app.update(Action::Mark);
+    assert!(matches!(app.popup, Some(Popup::MarkPrompt { .. })));
+    app.on_key(crossterm::event::KeyEvent::new(
+        crossterm::event::KeyCode::Enter,
+        crossterm::event::KeyModifiers::NONE,
+    ));
+    for effect in app.take_effects() {
+        if let super::app::Effect::SaveMark {
+            kind,
+            key,
+            note,
+            cleared,
+        } = effect
+        {
+            let result = app.marks.record(kind, &key, &note, "tester", cleared);
+            app.mark_saved(result);
+        }
+    }
+    assert!(
+        app.marks
+            .is_marked(crate::marks::MarkKind::Commit, &id.to_string())
+    );
+    assert_eq!(app.checklist().commits_reviewed, 1);
+    app.update(Action::Zoom);
+    let text = text_of(&render(&mut app, 140, 30));
+    let short = id.short(10);
+    assert!(
+        text.lines().any(|l| l.contains(&format!("✓{short}"))),
+        "{text}"
+    );
+}
