@@ -103,6 +103,30 @@ pub enum Command {
     Undo(UndoArgs),
     /// List the actions recorded in the audit log, with their state.
     Actions(ActionsArgs),
+    /// The incident report for the hand-over: exposure audit, GPUs, secrets (masked), suspicious
+    /// commits, actions taken, the recovery checklist and what remains.
+    Report(ReportArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// Repositories to read (repeatable; default: the one around the current directory).
+    #[arg(long, value_name = "PATH")]
+    pub repo: Vec<PathBuf>,
+    /// The incident's known-compromised secrets (fingerprints or raw values).
+    #[arg(long, value_name = "PATH")]
+    pub ioc_file: Option<PathBuf>,
+    #[arg(long, value_enum, default_value_t = ReportFormat::Md)]
+    pub format: ReportFormat,
+    /// Write to this file (atomically) instead of standard output.
+    #[arg(long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum ReportFormat {
+    Md,
+    Json,
 }
 
 #[derive(Debug, Args)]

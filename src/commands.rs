@@ -140,6 +140,12 @@ pub fn run(cli: Cli) -> i32 {
         Some(Command::Undo(args)) => {
             crate::runbook::undo(&resolved.settings, cli.global.audit_log.as_deref(), &args)
         }
+        Some(Command::Report(args)) => {
+            for problem in &resolved.problems {
+                eprintln!("vigil: {problem}");
+            }
+            crate::incident::run(&resolved.settings, &args)
+        }
         Some(Command::Actions(args)) => {
             crate::runbook::actions(cli.global.audit_log.as_deref(), &args)
         }

@@ -9,6 +9,7 @@ pub mod cli;
 pub mod collect;
 pub mod commands;
 pub mod config;
+pub mod incident;
 pub mod inventory;
 pub mod logging;
 pub mod marks;

@@ -2,5 +2,6 @@
 
 pub mod containers;
 pub mod gpu;
+pub mod incident;
 pub mod secrets;
 pub mod timeline;

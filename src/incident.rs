@@ -1,0 +1,170 @@
+//! `vigil report`: gathers one snapshot (containers with probes, GPUs, the secret scan of the
+//! repositories' trees, history and the containers, the commit timelines, the audit log, the
+//! checklist marks) and writes the incident report as Markdown or JSON.
+//!
+//! A part that cannot be gathered (Docker down, no repository, no audit log) is said in the
+//! report's header; the rest is still written.
+
+use crate::cli::ReportArgs;
+use crate::commands::{collect_inventory, runtime};
+use crate::config::Settings;
+use crate::inventory::Inventory;
+use crate::marks::Marks;
+use crate::report::containers::ContainersReport;
+use crate::report::incident::{self, Parts, ReportHeader};
+
+pub fn run(settings: &Settings, args: &ReportArgs) -> i32 {
+    let mut problems = Vec::new();
+    let runtime = match runtime() {
+        Ok(runtime) => runtime,
+        Err(code) => return code,
+    };
+    let inventory = match runtime.block_on(collect_inventory(settings, true)) {
+        Ok(inventory) => inventory,
+        Err(message) => {
+            problems.push(format!("Docker: {message}"));
+            Inventory::default()
+        }
+    };
+    let mut gpu = crate::collect::gpu::sample_once(settings.nvml_lib.as_deref());
+    let names = inventory
+        .containers
+        .iter()
+        .map(|c| (c.id.clone(), c.name.clone()))
+        .collect();
+    gpu.attach_container_names(&names);
+
+    let repos = if args.repo.is_empty() {
+        settings.repos.clone()
+    } else {
+        args.repo.clone()
+    };
+    if repos.is_empty() {
+        problems
+            .push("no repository: the current directory is not in one (use --repo PATH)".into());
+    }
+    let options = crate::secrets::scan::ScanOptions {
+        repos: repos.clone(),
+        history: true,
+        containers: Some(inventory.details.values().cloned().collect()),
+        ioc_file: args.ioc_file.clone().or_else(|| settings.ioc_file.clone()),
+        ignore_file: None,
+        rules_file: None,
+        limits: Default::default(),
+    };
+    let cancel = std::sync::atomic::AtomicBool::new(false);
+    let findings = match crate::secrets::scan::run(&options, &|_| {}, &cancel) {
+        Ok(report) => report.findings,
+        Err(message) => {
+            problems.push(format!("secret scan: {message}"));
+            Vec::new()
+        }
+    };
+
+    let analyze = crate::timeline::AnalyzeOptions {
+        line_counts: true,
+        use_cache: true,
+        threads: crate::secrets::sources::Limits::default().threads,
+    };
+    let mut timelines = Vec::new();
+    for repo in &repos {
+        // The history scan above already found what each commit introduced: not read twice.
+        let introduced =
+            crate::timeline::introduced_secrets(&findings, &repo.display().to_string());
+        match crate::timeline::analyze(repo, &settings.timeline, &analyze, &introduced) {
+            Ok(timeline) => timelines.push(timeline),
+            Err(message) => problems.push(message),
+        }
+    }
+    let timeline_refs: Vec<&crate::timeline::Timeline> = timelines.iter().collect();
+
+    let actions = match crate::runbook::audit_path(settings.audit_log.as_deref()) {
+        Some(path) => match crate::ops::audit::read_all(&path) {
+            Ok(records) => crate::ops::audit::summarize(&records),
+            Err(message) => {
+                problems.push(format!("audit log: {message}"));
+                Vec::new()
+            }
+        },
+        None => Vec::new(),
+    };
+    let marks = match Marks::default_path() {
+        Some(path) => Marks::load(&path).unwrap_or_else(|message| {
+            problems.push(message);
+            Marks::default()
+        }),
+        None => Marks::default(),
+    };
+    let scan_report = crate::secrets::scan::ScanReport {
+        findings: findings.clone(),
+        summary: Default::default(),
+    };
+    let checklist = crate::checklist::compute(
+        &inventory,
+        Some(&scan_report),
+        &timeline_refs,
+        &marks,
+        settings.timeline.threshold,
+    );
+    let header = header(settings, &inventory, problems);
+    let report = incident::build(Parts {
+        header,
+        exposure: ContainersReport::build(&inventory),
+        gpu,
+        findings: &findings,
+        timelines: &timeline_refs,
+        threshold: settings.timeline.threshold,
+        actions,
+        marks: &marks,
+        checklist,
+    });
+    let text = match args.format {
+        crate::cli::ReportFormat::Md => incident::to_markdown(&report),
+        crate::cli::ReportFormat::Json => incident::to_json(&report),
+    };
+    match &args.output {
+        Some(path) => match write_report(path, &text) {
+            Ok(()) => {
+                eprintln!("vigil: report written to {}", path.display());
+                0
+            }
+            Err(message) => {
+                eprintln!("vigil: {message}");
+                1
+            }
+        },
+        None => {
+            crate::commands::print_out(&text);
+            0
+        }
+    }
+}
+
+fn header(settings: &Settings, inventory: &Inventory, problems: Vec<String>) -> ReportHeader {
+    let identity = crate::ops::identity::Identity::current();
+    let now = jiff::Zoned::now();
+    ReportHeader {
+        host: identity.host.clone(),
+        time_utc: now.timestamp().to_string(),
+        time_local: now.strftime("%Y-%m-%d %H:%M:%S %:z %Z").to_string(),
+        vigil_version: env!("CARGO_PKG_VERSION").to_string(),
+        docker_version: inventory.docker_version.clone(),
+        operator: match &identity.login_user {
+            Some(login) => format!("{} (sudo by {login})", identity.user),
+            None => identity.user.clone(),
+        },
+        read_only: settings.read_only,
+        problems,
+    }
+}
+
+/// Written whole or not at all: a temporary file renamed over the target.
+fn write_report(path: &std::path::Path, text: &str) -> Result<(), String> {
+    let temporary = path.with_extension("vigil-tmp");
+    std::fs::write(&temporary, text)
+        .and_then(|()| std::fs::rename(&temporary, path))
+        .map_err(|err| {
+            let _ = std::fs::remove_file(&temporary);
+            format!("cannot write {}: {err}", path.display())
+        })
+}

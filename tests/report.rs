@@ -1,0 +1,310 @@
+//! `vigil report` against real containers, a repository built here with planted secrets and an
+//! intrusion burst, the test NVML library, and a checklist mark made beforehand: every section
+//! with the right rows, no raw secret in either format, Markdown tables well formed.
+
+mod common;
+
+use common::*;
+use pulldown_cmark::{Event, Options, Parser, Tag, TagEnd};
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+use std::time::Duration;
+
+const DAY: i64 = 86_400;
+const START: i64 = 1_772_409_600; // 2026-03-02
+
+/// A benign month by one author, then a burst by a new identity that commits `.env` with a
+/// HuggingFace token.
+fn incident_repo(dir: &std::path::Path, hf_token: &str) {
+    let repo = git2::Repository::init(dir).expect("init");
+    let mut index = repo.index().expect("index");
+    for day in 0..20 {
+        std::fs::write(dir.join("app.py"), format!("print({day})\n")).expect("write");
+        index.add_path(std::path::Path::new("app.py")).expect("add");
+        let who = git2::Signature::new(
+            "Alice",
+            "alice@example.com",
+            &git2::Time::new(START + day * DAY + 10 * 3600, 60),
+        )
+        .expect("signature");
+        commit_index_on_head(&repo, &mut index, &who, &format!("Handle case {day}"));
+    }
+    let burst_start = START + 25 * DAY + 3 * 3600;
+    for step in 0..4 {
+        if step == 1 {
+            std::fs::write(dir.join(".env"), format!("HF_TOKEN={hf_token}\n")).expect("env");
+            index.add_path(std::path::Path::new(".env")).expect("add");
+        }
+        std::fs::write(dir.join("run.sh"), format!("echo {step}\n")).expect("write");
+        index.add_path(std::path::Path::new("run.sh")).expect("add");
+        let who = git2::Signature::new(
+            "ci-bot",
+            "ci-bot@users.example",
+            &git2::Time::new(burst_start + step * 45, 480),
+        )
+        .expect("signature");
+        commit_index_on_head(&repo, &mut index, &who, "update");
+    }
+}
+
+fn host_file_name() -> String {
+    std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .unwrap_or_else(|_| "localhost".into())
+        .trim()
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '.' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect()
+}
+
+/// Every table of the document as (header cells, row cell counts), read by a Markdown parser.
+fn tables(markdown: &str) -> Vec<(Vec<String>, Vec<usize>)> {
+    let mut found = Vec::new();
+    let mut header: Vec<String> = Vec::new();
+    let mut rows: Vec<usize> = Vec::new();
+    let mut in_head = false;
+    let mut cells = 0;
+    let mut text = String::new();
+    for event in Parser::new_ext(markdown, Options::ENABLE_TABLES) {
+        match event {
+            Event::Start(Tag::Table(_)) => {
+                header.clear();
+                rows.clear();
+            }
+            Event::Start(Tag::TableHead) => in_head = true,
+            Event::End(TagEnd::TableHead) => in_head = false,
+            Event::Start(Tag::TableRow) => cells = 0,
+            Event::Start(Tag::TableCell) => text.clear(),
+            Event::End(TagEnd::TableCell) => {
+                if in_head {
+                    header.push(text.clone());
+                } else {
+                    cells += 1;
+                }
+            }
+            Event::End(TagEnd::TableRow) => rows.push(cells),
+            Event::End(TagEnd::Table) => found.push((header.clone(), rows.clone())),
+            Event::Text(t) | Event::Code(t) => text.push_str(&t),
+            _ => {}
+        }
+    }
+    found
+}
+
+#[test]
+fn the_report_has_every_section_and_no_raw_secret() {
+    if !need_docker("the_report_has_every_section_and_no_raw_secret") {
+        return;
+    }
+    let hf_token = format!("hf_{}", random_token(34));
+    let vllm_key = random_token(32);
+    let mut containers = Containers::new();
+    let open = containers.open_http("report-open", "0.0.0.0::80", &[]);
+    let vllm = containers.open_http(
+        "report-vllm",
+        "127.0.0.1::80",
+        &["-e", &format!("VLLM_API_KEY={vllm_key}")],
+    );
+    std::thread::sleep(Duration::from_millis(300));
+    let fake = FakeNvml::new(
+        NvmlBuild::Current,
+        &format!(
+            "gpu name=\"NVIDIA A100-SXM4-80GB\" uuid=GPU-r util=91 mem_total=85899345920 mem_used=2147483648\n\
+             proc gpu=0 pid={} used=2147483648 sm=90\n",
+            container_pid(&open)
+        ),
+    );
+    let repo = tempfile::tempdir().expect("tempdir");
+    incident_repo(repo.path(), &hf_token);
+
+    // The vLLM key was rotated before the report: a mark made earlier, in vigil's state.
+    let sandbox = Sandbox::new();
+    let marks = sandbox.path().join("state/vigil/marks");
+    std::fs::create_dir_all(&marks).expect("mkdir");
+    let fingerprint = format!("{:x}", Sha256::digest(vllm_key.as_bytes()));
+    std::fs::write(
+        marks.join(format!("{}.jsonl", host_file_name())),
+        format!(
+            "{{\"kind\":\"secret\",\"key\":\"{fingerprint}\",\"note\":\"rotated in the vLLM config\",\"at\":\"2026-11-22T01:00:00Z\",\"user\":\"alice\"}}\n"
+        ),
+    )
+    .expect("marks");
+
+    let repo_arg = repo.path().to_str().expect("utf8");
+    let (code, stdout, stderr) = vigil(
+        &sandbox,
+        &[
+            "report",
+            "--format",
+            "json",
+            "--repo",
+            repo_arg,
+            "--nvml-lib",
+            fake.path(),
+        ],
+    );
+    assert_eq!(code, 0, "{stderr}");
+    assert!(
+        !stdout.contains(&hf_token) && !stdout.contains(&vllm_key),
+        "raw secret in JSON"
+    );
+    let json: Value = serde_json::from_str(&stdout).unwrap_or_else(|e| panic!("{e}: {stdout}"));
+    assert_eq!(json["schema"], "vigil-incident-report/1");
+    let header = &json["header"];
+    for field in [
+        "host",
+        "time_utc",
+        "time_local",
+        "vigil_version",
+        "docker_version",
+        "operator",
+    ] {
+        assert!(
+            header[field].as_str().is_some_and(|v| !v.is_empty()),
+            "{field}: {header}"
+        );
+    }
+    assert_eq!(header["read_only"], false);
+
+    // Exposure: the open container, critical, with the GPU reason first.
+    let row = container(&json["exposure"], &open);
+    assert_eq!(row["risk"], "critical");
+    assert_eq!(
+        row["reasons"][0],
+        "GPU in use by an unauthenticated public service (GPU 0:2.0G)"
+    );
+    assert_eq!(
+        json["gpu"]["gpus"][0]["processes"][0]["container_name"],
+        open.as_str()
+    );
+
+    // Secrets: the token in history and in the tree, the key in the container, marked rotated.
+    let secrets = json["secrets"].as_array().expect("secrets");
+    let hf = secrets
+        .iter()
+        .find(|s| s["masked"].as_str().is_some_and(|m| m.starts_with("hf_")))
+        .unwrap_or_else(|| panic!("{secrets:#?}"));
+    assert!(!hf["history"].as_array().expect("history").is_empty());
+    assert!(!hf["worktree"].as_array().expect("worktree").is_empty());
+    assert_eq!(hf["rotated"], Value::Null);
+    let key = secrets
+        .iter()
+        .find(|s| s["fingerprint"] == fingerprint.as_str())
+        .expect("the vLLM key");
+    assert!(key["containers"].to_string().contains(&vllm), "{key}");
+    assert_eq!(key["rotated"], "rotated in the vLLM config");
+
+    // Commits: the burst is suspicious; the safe state is the last benign commit.
+    let repository = &json["repositories"][0];
+    assert!(
+        !repository["suspicious"]
+            .as_array()
+            .expect("suspicious")
+            .is_empty()
+    );
+    assert!(!repository["bursts"].as_array().expect("bursts").is_empty());
+    assert!(repository["safe_state"].is_string());
+
+    // The checklist and what remains.
+    let checklist = &json["checklist"];
+    assert_eq!(checklist["secrets_rotated"], 1);
+    assert!(checklist["secrets_found"].as_u64().is_some_and(|n| n >= 2));
+    assert!(
+        checklist["exposures_found"]
+            .as_u64()
+            .is_some_and(|n| n >= 1)
+    );
+    assert!(
+        checklist["commits_flagged"]
+            .as_u64()
+            .is_some_and(|n| n >= 1)
+    );
+    let remaining: Vec<&str> = json["remaining"]
+        .as_array()
+        .expect("remaining")
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
+    assert!(
+        remaining
+            .iter()
+            .any(|r| r.starts_with(&format!("isolate {open}"))),
+        "{remaining:?}"
+    );
+    assert!(
+        remaining
+            .iter()
+            .any(|r| r.starts_with("rotate ") && r.contains("hf_"))
+    );
+    assert!(remaining.iter().any(|r| r.starts_with("review commit ")));
+    assert!(
+        !remaining
+            .iter()
+            .any(|r| r.contains(key["masked"].as_str().expect("masked"))),
+        "the rotated key is not open: {remaining:?}"
+    );
+
+    // Markdown to a file: the same content, tables well formed, nothing raw.
+    let output = sandbox.path().join("incident.md");
+    let (code, stdout, stderr) = vigil(
+        &sandbox,
+        &[
+            "report",
+            "--repo",
+            repo_arg,
+            "--nvml-lib",
+            fake.path(),
+            "--output",
+            output.to_str().expect("utf8"),
+        ],
+    );
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stdout.is_empty(), "the report went to the file");
+    assert!(stderr.contains("report written to"), "{stderr}");
+    let markdown = std::fs::read_to_string(&output).expect("report file");
+    assert!(
+        !markdown.contains(&hf_token) && !markdown.contains(&vllm_key),
+        "raw secret in Markdown"
+    );
+    assert!(
+        !markdown.chars().any(|c| c.is_control() && c != '\n'),
+        "control characters"
+    );
+    for heading in [
+        "## Recovery checklist",
+        "## Exposure audit",
+        "## GPUs",
+        "## Secrets",
+        "## Suspicious commits",
+        "## Actions taken",
+        "## What remains",
+    ] {
+        assert!(markdown.contains(heading), "{heading} missing:\n{markdown}");
+    }
+    let tables = tables(&markdown);
+    assert!(tables.len() >= 6, "{} tables:\n{markdown}", tables.len());
+    for (header, rows) in &tables {
+        assert!(!rows.is_empty(), "empty table {header:?}");
+        for cells in rows {
+            assert_eq!(
+                *cells,
+                header.len(),
+                "a row of {header:?} has {cells} cells"
+            );
+        }
+    }
+    let exposure = tables
+        .iter()
+        .find(|(h, _)| h.first().is_some_and(|c| c == "container"))
+        .expect("exposure table");
+    assert_eq!(exposure.0.len(), 6);
+    assert!(
+        markdown.contains(&format!("| {open} | running |")),
+        "{markdown}"
+    );
+}
