@@ -140,7 +140,7 @@ pub fn run(settings: &Settings, args: &ReportArgs) -> i32 {
     }
 }
 
-fn header(settings: &Settings, inventory: &Inventory, problems: Vec<String>) -> ReportHeader {
+pub fn header(settings: &Settings, inventory: &Inventory, problems: Vec<String>) -> ReportHeader {
     let identity = crate::ops::identity::Identity::current();
     let now = jiff::Zoned::now();
     ReportHeader {

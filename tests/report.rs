@@ -308,3 +308,64 @@ fn the_report_has_every_section_and_no_raw_secret() {
         "{markdown}"
     );
 }
+
+#[test]
+fn r_in_the_tui_writes_the_report_from_the_panes_in_under_a_second() {
+    if !need_docker("r_in_the_tui_writes_the_report_from_the_panes_in_under_a_second")
+        || !need_tmux("r_in_the_tui_writes_the_report_from_the_panes_in_under_a_second")
+    {
+        return;
+    }
+    let hf_token = format!("hf_{}", random_token(34));
+    let repo = tempfile::tempdir().expect("tempdir");
+    incident_repo(repo.path(), &hf_token);
+    let sandbox = Sandbox::new();
+    let command = format!(
+        "{} --read-only --repo {}",
+        vigil_bin(),
+        repo.path().display()
+    );
+    let tmux = Tmux::start(&command, &sandbox.env(), 200, 50);
+    // The panes have their data: the timeline is read and the secret scan is done.
+    tmux.wait_for("the panes' data", Duration::from_secs(30), |s| {
+        s.contains("safe state") && s.contains("hf_")
+    });
+    tmux.keys(&["R"]);
+    let screen = tmux.wait_for("the report path", Duration::from_secs(10), |s| {
+        s.contains("incident report written to ")
+    });
+    let _ = screen;
+    let screen = tmux.capture();
+    let line = line_with(&screen, "incident report written to ").expect("status line");
+    let rest = line
+        .split("incident report written to ")
+        .nth(1)
+        .expect("path");
+    let path = rest.split(" (").next().expect("path").trim();
+    let millis: u64 = rest
+        .split(" (")
+        .nth(1)
+        .and_then(|r| r.split(" ms").next())
+        .and_then(|n| n.parse().ok())
+        .expect("time in ms");
+    eprintln!("the report from the panes took {millis} ms");
+    assert!(millis < 1000, "the report took {millis} ms");
+    assert!(
+        path.starts_with(&sandbox.path().display().to_string()),
+        "{path}"
+    );
+    let markdown = std::fs::read_to_string(path).expect("report file");
+    assert!(!markdown.contains(&hf_token), "raw secret in the report");
+    assert!(
+        markdown.contains("| mode | read-only (observer) |"),
+        "{markdown}"
+    );
+    assert!(!markdown.contains("| Docker | unavailable |"), "{markdown}");
+    assert!(!markdown.contains("had not finished"), "{markdown}");
+    assert!(markdown.contains("## Suspicious commits"));
+    assert!(markdown.contains("hf_"), "the token, masked: {markdown}");
+    tmux.keys(&["q"]);
+    tmux.wait_for("exit", Duration::from_secs(10), |s| {
+        s.contains("VIGIL-EXITED:0")
+    });
+}

@@ -46,6 +46,8 @@ pub enum Effect {
     LoadTimelines(u64, Vec<std::path::PathBuf>),
     /// Read one commit's full message and raw identity lines for its details.
     LoadCommitDetails(std::path::PathBuf, crate::timeline::CommitId),
+    /// Write the incident report from the panes' data.
+    WriteReport,
     /// Write a checklist mark (or take one back) to vigil's state directory.
     SaveMark {
         kind: crate::marks::MarkKind,
@@ -590,6 +592,10 @@ impl App {
             }
             Action::ShowActions => self.show_actions(),
             Action::Mark => self.request_mark(),
+            Action::Report => {
+                self.say("writing the incident report…", Severity::Info);
+                self.effects.push(Effect::WriteReport);
+            }
             _ if self.focus == PaneId::Secrets => self.secrets_action(action),
             _ if self.focus == PaneId::Commits => self.timeline_action(action),
             _ if self.focus == PaneId::Gpu => self.gpu_action(action),

@@ -286,6 +286,23 @@ async fn drive(app: &mut App, tui: &mut terminal::Tui, settings: Settings) -> Re
                         let _ = results.send((id, details));
                     });
                 }
+                Effect::WriteReport => {
+                    let started = std::time::Instant::now();
+                    match super::report::write(app, audit_path.as_deref()) {
+                        Ok(path) => app.say_status(
+                            format!(
+                                "incident report written to {} ({} ms)",
+                                path.display(),
+                                started.elapsed().as_millis()
+                            ),
+                            super::app::Severity::Info,
+                        ),
+                        Err(message) => app.say_status(
+                            format!("report not written: {message}"),
+                            super::app::Severity::Error,
+                        ),
+                    }
+                }
                 Effect::SaveMark {
                     kind,
                     key,

@@ -31,6 +31,8 @@ pub enum Action {
     PrevSource,
     /// Mark the selected secret, commit or container as reviewed (or take the mark back).
     Mark,
+    /// Write the incident report from what the panes hold.
+    Report,
     /// Keys reserved for remediation (stop, rebind, block): refused in observer mode.
     Remediate(Remediation),
 }
@@ -193,6 +195,12 @@ pub const BINDINGS: &[Binding] = &[
         label: "a",
         action: Action::ShowActions,
         help: "actions taken (audit log); u undoes, c commits a rebind",
+    },
+    Binding {
+        keys: &[(KeyCode::Char('R'), SHIFT), (KeyCode::Char('R'), NONE)],
+        label: "R",
+        action: Action::Report,
+        help: "write the incident report (Markdown) and show where",
     },
     Binding {
         keys: &[(KeyCode::Char('m'), NONE)],

@@ -9,6 +9,7 @@ pub mod marking;
 pub mod panes;
 pub mod popups;
 pub mod remediation;
+pub mod report;
 pub mod secrets;
 pub mod terminal;
 pub mod text;
