@@ -198,6 +198,22 @@ pub enum ScanCommand {
     /// Every GPU through NVML: utilization, memory, temperature, power, and each GPU process
     /// with its user and container.
     Gpu(ScanGpuArgs),
+    /// Everything in one snapshot (the incident report's content); with --fail-on, exit 3 while
+    /// anything at or above that level is neither fixed nor marked on the checklist.
+    All(ScanAllArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ScanAllArgs {
+    #[arg(long, value_name = "PATH")]
+    pub repo: Vec<PathBuf>,
+    #[arg(long, value_name = "PATH")]
+    pub ioc_file: Option<PathBuf>,
+    /// `json` for machines; `table` prints the Markdown report.
+    #[arg(long, value_enum, default_value_t = OutputFormat::Json)]
+    pub format: OutputFormat,
+    #[arg(long, value_name = "LEVEL", value_parser = parse_level)]
+    pub fail_on: Option<crate::model::RiskLevel>,
 }
 
 #[derive(Debug, Args)]

@@ -97,6 +97,12 @@ pub fn run(cli: Cli) -> i32 {
             }
             scan_timeline(&resolved.settings, &args)
         }
+        Some(Command::Scan(ScanCommand::All(args))) => {
+            for problem in &resolved.problems {
+                eprintln!("vigil: {problem}");
+            }
+            crate::incident::scan_all(&resolved.settings, &args)
+        }
         Some(Command::Scan(ScanCommand::Gpu(args))) => {
             for problem in &resolved.problems {
                 eprintln!("vigil: {problem}");

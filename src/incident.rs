@@ -11,14 +11,17 @@ use crate::config::Settings;
 use crate::inventory::Inventory;
 use crate::marks::Marks;
 use crate::report::containers::ContainersReport;
-use crate::report::incident::{self, Parts, ReportHeader};
+use crate::report::incident::{self, IncidentReport, Parts, ReportHeader};
 
-pub fn run(settings: &Settings, args: &ReportArgs) -> i32 {
+/// One snapshot of everything, as the report and `vigil scan all` show it, with the marks it
+/// was made with. `Err` carries the exit status when vigil cannot run at all.
+pub fn gather(
+    settings: &Settings,
+    repo_args: &[std::path::PathBuf],
+    ioc_file: Option<&std::path::Path>,
+) -> Result<(IncidentReport, Marks), i32> {
     let mut problems = Vec::new();
-    let runtime = match runtime() {
-        Ok(runtime) => runtime,
-        Err(code) => return code,
-    };
+    let runtime = runtime()?;
     let inventory = match runtime.block_on(collect_inventory(settings, true)) {
         Ok(inventory) => inventory,
         Err(message) => {
@@ -34,10 +37,10 @@ pub fn run(settings: &Settings, args: &ReportArgs) -> i32 {
         .collect();
     gpu.attach_container_names(&names);
 
-    let repos = if args.repo.is_empty() {
+    let repos = if repo_args.is_empty() {
         settings.repos.clone()
     } else {
-        args.repo.clone()
+        repo_args.to_vec()
     };
     if repos.is_empty() {
         problems
@@ -47,7 +50,9 @@ pub fn run(settings: &Settings, args: &ReportArgs) -> i32 {
         repos: repos.clone(),
         history: true,
         containers: Some(inventory.details.values().cloned().collect()),
-        ioc_file: args.ioc_file.clone().or_else(|| settings.ioc_file.clone()),
+        ioc_file: ioc_file
+            .map(std::path::Path::to_path_buf)
+            .or_else(|| settings.ioc_file.clone()),
         ignore_file: None,
         rules_file: None,
         limits: Default::default(),
@@ -118,6 +123,14 @@ pub fn run(settings: &Settings, args: &ReportArgs) -> i32 {
         marks: &marks,
         checklist,
     });
+    Ok((report, marks))
+}
+
+pub fn run(settings: &Settings, args: &ReportArgs) -> i32 {
+    let report = match gather(settings, &args.repo, args.ioc_file.as_deref()) {
+        Ok((report, _)) => report,
+        Err(code) => return code,
+    };
     let text = match args.format {
         crate::cli::ReportFormat::Md => incident::to_markdown(&report),
         crate::cli::ReportFormat::Json => incident::to_json(&report),
@@ -167,4 +180,62 @@ fn write_report(path: &std::path::Path, text: &str) -> Result<(), String> {
             let _ = std::fs::remove_file(&temporary);
             format!("cannot write {}: {err}", path.display())
         })
+}
+
+/// `vigil scan all`: the same snapshot as the report, for cron and monitoring; with
+/// `--fail-on LEVEL`, exit status 3 while anything at or above that level is neither fixed nor
+/// marked on the checklist.
+pub fn scan_all(settings: &Settings, args: &crate::cli::ScanAllArgs) -> i32 {
+    let (report, marks) = match gather(settings, &args.repo, args.ioc_file.as_deref()) {
+        Ok(gathered) => gathered,
+        Err(code) => return code,
+    };
+    match args.format {
+        crate::cli::OutputFormat::Json => crate::commands::print_out(&incident::to_json(&report)),
+        crate::cli::OutputFormat::Table => {
+            crate::commands::print_out(&incident::to_markdown(&report))
+        }
+    }
+    match args.fail_on {
+        Some(level) if !open_at_or_above(&report, &marks, level).is_empty() => {
+            crate::cli::EXIT_RISK_FOUND
+        }
+        _ => 0,
+    }
+}
+
+/// The open items at or above `level`: containers by their risk (unless marked), secrets by
+/// their severity (compromised ones count as critical; unless marked rotated), suspicious
+/// commits as high (unless marked reviewed).
+pub fn open_at_or_above(
+    report: &IncidentReport,
+    marks: &Marks,
+    level: crate::model::RiskLevel,
+) -> Vec<String> {
+    use crate::marks::MarkKind;
+    use crate::model::RiskLevel;
+    let mut open = Vec::new();
+    for c in &report.exposure.containers {
+        if c.risk >= level && !marks.is_marked(MarkKind::Container, &c.name) {
+            open.push(format!("container {} ({})", c.name, c.risk));
+        }
+    }
+    for s in report.secrets.iter().filter(|s| s.rotated.is_none()) {
+        let severity = if s.compromised {
+            RiskLevel::Critical
+        } else {
+            RiskLevel::parse(&s.severity).unwrap_or(RiskLevel::High)
+        };
+        if severity >= level {
+            open.push(format!("secret {} {} ({severity})", s.rule, s.masked));
+        }
+    }
+    if RiskLevel::High >= level {
+        for repo in &report.repositories {
+            for c in repo.suspicious.iter().filter(|c| c.reviewed.is_none()) {
+                open.push(format!("commit {} in {}", c.id, repo.repo));
+            }
+        }
+    }
+    open
 }
