@@ -239,3 +239,73 @@ pub fn open_at_or_above(
     }
     open
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::RiskLevel;
+    use crate::report::incident::{CommitEntry, RepositoryEntry, SecretEntry};
+
+    fn report(secret_severity: &str, compromised: bool) -> IncidentReport {
+        IncidentReport {
+            schema: incident::SCHEMA,
+            header: header(&Settings::default(), &Inventory::default(), Vec::new()),
+            checklist: Default::default(),
+            exposure: ContainersReport::build(&Inventory::default()),
+            gpu: crate::model::GpuSnapshot::unavailable("none"),
+            secrets: vec![SecretEntry {
+                rule: "hf-token".into(),
+                masked: "hf_a…(37 chars)".into(),
+                fingerprint: "ab".repeat(32),
+                severity: secret_severity.into(),
+                compromised,
+                worktree: vec![],
+                history: vec![],
+                containers: vec![],
+                rotate: "revoke it".into(),
+                rotated: None,
+            }],
+            repositories: vec![RepositoryEntry {
+                repo: "/srv/app".into(),
+                commits: 2,
+                suspicious: vec![CommitEntry {
+                    id: "c0".repeat(20),
+                    time: "2026-03-27T03:00:00Z".into(),
+                    author: "ci-bot".into(),
+                    score: 5.0,
+                    signals: vec!["burst".into()],
+                    subject: "update".into(),
+                    reviewed: None,
+                }],
+                bursts: vec![],
+                first_suspicious: None,
+                safe_state: None,
+                safe_state_commands: vec![],
+            }],
+            actions: vec![],
+            remaining: vec![],
+        }
+    }
+
+    #[test]
+    fn fail_on_levels_for_secrets_and_commits() {
+        let marks = Marks::default();
+        // A medium secret and a suspicious commit (counted as high).
+        let open = open_at_or_above(&report("medium", false), &marks, RiskLevel::Critical);
+        assert!(open.is_empty(), "{open:?}");
+        let open = open_at_or_above(&report("medium", false), &marks, RiskLevel::High);
+        assert_eq!(open.len(), 1, "only the commit: {open:?}");
+        assert!(open[0].starts_with("commit "));
+        let open = open_at_or_above(&report("medium", false), &marks, RiskLevel::Medium);
+        assert_eq!(open.len(), 2);
+        // A compromised secret is critical whatever its rule's severity.
+        let open = open_at_or_above(&report("low", true), &marks, RiskLevel::Critical);
+        assert_eq!(open.len(), 1);
+        assert!(open[0].contains("(critical)"), "{open:?}");
+        // Reviewed and rotated: nothing open.
+        let mut done = report("low", true);
+        done.secrets[0].rotated = Some("rotated".into());
+        done.repositories[0].suspicious[0].reviewed = Some("audited".into());
+        assert!(open_at_or_above(&done, &marks, RiskLevel::Info).is_empty());
+    }
+}

@@ -155,6 +155,20 @@ fn the_report_has_every_section_and_no_raw_secret() {
     );
     let json: Value = serde_json::from_str(&stdout).unwrap_or_else(|e| panic!("{e}: {stdout}"));
     assert_eq!(json["schema"], "vigil-incident-report/1");
+    assert_matches_report_schema(&json);
+    // The schema is strict: a level it does not know, or a field left out, is caught.
+    let mut broken = json.clone();
+    broken["exposure"]["containers"][0]["risk"] = "severe".into();
+    broken["header"]
+        .as_object_mut()
+        .expect("header")
+        .remove("operator");
+    assert_eq!(
+        report_schema_errors(&broken).len(),
+        2,
+        "{:?}",
+        report_schema_errors(&broken)
+    );
     let header = &json["header"];
     for field in [
         "host",

@@ -71,6 +71,7 @@ fn fail_on_counts_what_is_neither_fixed_nor_marked() {
     assert_eq!(code, 3, "an open service is critical and not marked");
     let json: Value = serde_json::from_str(&stdout).expect("json");
     assert_eq!(json["schema"], "vigil-incident-report/1");
+    assert_matches_report_schema(&json);
     assert_eq!(container(&json["exposure"], &open)["risk"], "critical");
     assert_eq!(json["checklist"]["exposures_found"], 1);
     assert_eq!(json["checklist"]["exposures_isolated"], 0);
