@@ -18,8 +18,6 @@ const REOPEN_EVERY: Duration = Duration::from_secs(30);
 pub struct Sample {
     pub host: HostSummary,
     pub gpu: GpuSnapshot,
-    /// Wall time the sample took, for the performance figures.
-    pub took: Duration,
 }
 
 /// Starts the thread. It ends when the receiving side is dropped.
@@ -43,9 +41,8 @@ fn run(library: Option<PathBuf>, interval: Duration, send: mpsc::Sender<Sample>)
                 let events = gpu::register_xids(&nvml);
                 let mut reader = CardReader::default();
                 loop {
-                    let started = Instant::now();
                     let gpu = reader.sample(&nvml, events.as_ref());
-                    if !deliver(&send, &mut host, gpu, started) {
+                    if !deliver(&send, &mut host, gpu) {
                         return;
                     }
                     ticks.wait();
@@ -54,9 +51,8 @@ fn run(library: Option<PathBuf>, interval: Duration, send: mpsc::Sender<Sample>)
             Err(reason) => {
                 let until = Instant::now() + REOPEN_EVERY;
                 while Instant::now() < until {
-                    let started = Instant::now();
                     let gpu = GpuSnapshot::unavailable(reason.clone());
-                    if !deliver(&send, &mut host, gpu, started) {
+                    if !deliver(&send, &mut host, gpu) {
                         return;
                     }
                     ticks.wait();
@@ -72,12 +68,10 @@ fn deliver(
     send: &mpsc::Sender<Sample>,
     host: &mut HostSampler,
     gpu: GpuSnapshot,
-    started: Instant,
 ) -> bool {
     let sample = Sample {
         host: host.sample(),
         gpu,
-        took: started.elapsed(),
     };
     !matches!(
         send.try_send(sample),

@@ -8,7 +8,6 @@ use super::tests::{find, render, scene, text_of};
 use crate::collect::host::HostSummary;
 use crate::collect::sampler::Sample;
 use crate::model::{GpuCard, GpuProcess, GpuProcessKind, GpuSnapshot, RiskLevel};
-use std::time::Duration;
 
 /// The scene's sdnext (public, no auth) and vllm (loopback) containers' ids.
 fn id_of(app: &App, name: &str) -> String {
@@ -60,7 +59,6 @@ fn sample(gpu: GpuSnapshot) -> Sample {
             uptime_secs: Some(3 * 86_400 + 4 * 3600),
         },
         gpu,
-        took: Duration::from_micros(300),
     }
 }
 

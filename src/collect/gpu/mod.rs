@@ -14,7 +14,7 @@ use crate::model::GpuSnapshot;
 use nvml_wrapper::Nvml;
 use nvml_wrapper::error::NvmlError;
 use std::ffi::OsStr;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 /// The soname the driver installs; the loader finds it in its usual paths.
 pub const DEFAULT_LIBRARY: &str = "libnvidia-ml.so.1";
@@ -87,11 +87,4 @@ pub fn explain_init_error(err: &NvmlError, library: Option<&Path>) -> String {
         }
         other => format!("NVML could not start: {other}"),
     }
-}
-
-/// Where the library comes from: `--nvml-lib`, `VIGIL_NVML_LIB`, the config file, or the default.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct GpuSettings {
-    pub library: Option<PathBuf>,
-    pub interval: std::time::Duration,
 }
