@@ -64,11 +64,7 @@ fn run(library: Option<PathBuf>, interval: Duration, send: mpsc::Sender<Sample>)
 
 /// Sends one sample; false once nobody listens. A full channel (a busy screen) drops the sample:
 /// the next one is a second away and the sampler must never queue up behind the UI.
-fn deliver(
-    send: &mpsc::Sender<Sample>,
-    host: &mut HostSampler,
-    gpu: GpuSnapshot,
-) -> bool {
+fn deliver(send: &mpsc::Sender<Sample>, host: &mut HostSampler, gpu: GpuSnapshot) -> bool {
     let sample = Sample {
         host: host.sample(),
         gpu,

@@ -155,6 +155,25 @@ impl GpuCard {
         }
     }
 
+    /// `71°C 312/400 W fan 35% SM 1410 MHz`, "n/a" for what the driver does not give.
+    pub fn figures(&self) -> String {
+        let temperature = self
+            .temperature_c
+            .map_or("n/a°C".to_string(), |t| format!("{t}°C"));
+        let power = match (self.power_w, self.power_limit_w) {
+            (Some(draw), Some(limit)) => format!("{draw:.0}/{limit:.0} W"),
+            (Some(draw), None) => format!("{draw:.0} W"),
+            _ => "n/a W".into(),
+        };
+        let fan = self
+            .fan_percent
+            .map_or("n/a".to_string(), |f| format!("{f}%"));
+        let clock = self
+            .sm_clock_mhz
+            .map_or("n/a".to_string(), |c| format!("{c} MHz"));
+        format!("{temperature} {power} fan {fan} SM {clock}")
+    }
+
     /// Busy while no process that NVML lists can be seen: a hidden workload, a process in another
     /// PID namespace or a VM, or a process NVML cannot attribute.
     pub fn busy_without_known_workload(&self, busy_percent: u32) -> bool {

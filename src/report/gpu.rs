@@ -59,25 +59,15 @@ pub fn card_line(card: &GpuCard) -> String {
         (Some(used), Some(total)) => format!("{}/{}", short_bytes(used), short_bytes(total)),
         _ => "n/a".into(),
     };
-    let power = match (card.power_w, card.power_limit_w) {
-        (Some(draw), Some(limit)) => format!("{draw:.0}/{limit:.0} W"),
-        (Some(draw), None) => format!("{draw:.0} W"),
-        _ => "n/a W".into(),
-    };
     let mut line = format!(
-        "GPU {} {} {}  util {}  mem-bw {}  mem {}  {}  {}  fan {}  SM {}",
+        "GPU {} {} {}  util {}  mem-bw {}  mem {}  {}",
         card.index,
         escape(card.name.as_deref().unwrap_or("n/a")),
         escape(&card.short_uuid()),
         percent(card.utilization_gpu),
         percent(card.utilization_memory),
         memory,
-        card.temperature_c
-            .map_or("n/a °C".to_string(), |t| format!("{t}°C")),
-        power,
-        percent(card.fan_percent),
-        card.sm_clock_mhz
-            .map_or("n/a".to_string(), |c| format!("{c} MHz")),
+        card.figures(),
     );
     if let Some(reasons) = card.throttle_reasons.as_ref().filter(|r| !r.is_empty()) {
         line.push_str(&format!("  throttled: {}", reasons.join(", ")));

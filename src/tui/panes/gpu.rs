@@ -125,7 +125,7 @@ fn card_lines(app: &App, card: &GpuCard, width: usize, lines: &mut Vec<Line<'sta
             theme.text,
         ),
     ];
-    let mut head = vec![Span::styled(figures(card), theme.muted)];
+    let mut head = vec![Span::styled(card.figures(), theme.muted)];
     if card.mig_enabled == Some(true) {
         head.push(Span::styled(" MIG", theme.info));
     }
@@ -200,25 +200,6 @@ fn card_lines(app: &App, card: &GpuCard, width: usize, lines: &mut Vec<Line<'sta
             theme.critical,
         )));
     }
-}
-
-/// `71°C 312/400 W fan 35% SM 1410 MHz`, "n/a" for what the driver does not give.
-fn figures(card: &GpuCard) -> String {
-    let temperature = card
-        .temperature_c
-        .map_or("n/a°C".to_string(), |t| format!("{t}°C"));
-    let power = match (card.power_w, card.power_limit_w) {
-        (Some(draw), Some(limit)) => format!("{draw:.0}/{limit:.0} W"),
-        (Some(draw), None) => format!("{draw:.0} W"),
-        _ => "n/a W".into(),
-    };
-    let fan = card
-        .fan_percent
-        .map_or("n/a".to_string(), |f| format!("{f}%"));
-    let clock = card
-        .sm_clock_mhz
-        .map_or("n/a".to_string(), |c| format!("{c} MHz"));
-    format!("{temperature} {power} fan {fan} SM {clock}")
 }
 
 fn sparkline_line(
