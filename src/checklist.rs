@@ -5,7 +5,7 @@
 use crate::inventory::Inventory;
 use crate::marks::{MarkKind, Marks};
 use crate::model::{AuthKind, Exposure};
-use crate::secrets::scan::ScanReport;
+use crate::secrets::finding::Finding;
 use crate::timeline::Timeline;
 use serde::Serialize;
 
@@ -40,17 +40,13 @@ impl Checklist {
 /// above the suspicion threshold, reviewed when marked.
 pub fn compute(
     inventory: &Inventory,
-    secrets: Option<&ScanReport>,
+    findings: &[Finding],
     timelines: &[&Timeline],
     marks: &Marks,
     threshold: f64,
 ) -> Checklist {
     let mut list = Checklist::default();
-    for finding in secrets
-        .iter()
-        .flat_map(|report| report.findings.iter())
-        .filter(|f| f.suppressed.is_none())
-    {
+    for finding in findings.iter().filter(|f| f.suppressed.is_none()) {
         list.secrets_found += 1;
         if marks.is_marked(MarkKind::Secret, &finding.fingerprint) {
             list.secrets_rotated += 1;

@@ -100,13 +100,9 @@ pub fn gather(
         }),
         None => Marks::default(),
     };
-    let scan_report = crate::secrets::scan::ScanReport {
-        findings: findings.clone(),
-        summary: Default::default(),
-    };
     let checklist = crate::checklist::compute(
         &inventory,
-        Some(&scan_report),
+        &findings,
         &timeline_refs,
         &marks,
         settings.timeline.threshold,

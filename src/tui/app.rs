@@ -146,6 +146,8 @@ pub struct ContainerRow {
     pub ports: Vec<String>,
     /// `0:2.0G 1:512M`: GPU memory its processes hold, per card; empty when none.
     pub gpu: String,
+    /// Marked on the recovery checklist (isolated, or exposure accepted).
+    pub marked: bool,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -189,6 +191,9 @@ pub struct App {
     pub gpu: super::gpu::GpuView,
     /// Checklist marks of this host; empty (and not saved) until `tui::run` loads them.
     pub marks: crate::marks::Marks,
+    /// The recovery checklist's numbers, recomputed when containers, findings, timelines or
+    /// marks change (never while drawing: it walks every commit).
+    pub checklist: crate::checklist::Checklist,
     /// The timeline's path globs, compiled once.
     pub timeline_rules: crate::timeline::paths::PathRules,
     effects: Vec<Effect>,
@@ -233,6 +238,7 @@ impl App {
             timeline: Default::default(),
             gpu: super::gpu::GpuView::new(settings_gpu.0, settings_gpu.1),
             marks: Default::default(),
+            checklist: Default::default(),
             // Checked when the settings were resolved; the defaults always compile.
             timeline_rules: settings_rules(&settings_timeline),
             effects: Vec::new(),
@@ -421,6 +427,9 @@ impl App {
                         .as_ref()
                         .map(|g| g.display())
                         .unwrap_or_default(),
+                    marked: self
+                        .marks
+                        .is_marked(crate::marks::MarkKind::Container, &c.name),
                 }
             })
             .filter(|row| filter.is_empty() || row_matches(row, &filter))
@@ -444,6 +453,7 @@ impl App {
             })
             .collect();
         self.repair_selection();
+        self.refresh_checklist();
         self.dirty = true;
     }
 

@@ -3,7 +3,6 @@
 
 use super::app::{App, Effect, Popup, RowId, Severity};
 use super::layout::PaneId;
-use crate::checklist::Checklist;
 use crate::marks::{Mark, MarkKind, NOTE_MAX};
 use crossterm::event::{KeyCode, KeyEvent};
 
@@ -160,23 +159,27 @@ impl App {
             ),
             Err(message) => self.say_status(format!("mark not saved: {message}"), Severity::Error),
         }
-        self.dirty = true;
+        // The rows carry their marks; the checklist is refreshed with them.
+        self.rebuild_rows();
     }
 
-    /// Progress of the recovery, from what the panes hold now.
-    pub fn checklist(&self) -> Checklist {
+    /// Recomputes the recovery checklist from what the panes hold now.
+    pub fn refresh_checklist(&mut self) {
         let timelines: Vec<&crate::timeline::Timeline> = self
             .timeline
             .repos
             .iter()
             .filter_map(|r| r.timeline.as_ref())
             .collect();
-        crate::checklist::compute(
+        self.checklist = crate::checklist::compute(
             &self.inventory,
-            self.secrets.report.as_ref(),
+            self.secrets
+                .report
+                .as_ref()
+                .map_or(&[][..], |r| r.findings.as_slice()),
             &timelines,
             &self.marks,
             self.settings.timeline.threshold,
-        )
+        );
     }
 }

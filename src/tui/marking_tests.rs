@@ -38,7 +38,7 @@ fn with_marks(dir: &tempfile::TempDir) -> App {
 fn marking_a_container_shows_it_persists_and_counts() {
     let dir = tempfile::tempdir().expect("tempdir");
     let mut app = with_marks(&dir);
-    let before = app.checklist();
+    let before = app.checklist;
     assert_eq!(
         before.exposures_found, 1,
         "sdnext is public without authentication"
@@ -60,7 +60,7 @@ fn marking_a_container_shows_it_persists_and_counts() {
     app.on_key(key(KeyCode::Enter));
     carry_out(&mut app);
     assert!(app.popup.is_none());
-    let after = app.checklist();
+    let after = app.checklist;
     assert_eq!((after.exposures_isolated, after.exposures_found), (1, 1));
     let text = text_of(&render(&mut app, 200, 30));
     assert!(text.contains("✓sdnext"), "{text}");
@@ -78,7 +78,7 @@ fn marking_a_container_shows_it_persists_and_counts() {
     // m again takes it back.
     app.update(Action::Mark);
     carry_out(&mut app);
-    assert_eq!(app.checklist().exposures_isolated, 0);
+    assert_eq!(app.checklist.exposures_isolated, 0);
     assert!(!text_of(&render(&mut app, 200, 30)).contains("✓sdnext"));
 }
 
@@ -142,7 +142,7 @@ fn marking_a_secret_counts_it_rotated_and_shows_a_check() {
     );
     app.on_key(key(KeyCode::Enter));
     carry_out(&mut app);
-    let list = app.checklist();
+    let list = app.checklist;
     assert_eq!((list.secrets_rotated, list.secrets_found), (1, found));
     assert!(app.marks.is_marked(MarkKind::Secret, &fingerprint));
     app.update(Action::Zoom);

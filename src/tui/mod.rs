@@ -47,6 +47,7 @@ pub fn run(resolved: Resolved) -> i32 {
                     ));
                 }
                 app.marks = marks;
+                app.rebuild_rows();
             }
             Err(message) => problems.push(message),
         }

@@ -61,7 +61,7 @@ pub fn write(app: &App, audit_log: Option<&std::path::Path>) -> Result<PathBuf, 
         threshold: app.settings.timeline.threshold,
         actions,
         marks: &app.marks,
-        checklist: app.checklist(),
+        checklist: app.checklist,
     });
     let dir = crate::config::state_dir()
         .ok_or("no state directory (set XDG_STATE_HOME or HOME)")?

@@ -209,6 +209,7 @@ impl App {
                 self.secrets.state = ScanState::Failed(message);
             }
         }
+        self.refresh_checklist();
     }
 
     /// Keys while the secrets pane has the focus.

@@ -207,6 +207,7 @@ impl App {
             }
         }
         self.clamp_timeline_selection();
+        self.refresh_checklist();
         let all_read = self
             .timeline
             .repos

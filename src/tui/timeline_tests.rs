@@ -257,7 +257,7 @@ fn marking_a_suspicious_commit_counts_it_reviewed() {
     let mut app = app_with(dir.path());
     let marks_dir = tempfile::tempdir().expect("tempdir");
     app.marks = crate::marks::Marks::load(&marks_dir.path().join("marks.jsonl")).expect("marks");
-    let before = app.checklist();
+    let before = app.checklist;
     assert!(
         before.commits_flagged > 0,
         "the incident has suspicious commits"
@@ -294,7 +294,7 @@ fn marking_a_suspicious_commit_counts_it_reviewed() {
         app.marks
             .is_marked(crate::marks::MarkKind::Commit, &id.to_string())
     );
-    assert_eq!(app.checklist().commits_reviewed, 1);
+    assert_eq!(app.checklist.commits_reviewed, 1);
     app.update(Action::Zoom);
     let text = text_of(&render(&mut app, 140, 30));
     let short = id.short(10);

@@ -85,7 +85,7 @@ fn draw_header(app: &App, area: Rect, frame: &mut ratatui::Frame) {
     ];
     let mut left = left;
     // The recovery checklist first: it is what the hand-over is measured by.
-    let checklist = app.checklist();
+    let checklist = app.checklist;
     if checklist != Default::default() {
         let text = format!(" │ ✓ {}", checklist.line());
         let used: usize = left.iter().map(|s| s.width()).sum();

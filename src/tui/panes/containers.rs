@@ -266,16 +266,7 @@ fn draw_containers(app: &App, area: Rect, frame: &mut ratatui::Frame) {
         .take(visible)
         .map(|row| {
             // ✓: isolated or accepted on the recovery checklist (`m`).
-            let marked = app
-                .inventory
-                .containers
-                .iter()
-                .find(|c| c.id == row.id)
-                .is_some_and(|c| {
-                    app.marks
-                        .is_marked(crate::marks::MarkKind::Container, &c.name)
-                });
-            let name = if marked {
+            let name = if row.marked {
                 Line::from(vec![
                     Span::styled("✓", app.theme.ok),
                     Span::styled(row.name.clone(), app.theme.text),
