@@ -55,9 +55,14 @@ fn a_mark_survives_a_restart_and_moves_the_checklist() {
     let files: Vec<_> = std::fs::read_dir(&dir)
         .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
         .flatten()
+        .map(|entry| entry.path())
         .collect();
-    assert_eq!(files.len(), 1);
-    let text = std::fs::read_to_string(files[0].path()).expect("marks file");
+    assert_eq!(
+        files,
+        vec![sandbox.marks_file()],
+        "one file, named after the host"
+    );
+    let text = std::fs::read_to_string(&files[0]).expect("marks file");
     let mark: serde_json::Value =
         serde_json::from_str(text.lines().last().expect("a line")).expect("json");
     assert_eq!(mark["kind"], "container");

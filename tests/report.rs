@@ -47,21 +47,6 @@ fn incident_repo(dir: &std::path::Path, hf_token: &str) {
     }
 }
 
-fn host_file_name() -> String {
-    std::fs::read_to_string("/proc/sys/kernel/hostname")
-        .unwrap_or_else(|_| "localhost".into())
-        .trim()
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || c == '-' || c == '.' {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect()
-}
-
 /// Every table of the document as (header cells, row cell counts), read by a Markdown parser.
 fn tables(markdown: &str) -> Vec<(Vec<String>, Vec<usize>)> {
     let mut found = Vec::new();
@@ -124,11 +109,9 @@ fn the_report_has_every_section_and_no_raw_secret() {
 
     // The vLLM key was rotated before the report: a mark made earlier, in vigil's state.
     let sandbox = Sandbox::new();
-    let marks = sandbox.path().join("state/vigil/marks");
-    std::fs::create_dir_all(&marks).expect("mkdir");
     let fingerprint = format!("{:x}", Sha256::digest(vllm_key.as_bytes()));
     std::fs::write(
-        marks.join(format!("{}.jsonl", host_file_name())),
+        sandbox.marks_file(),
         format!(
             "{{\"kind\":\"secret\",\"key\":\"{fingerprint}\",\"note\":\"rotated in the vLLM config\",\"at\":\"2026-11-22T01:00:00Z\",\"user\":\"alice\"}}\n"
         ),

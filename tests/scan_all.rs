@@ -8,21 +8,6 @@ use common::*;
 use serde_json::Value;
 use std::time::Duration;
 
-fn host_file_name() -> String {
-    std::fs::read_to_string("/proc/sys/kernel/hostname")
-        .unwrap_or_else(|_| "localhost".into())
-        .trim()
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || c == '-' || c == '.' {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect()
-}
-
 #[test]
 fn fail_on_counts_what_is_neither_fixed_nor_marked() {
     if !need_docker("fail_on_counts_what_is_neither_fixed_nor_marked") {
@@ -77,10 +62,8 @@ fn fail_on_counts_what_is_neither_fixed_nor_marked() {
     assert_eq!(json["checklist"]["exposures_isolated"], 0);
 
     // Marked on the checklist (exposure accepted while the firewall change is prepared).
-    let marks = sandbox.path().join("state/vigil/marks");
-    std::fs::create_dir_all(&marks).expect("mkdir");
     std::fs::write(
-        marks.join(format!("{}.jsonl", host_file_name())),
+        sandbox.marks_file(),
         format!(
             "{{\"kind\":\"container\",\"key\":\"{open}\",\"note\":\"accepted until 18:00\",\"at\":\"2026-11-22T01:00:00Z\",\"user\":\"alice\"}}\n"
         ),

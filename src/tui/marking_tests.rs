@@ -13,7 +13,7 @@ fn key(code: KeyCode) -> KeyEvent {
 }
 
 /// Does what the event loop does with a SaveMark effect.
-fn carry_out(app: &mut App) {
+pub(super) fn carry_out(app: &mut App) {
     for effect in app.take_effects() {
         if let Effect::SaveMark {
             kind,

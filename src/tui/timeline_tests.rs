@@ -278,18 +278,7 @@ fn marking_a_suspicious_commit_counts_it_reviewed() {
         crossterm::event::KeyCode::Enter,
         crossterm::event::KeyModifiers::NONE,
     ));
-    for effect in app.take_effects() {
-        if let super::app::Effect::SaveMark {
-            kind,
-            key,
-            note,
-            cleared,
-        } = effect
-        {
-            let result = app.marks.record(kind, &key, &note, "tester", cleared);
-            app.mark_saved(result);
-        }
-    }
+    super::marking_tests::carry_out(&mut app);
     assert!(
         app.marks
             .is_marked(crate::marks::MarkKind::Commit, &id.to_string())

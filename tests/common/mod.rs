@@ -279,6 +279,26 @@ impl Sandbox {
     pub fn path(&self) -> &Path {
         self.dir.path()
     }
+
+    /// This host's checklist marks file under the sandbox's state directory (vigil names it
+    /// after the host, characters outside `[A-Za-z0-9.-]` replaced), its folder created.
+    pub fn marks_file(&self) -> PathBuf {
+        let host: String = std::fs::read_to_string("/proc/sys/kernel/hostname")
+            .unwrap_or_else(|_| "localhost".into())
+            .trim()
+            .chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || c == '-' || c == '.' {
+                    c
+                } else {
+                    '_'
+                }
+            })
+            .collect();
+        let dir = self.path().join("state/vigil/marks");
+        std::fs::create_dir_all(&dir).expect("marks folder");
+        dir.join(format!("{host}.jsonl"))
+    }
 }
 
 impl Drop for Sandbox {
