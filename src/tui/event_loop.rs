@@ -120,11 +120,9 @@ async fn drive(app: &mut App, tui: &mut terminal::Tui, settings: Settings) -> Re
         app.show_problem(format!("cannot start the GPU sampler: {err}"));
     }
 
-    // Who marks checklist items: the login user behind sudo when there is one.
-    let operator_name = {
-        let identity = crate::ops::identity::Identity::current();
-        identity.login_user.unwrap_or(identity.user)
-    };
+    // Who marks checklist items: the login user behind sudo when there is one. Looked up at
+    // the first mark (it reads the user database), not on the way to the first frame.
+    let mut operator_name: Option<String> = None;
 
     let mut terminal_events = EventStream::new();
     let mut sigterm = signal(SignalKind::terminate())?;
@@ -310,7 +308,11 @@ async fn drive(app: &mut App, tui: &mut terminal::Tui, settings: Settings) -> Re
                     cleared,
                 } => {
                     // A small fsynced append to vigil's own state file.
-                    let result = app.marks.record(kind, &key, &note, &operator_name, cleared);
+                    let user = operator_name.get_or_insert_with(|| {
+                        let identity = crate::ops::identity::Identity::current();
+                        identity.login_user.unwrap_or(identity.user)
+                    });
+                    let result = app.marks.record(kind, &key, &note, user, cleared);
                     app.mark_saved(result);
                 }
                 Effect::RescanListeners => {
