@@ -18,7 +18,7 @@ fn app_with(containers: usize) -> App {
         probe_enabled: false,
         ..Settings::default()
     };
-    let mut app = App::new(settings, vigil::theme::default_theme());
+    let mut app = App::new(settings, vigil::tui::theme::default_theme());
     let list = (0..containers)
         .map(|i| Container {
             id: format!("{i:064x}"),

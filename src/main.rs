@@ -1,10 +1,19 @@
-use clap::Parser;
+//! The entry: parse the command line once, resolve it once, then hand over to the TUI (no
+//! subcommand) or to the command line front end.
 
-fn main() {
+use clap::Parser;
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
     limit_malloc_arenas();
     let cli = vigil::cli::Cli::parse();
-    let code = vigil::commands::run(cli);
-    std::process::exit(code);
+    // Before any thread exists: libgit2's global options are not synchronised.
+    vigil::git::configure();
+    let resolved = vigil::cli::resolve(&cli);
+    match cli.command {
+        None => vigil::tui::run(resolved.settings, resolved.problems),
+        Some(command) => vigil::cli::run(command, resolved),
+    }
 }
 
 /// Two glibc malloc arenas instead of one per thread: the line-count threads allocate what the

@@ -6,7 +6,8 @@
 //! finding of their own. Values are masked here, at the source: raw values never leave this module.
 
 use crate::model::AuthKind;
-use crate::secrets::mask::mask_secret;
+use crate::util::mask::mask_secret;
+use crate::util::text::escape;
 
 /// Flags whose value is a credential, and the kind of authentication they switch on.
 const CREDENTIAL_FLAGS: &[(&str, AuthKind)] = &[
@@ -334,7 +335,7 @@ pub fn analyze_launch(argv: &[String], env: &[String]) -> LaunchFacts {
             };
             let is_password = upper.contains("PASS") || upper.contains("AUTH");
             facts.credentials.push(CredentialSignal {
-                source: format!("env {}", crate::sanitize::escape(key)),
+                source: format!("env {}", crate::util::text::escape(key)),
                 masked: mask_secret(password),
                 weakness: if is_password {
                     weakness_of(password, user)
@@ -372,20 +373,31 @@ pub fn mask_argv(argv: &[String]) -> Vec<String> {
                     && (flag_is_credential(flag) || is_secret_env_key(flag.trim_start_matches('-')))
                 {
                     previous_was_flag = false;
-                    format!("{}={}", crate::sanitize::escape(flag), mask_secret(value))
+                    format!("{}={}", crate::util::text::escape(flag), mask_secret(value))
                 } else if looks_like_token(word) {
                     mask_secret(word)
                 } else {
                     if !word.is_empty() {
                         previous_was_flag = flag_is_credential(word);
                     }
-                    crate::sanitize::escape(word).into_owned()
+                    crate::util::text::escape(word).into_owned()
                 }
             })
             .collect();
         masked.push(words.join(" "));
     }
     masked
+}
+
+/// Masks the value of `KEY=VALUE` when the key or the value looks secret.
+/// Returns the display form and whether anything was masked.
+pub fn mask_env_entry(entry: &str) -> (String, bool) {
+    let (key, value) = entry.split_once('=').unwrap_or((entry, ""));
+    if is_secret_env_key(key) || looks_like_token(value) {
+        (format!("{}={}", escape(key), mask_secret(value)), true)
+    } else {
+        (escape(entry).into_owned(), false)
+    }
 }
 
 #[cfg(test)]
@@ -445,7 +457,7 @@ mod tests {
         assert_eq!(facts.implied_auth(), Some(AuthKind::Login));
     }
 
-    use crate::secrets::fixtures::random_token;
+    use crate::util::fixtures::random_token;
 
     #[test]
     fn shell_wrapped_commands_are_read() {
@@ -509,5 +521,16 @@ mod tests {
         assert!(!shown.contains(&secret), "{shown}");
         assert!(!shown.contains(&hf[..12]), "{shown}");
         assert!(shown.contains("--password g…(7 chars)"), "{shown}");
+    }
+
+    #[test]
+    fn env_entries_with_secret_keys_are_masked() {
+        let token = crate::util::fixtures::random_token("hf_", 32);
+        let (shown, masked) = mask_env_entry(&format!("HF_TOKEN={token}"));
+        assert!(masked);
+        assert_eq!(shown, format!("HF_TOKEN={}…(35 chars)", &token[..4]));
+        let (shown, masked) = mask_env_entry("PATH=/usr/bin:/bin");
+        assert!(!masked);
+        assert_eq!(shown, "PATH=/usr/bin:/bin");
     }
 }

@@ -69,28 +69,139 @@ impl DockerSettings {
     }
 }
 
-/// Connects and negotiates the API version (the crate's default is newer than most daemons).
-pub async fn connect(settings: &DockerSettings) -> Result<(Docker, String, String), String> {
-    let endpoint = settings.endpoint();
-    let docker = Docker::connect_with_host(&endpoint)
-        .map_err(|err| explain_error(&endpoint, &err))?
-        .with_timeout(Duration::from_secs(10));
-    let docker = docker
-        .negotiate_version()
-        .await
-        .map_err(|err| explain_error(&endpoint, &err))?;
-    let version = docker
-        .version()
-        .await
-        .map_err(|err| explain_error(&endpoint, &err))?;
-    Ok((
-        docker,
-        version.version.unwrap_or_else(|| "?".into()),
-        version.api_version.unwrap_or_else(|| "?".into()),
-    ))
+/// Why the engine could not be used, in words that tell the engineer what to do.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DockerError {
+    #[error("socket {socket} not found: is dockerd running?")]
+    SocketNotFound { socket: String },
+    #[error("permission denied on {socket}: run as root or as a member of the docker group")]
+    PermissionDenied { socket: String },
+    #[error("connection refused at {endpoint}: the daemon is stopped or restarting")]
+    Refused { endpoint: String },
+    #[error("no answer from {endpoint} (timed out)")]
+    TimedOut { endpoint: String },
+    /// The engine answered with an error status: 404 no such container, 409 a conflict (a
+    /// name in use), 304 nothing to do (already started, already stopped).
+    #[error("{message}")]
+    Status { status: u16, message: String },
+    /// Anything else, with the whole error chain (escaped: the engine's text is not trusted).
+    #[error("{message}")]
+    Other { message: String },
 }
 
-/// Turns a connection error into a sentence that tells the engineer what to do.
+impl DockerError {
+    /// Classifies a client error by its type and the I/O error under it, never by its text.
+    pub fn from_bollard(endpoint: &str, err: &bollard::errors::Error) -> DockerError {
+        use bollard::errors::Error as B;
+        let socket = endpoint
+            .strip_prefix("unix://")
+            .unwrap_or(endpoint)
+            .to_string();
+        match err {
+            B::SocketNotFoundError(_) => return DockerError::SocketNotFound { socket },
+            B::RequestTimeoutError => {
+                return DockerError::TimedOut {
+                    endpoint: endpoint.to_string(),
+                };
+            }
+            B::DockerResponseServerError {
+                status_code,
+                message,
+            } => {
+                return DockerError::Status {
+                    status: *status_code,
+                    message: crate::util::text::escape(message).into_owned(),
+                };
+            }
+            _ => {}
+        }
+        if let Some(io) = io_error_in(err) {
+            match io.kind() {
+                std::io::ErrorKind::NotFound => return DockerError::SocketNotFound { socket },
+                std::io::ErrorKind::PermissionDenied => {
+                    return DockerError::PermissionDenied { socket };
+                }
+                std::io::ErrorKind::ConnectionRefused => {
+                    return DockerError::Refused {
+                        endpoint: endpoint.to_string(),
+                    };
+                }
+                std::io::ErrorKind::TimedOut => {
+                    return DockerError::TimedOut {
+                        endpoint: endpoint.to_string(),
+                    };
+                }
+                _ => {}
+            }
+        }
+        DockerError::Other {
+            message: crate::util::text::escape(&error_chain(err)).into_owned(),
+        }
+    }
+
+    /// The HTTP status the engine answered with, if it answered.
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            DockerError::Status { status, .. } => Some(*status),
+            _ => None,
+        }
+    }
+
+    /// True when the engine could not be reached at all (as opposed to refusing a request).
+    pub fn is_unreachable(&self) -> bool {
+        !matches!(self, DockerError::Status { .. } | DockerError::Other { .. })
+    }
+}
+
+/// The first I/O error in an error's source chain.
+fn io_error_in<'e>(err: &'e (dyn std::error::Error + 'static)) -> Option<&'e std::io::Error> {
+    let mut current: Option<&'e (dyn std::error::Error + 'static)> = Some(err);
+    while let Some(error) = current {
+        if let Some(io) = error.downcast_ref::<std::io::Error>() {
+            return Some(io);
+        }
+        current = error.source();
+    }
+    None
+}
+
+fn error_chain(err: &(dyn std::error::Error + 'static)) -> String {
+    let mut chain = err.to_string();
+    let mut source = err.source();
+    while let Some(inner) = source {
+        chain.push_str(": ");
+        chain.push_str(&inner.to_string());
+        source = inner.source();
+    }
+    chain
+}
+
+/// A connected client with what the engine said about itself.
+#[derive(Clone)]
+pub struct Connection {
+    pub client: Docker,
+    pub endpoint: String,
+    pub server_version: String,
+    pub api_version: String,
+}
+
+/// Connects and negotiates the API version (the crate's default is newer than most daemons).
+pub async fn connect(settings: &DockerSettings) -> Result<Connection, DockerError> {
+    let endpoint = settings.endpoint();
+    let explain = |err: bollard::errors::Error| DockerError::from_bollard(&endpoint, &err);
+    let docker = Docker::connect_with_host(&endpoint)
+        .map_err(explain)?
+        .with_timeout(Duration::from_secs(10));
+    let docker = docker.negotiate_version().await.map_err(explain)?;
+    let version = docker.version().await.map_err(explain)?;
+    Ok(Connection {
+        client: docker,
+        server_version: version.version.unwrap_or_else(|| "?".into()),
+        api_version: version.api_version.unwrap_or_else(|| "?".into()),
+        endpoint,
+    })
+}
+
 /// The major version of an engine version string (`20.10.24+dfsg1` -> 20).
 pub fn major_version(version: &str) -> Option<u32> {
     version
@@ -100,30 +211,9 @@ pub fn major_version(version: &str) -> Option<u32> {
         .ok()
 }
 
+/// A client error as a sentence for the engineer (`endpoint` names the engine in it).
 pub fn explain_error(endpoint: &str, err: &bollard::errors::Error) -> String {
-    let mut chain = err.to_string();
-    let mut source = std::error::Error::source(err);
-    while let Some(inner) = source {
-        chain.push_str(": ");
-        chain.push_str(&inner.to_string());
-        source = inner.source();
-    }
-    let lower = chain.to_ascii_lowercase();
-    let socket = endpoint.strip_prefix("unix://").unwrap_or(endpoint);
-    if matches!(err, bollard::errors::Error::SocketNotFoundError(_))
-        || lower.contains("no such file")
-        || lower.contains("os error 2)")
-    {
-        format!("socket {socket} not found: is dockerd running?")
-    } else if lower.contains("permission denied") || lower.contains("os error 13") {
-        format!("permission denied on {socket}: run as root or as a member of the docker group")
-    } else if lower.contains("connection refused") || lower.contains("os error 111") {
-        format!("connection refused at {endpoint}: the daemon is stopped or restarting")
-    } else if lower.contains("timed out") || lower.contains("timeout") {
-        format!("no answer from {endpoint} (timed out)")
-    } else {
-        crate::sanitize::escape(&chain).into_owned()
-    }
+    DockerError::from_bollard(endpoint, err).to_string()
 }
 
 fn list_options() -> ListContainersOptions {
@@ -182,6 +272,21 @@ pub async fn inspect(docker: &Docker, id: &str) -> Option<ContainerDetails> {
         .map(details_from_inspect)
 }
 
+/// Every container and the details of each (those that vanished meanwhile are left out), with
+/// at most 8 inspections at a time.
+pub async fn list_and_inspect(
+    docker: &Docker,
+) -> Result<(Vec<Container>, Vec<ContainerDetails>), bollard::errors::Error> {
+    let containers = list_containers(docker).await?;
+    let details: Vec<ContainerDetails> = futures_util::stream::iter(containers.iter())
+        .map(|c| inspect(docker, &c.id))
+        .buffer_unordered(8)
+        .filter_map(|found| async move { found })
+        .collect()
+        .await;
+    Ok((containers, details))
+}
+
 /// Runs forever: connect, list, follow events, and reconnect with backoff when the engine goes.
 pub async fn run(settings: DockerSettings, updates: mpsc::Sender<DockerUpdate>) {
     let endpoint = settings.endpoint();
@@ -197,13 +302,14 @@ pub async fn run(settings: DockerSettings, updates: mpsc::Sender<DockerUpdate>) 
             return;
         }
         let reason = match connect(&settings).await {
-            Ok((docker, server_version, api_version)) => {
+            Ok(connection) => {
                 backoff = Duration::from_millis(250);
+                let docker = connection.client;
                 if updates
                     .send(DockerUpdate::Connected {
                         endpoint: endpoint.clone(),
-                        server_version,
-                        api_version,
+                        server_version: connection.server_version,
+                        api_version: connection.api_version,
                     })
                     .await
                     .is_err()
@@ -215,7 +321,7 @@ pub async fn run(settings: DockerSettings, updates: mpsc::Sender<DockerUpdate>) 
                     None => return,
                 }
             }
-            Err(reason) => reason,
+            Err(reason) => reason.to_string(),
         };
         tracing::warn!(%endpoint, %reason, "docker engine unavailable");
         if updates

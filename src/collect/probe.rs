@@ -284,7 +284,7 @@ pub fn classify(target: &str, answers: &[(String, Result<HttpAnswer, String>)]) 
         let mut note = String::new();
         let signature = SIGNATURES.iter().find(|s| s.path == path);
         if let Some(challenge) = &answer.www_authenticate {
-            note = format!("WWW-Authenticate: {}", crate::sanitize::escape(challenge));
+            note = format!("WWW-Authenticate: {}", crate::util::text::escape(challenge));
         }
         if answer.status == 401 || (answer.status == 403 && signature.is_some()) {
             let kind = match (&answer.www_authenticate, signature) {
@@ -320,7 +320,7 @@ pub fn classify(target: &str, answers: &[(String, Result<HttpAnswer, String>)]) 
         } else if path == "/" {
             root_verdict = Some(root_page_verdict(answer));
             if let Some(location) = &answer.location {
-                note = format!("redirect to {}", crate::sanitize::escape(location));
+                note = format!("redirect to {}", crate::util::text::escape(location));
             }
         }
         hits.push(ProbeHit {

@@ -39,9 +39,7 @@ pub struct AuditRecord {
 }
 
 fn now() -> String {
-    jiff::Timestamp::now()
-        .strftime("%Y-%m-%dT%H:%M:%S%.3fZ")
-        .to_string()
+    crate::util::time::record_stamp()
 }
 
 impl AuditRecord {
@@ -99,7 +97,7 @@ pub struct AuditLog {
 
 /// `$XDG_STATE_HOME/vigil/audit.jsonl`.
 pub fn default_path() -> Option<PathBuf> {
-    crate::config::state_dir().map(|dir| dir.join("audit.jsonl"))
+    crate::util::paths::state_dir().map(|dir| dir.join("audit.jsonl"))
 }
 
 impl AuditLog {
@@ -187,10 +185,7 @@ pub fn summarize(records: &[AuditRecord]) -> Vec<ActionSummary> {
             time: r.time.clone(),
             action: r.action.clone(),
             target: r.target.name.clone(),
-            user: match &r.identity.login_user {
-                Some(login) => format!("{} (sudo by {login})", r.identity.user),
-                None => r.identity.user.clone(),
-            },
+            user: r.identity.display_operator(),
             state: latest_result(records, &r.action_id).unwrap_or_else(|| "interrupted".into()),
             undo: r.undo.clone(),
         })

@@ -24,7 +24,7 @@ fn snapshot(backend: Backend) -> serde_json::Value {
 }
 
 fn host() -> String {
-    sysinfo::System::host_name().unwrap_or_else(|_| "?".into())
+    crate::util::host::host_name()
 }
 
 /// Plans blocking. `published_by` names the containers that publish these ports (for the plan).

@@ -27,7 +27,10 @@ impl OperatorHandle {
     async fn ready(&self) -> Result<tokio::sync::MutexGuard<'_, Option<Operator>>, String> {
         let mut guard = self.operator.lock().await;
         if guard.is_none() {
-            let (client, _, _) = docker::connect(&self.docker_settings).await?;
+            let client = docker::connect(&self.docker_settings)
+                .await
+                .map_err(|e| e.to_string())?
+                .client;
             *guard = Some(Operator::new(client, &self.audit_path)?);
         }
         Ok(guard)

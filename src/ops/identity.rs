@@ -41,21 +41,29 @@ pub fn ssh_client_from(ssh_client: Option<&str>, ssh_connection: Option<&str>) -
     ssh_client
         .or(ssh_connection)
         .and_then(|value| value.split_whitespace().next())
-        .map(|address| crate::sanitize::escape(address).into_owned())
+        .map(|address| crate::util::text::escape(address).into_owned())
 }
 
 impl Identity {
+    /// `root (sudo by alice)`, or the user alone.
+    pub fn display_operator(&self) -> String {
+        match &self.login_user {
+            Some(login) => format!("{} (sudo by {login})", self.user),
+            None => self.user.clone(),
+        }
+    }
+
     pub fn current() -> Identity {
         let env = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
         Identity {
             user: effective_uid()
                 .map_or_else(|| env("USER").unwrap_or_else(|| "?".into()), user_name),
-            login_user: env("SUDO_USER").map(|u| crate::sanitize::escape(&u).into_owned()),
+            login_user: env("SUDO_USER").map(|u| crate::util::text::escape(&u).into_owned()),
             ssh_client: ssh_client_from(
                 env("SSH_CLIENT").as_deref(),
                 env("SSH_CONNECTION").as_deref(),
             ),
-            host: sysinfo::System::host_name().unwrap_or_else(|_| "?".into()),
+            host: crate::util::host::host_name(),
         }
     }
 }

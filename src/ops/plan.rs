@@ -98,9 +98,7 @@ pub struct FirewallSpec {
 /// A new action id: UTC time, kind and short target id, plus a few random hex digits so two
 /// actions in the same second never collide.
 pub fn new_action_id(kind: ActionKind, target: &Target) -> String {
-    let now = jiff::Timestamp::now()
-        .strftime("%Y%m%dT%H%M%SZ")
-        .to_string();
+    let now = crate::util::time::compact_stamp();
     let mut random = [0u8; 3];
     if let Ok(mut file) = std::fs::File::open("/dev/urandom") {
         let _ = std::io::Read::read_exact(&mut file, &mut random);
@@ -122,16 +120,16 @@ impl Plan {
                 "{} port {} on host {}",
                 self.kind.as_str().to_uppercase(),
                 self.target.name,
-                crate::sanitize::escape(&self.host),
+                crate::util::text::escape(&self.host),
             )
         } else {
             format!(
                 "{} container {} ({}) image {} on host {}",
                 self.kind.as_str().to_uppercase(),
-                crate::sanitize::escape(&self.target.name),
+                crate::util::text::escape(&self.target.name),
                 self.target.short_id(),
-                crate::sanitize::escape(&self.target.image),
-                crate::sanitize::escape(&self.host),
+                crate::util::text::escape(&self.target.image),
+                crate::util::text::escape(&self.host),
             )
         }];
         if let Some(reason) = &self.refused {

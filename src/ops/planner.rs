@@ -20,7 +20,7 @@ pub async fn plan_stop(docker: &Docker, target: &str) -> Result<Plan, String> {
         .ok_or_else(|| {
             format!(
                 "no container named or with id `{}`",
-                crate::sanitize::escape(target)
+                crate::util::text::escape(target)
             )
         })?;
     Ok(stop::plan_stop(&details, own_container().as_deref()))
@@ -101,7 +101,7 @@ pub async fn plan_block(docker: &Docker, spec: super::plan::FirewallSpec) -> Res
                         && p.host_port >= spec.range.first
                         && p.host_port <= spec.range.last
                 })
-                .map(move |p| format!("{} ({})", crate::sanitize::escape(&c.name), p.display()))
+                .map(move |p| format!("{} ({})", crate::util::text::escape(&c.name), p.display()))
         })
         .collect();
     Ok(super::block::plan_block(spec, published_by, None))

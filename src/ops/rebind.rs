@@ -9,7 +9,7 @@
 use super::firewall::{self, Backend, Proto};
 use super::plan::{ActionKind, Confirmation, Plan, Step, Target, new_action_id};
 use super::progress::Progress;
-use crate::sanitize::shell_quote as quote;
+use crate::util::text::shell_quote as quote;
 use bollard::Docker;
 use bollard::models::{
     ContainerCreateBody, ContainerInspectResponse, ContainerUpdateBody, EndpointSettings,
@@ -85,7 +85,7 @@ fn refusal(inspect: &ContainerInspectResponse, own: Option<&str>) -> Option<Stri
     if mode == "host" || mode == "none" || mode.starts_with("container:") {
         return Some(format!(
             "network mode `{}`: there are no published ports to rebind; block the port in the firewall (`f`) and fix the application's listen address",
-            crate::sanitize::escape(&mode)
+            crate::util::text::escape(&mode)
         ));
     }
     let bindings = current_bindings(inspect);
@@ -232,7 +232,7 @@ async fn loopback_guards(
     };
     let exposure = format!(
         "Docker {} is older than 28: ports published on 127.0.0.1 are still reachable from          hosts on the same L2 segment",
-        crate::sanitize::escape(&version)
+        crate::util::text::escape(&version)
     );
     if !wanted {
         return (
@@ -321,7 +321,7 @@ pub async fn plan_rebind(
 ) -> Result<Plan, String> {
     let inspect = docker.inspect_container(target, None).await.map_err(|e| {
         err(
-            &format!("no container `{}`", crate::sanitize::escape(target)),
+            &format!("no container `{}`", crate::util::text::escape(target)),
             e,
         )
     })?;
@@ -388,9 +388,9 @@ pub async fn plan_rebind(
             .unwrap_or_default();
         warnings.push(format!(
             "managed by docker compose (project {}): the next `docker compose up` restores the public binding. Make it durable with a compose override{} (`!override` needs Compose 2.24 or later):\nservices:\n  {}:\n    ports: !override\n{}",
-            crate::sanitize::escape(project),
-            crate::sanitize::escape(&next_to),
-            crate::sanitize::escape(&service),
+            crate::util::text::escape(project),
+            crate::util::text::escape(&next_to),
+            crate::util::text::escape(&service),
             ports.join("\n")
         ));
     }
@@ -412,7 +412,7 @@ pub async fn plan_rebind(
         ),
         id: plan_id,
         kind: ActionKind::Rebind,
-        host: sysinfo::System::host_name().unwrap_or_else(|_| "?".into()),
+        host: crate::util::host::host_name(),
         steps,
         warnings,
         confirmation: Confirmation::Type(name.clone()),
@@ -705,7 +705,7 @@ pub fn plan_unrebind(
     Ok(Plan {
         id: new_action_id(ActionKind::Unrebind, &target),
         kind: ActionKind::Unrebind,
-        host: sysinfo::System::host_name().unwrap_or_else(|_| "?".into()),
+        host: crate::util::host::host_name(),
         steps,
         undo: format!("vigil rebind {q}"),
         warnings: vec!["the original publishes its ports beyond loopback again".into()],
@@ -737,7 +737,7 @@ pub fn plan_commit(
     Ok(Plan {
         id: new_action_id(ActionKind::Commit, &target),
         kind: ActionKind::Commit,
-        host: sysinfo::System::host_name().unwrap_or_else(|_| "?".into()),
+        host: crate::util::host::host_name(),
         steps: vec![Step {
             description: format!(
                 "remove {name}{PREVIOUS_SUFFIX}, the original kept for rollback; its volumes stay"

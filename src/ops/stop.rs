@@ -2,7 +2,7 @@
 
 use super::plan::{ActionKind, Confirmation, Plan, Step, Target, new_action_id};
 use crate::model::ContainerDetails;
-use crate::sanitize::{escape, shell_quote as quote};
+use crate::util::text::{escape, shell_quote as quote};
 use bollard::Docker;
 use bollard::query_parameters::StopContainerOptions;
 
@@ -15,7 +15,7 @@ fn target_of(details: &ContainerDetails) -> Target {
 }
 
 fn host() -> String {
-    sysinfo::System::host_name().unwrap_or_else(|_| "?".into())
+    crate::util::host::host_name()
 }
 
 /// What is recorded as the state before: never env or args (they may hold secrets).

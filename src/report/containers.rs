@@ -1,6 +1,6 @@
 //! `vigil scan containers`: the containers pane as JSON or a plain table.
 
-use crate::inventory::Inventory;
+use crate::incident::inventory::Inventory;
 use crate::model::{AuthKind, Exposure, RiskLevel};
 use serde::Serialize;
 
@@ -123,7 +123,7 @@ impl ContainersReport {
 
     /// A plain table for people and grep. Host strings are escaped: they are attacker-controlled.
     pub fn to_table(&self) -> String {
-        use crate::sanitize::escape;
+        use crate::util::text::escape;
         let mut out = String::new();
         out.push_str(&format!(
             "{:<24} {:<6} {:<8} {:<7} {:<10} {:<12} PORTS\n",

@@ -1,7 +1,7 @@
 //! `vigil scan gpu`: the GPU pane as JSON or plain text.
 
 use crate::model::{GpuCard, GpuProcess, GpuSnapshot, short_bytes};
-use crate::sanitize::escape;
+use crate::util::text::escape;
 
 pub fn to_json(snapshot: &GpuSnapshot) -> String {
     serde_json::to_string_pretty(snapshot).unwrap_or_else(|err| {

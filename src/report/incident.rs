@@ -4,30 +4,18 @@
 //! Markdown it is escaped (control and bidi characters visible, table pipes and backticks
 //! neutralised). Secrets appear only masked, with their fingerprints.
 
-use crate::checklist::Checklist;
-use crate::marks::{MarkKind, Marks};
+use crate::incident::Snapshot;
+use crate::incident::checklist::Checklist;
+use crate::incident::marks::{MarkKind, Marks};
 use crate::model::{GpuSnapshot, short_bytes};
 use crate::ops::audit::ActionSummary;
 use crate::report::containers::ContainersReport;
-use crate::sanitize::escape;
-use crate::secrets::finding::{Finding, Source};
+use crate::secrets::finding::Source;
 use crate::timeline::Timeline;
+use crate::util::text::escape;
 use serde::Serialize;
 
 pub const SCHEMA: &str = "vigil-incident-report/1";
-
-#[derive(Debug, Clone, Serialize)]
-pub struct ReportHeader {
-    pub host: String,
-    pub time_utc: String,
-    pub time_local: String,
-    pub vigil_version: String,
-    pub docker_version: Option<String>,
-    pub operator: String,
-    pub read_only: bool,
-    /// Parts that could not be gathered (daemon down, no repository, …), one line each.
-    pub problems: Vec<String>,
-}
 
 /// One secret with every place it still lives.
 #[derive(Debug, Clone, Serialize)]
@@ -79,7 +67,7 @@ pub struct RepositoryEntry {
 #[derive(Serialize)]
 pub struct IncidentReport {
     pub schema: &'static str,
-    pub header: ReportHeader,
+    pub header: crate::incident::Header,
     pub checklist: Checklist,
     pub exposure: ContainersReport,
     pub gpu: GpuSnapshot,
@@ -90,23 +78,12 @@ pub struct IncidentReport {
     pub remaining: Vec<String>,
 }
 
-/// Everything the report is made of, gathered by the caller from one snapshot.
-pub struct Parts<'a> {
-    pub header: ReportHeader,
-    pub exposure: ContainersReport,
-    pub gpu: GpuSnapshot,
-    pub findings: &'a [Finding],
-    pub timelines: &'a [&'a Timeline],
-    pub threshold: f64,
-    pub actions: Vec<ActionSummary>,
-    pub marks: &'a Marks,
-    pub checklist: Checklist,
-}
-
-pub fn build(parts: Parts<'_>) -> IncidentReport {
-    let marks = parts.marks;
+/// The report of one snapshot.
+pub fn build(snapshot: &Snapshot<'_>) -> IncidentReport {
+    let marks = snapshot.marks;
+    let exposure = ContainersReport::build(snapshot.inventory);
     let note = |kind: MarkKind, key: &str| marks.get(kind, key).map(|m| m.note.clone());
-    let secrets: Vec<SecretEntry> = parts
+    let secrets: Vec<SecretEntry> = snapshot
         .findings
         .iter()
         .filter(|f| f.suppressed.is_none())
@@ -134,21 +111,21 @@ pub fn build(parts: Parts<'_>) -> IncidentReport {
             }
         })
         .collect();
-    let repositories: Vec<RepositoryEntry> = parts
+    let repositories: Vec<RepositoryEntry> = snapshot
         .timelines
         .iter()
-        .map(|t| repository_entry(t, parts.threshold, marks))
+        .map(|t| repository_entry(t, snapshot.threshold, marks))
         .collect();
-    let remaining = remaining(&parts.exposure, &secrets, &repositories, marks);
+    let remaining = remaining(&exposure, &secrets, &repositories, marks);
     IncidentReport {
         schema: SCHEMA,
-        header: parts.header,
-        checklist: parts.checklist,
-        exposure: parts.exposure,
-        gpu: parts.gpu,
+        header: snapshot.header.clone(),
+        checklist: snapshot.checklist,
+        exposure,
+        gpu: snapshot.gpu.clone(),
         secrets,
         repositories,
-        actions: parts.actions,
+        actions: snapshot.actions.clone(),
         remaining,
     }
 }
@@ -235,6 +212,41 @@ fn remaining(
                 c.score,
                 c.signals.join(", ")
             ));
+        }
+    }
+    open
+}
+
+/// The open items at or above `level`: containers by their risk (unless marked), secrets by
+/// their severity (compromised ones count as critical; unless marked rotated), suspicious
+/// commits as high (unless marked reviewed).
+pub fn open_at_or_above(
+    report: &IncidentReport,
+    marks: &Marks,
+    level: crate::model::RiskLevel,
+) -> Vec<String> {
+    use crate::model::RiskLevel;
+    let mut open = Vec::new();
+    for c in &report.exposure.containers {
+        if c.risk >= level && !marks.is_marked(MarkKind::Container, &c.name) {
+            open.push(format!("container {} ({})", c.name, c.risk));
+        }
+    }
+    for s in report.secrets.iter().filter(|s| s.rotated.is_none()) {
+        let severity = if s.compromised {
+            RiskLevel::Critical
+        } else {
+            RiskLevel::parse(&s.severity).unwrap_or(RiskLevel::High)
+        };
+        if severity >= level {
+            open.push(format!("secret {} {} ({severity})", s.rule, s.masked));
+        }
+    }
+    if RiskLevel::High >= level {
+        for repo in &report.repositories {
+            for c in repo.suspicious.iter().filter(|c| c.reviewed.is_none()) {
+                open.push(format!("commit {} in {}", c.id, repo.repo));
+            }
         }
     }
     open
@@ -581,4 +593,83 @@ pub fn to_markdown(report: &IncidentReport) -> String {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::incident::inventory::Inventory;
+    use crate::model::RiskLevel;
+
+    fn report(secret_severity: &str, compromised: bool) -> IncidentReport {
+        IncidentReport {
+            schema: SCHEMA,
+            header: crate::incident::Header {
+                host: "gpu-01".into(),
+                time_utc: "2026-03-27T03:00:00Z".into(),
+                time_local: "2026-03-27 03:00:00 +00:00 UTC".into(),
+                vigil_version: "0".into(),
+                docker_version: None,
+                operator: "root".into(),
+                read_only: true,
+                problems: vec![],
+            },
+            checklist: Default::default(),
+            exposure: ContainersReport::build(&Inventory::default()),
+            gpu: crate::model::GpuSnapshot::unavailable("none"),
+            secrets: vec![SecretEntry {
+                rule: "hf-token".into(),
+                masked: "hf_a…(37 chars)".into(),
+                fingerprint: "ab".repeat(32),
+                severity: secret_severity.into(),
+                compromised,
+                worktree: vec![],
+                history: vec![],
+                containers: vec![],
+                rotate: "revoke it".into(),
+                rotated: None,
+            }],
+            repositories: vec![RepositoryEntry {
+                repo: "/srv/app".into(),
+                commits: 2,
+                suspicious: vec![CommitEntry {
+                    id: "c0".repeat(20),
+                    time: "2026-03-27T03:00:00Z".into(),
+                    author: "ci-bot".into(),
+                    score: 5.0,
+                    signals: vec!["burst".into()],
+                    subject: "update".into(),
+                    reviewed: None,
+                }],
+                bursts: vec![],
+                first_suspicious: None,
+                safe_state: None,
+                safe_state_commands: vec![],
+            }],
+            actions: vec![],
+            remaining: vec![],
+        }
+    }
+
+    #[test]
+    fn fail_on_levels_for_secrets_and_commits() {
+        let marks = Marks::default();
+        // A medium secret and a suspicious commit (counted as high).
+        let open = open_at_or_above(&report("medium", false), &marks, RiskLevel::Critical);
+        assert!(open.is_empty(), "{open:?}");
+        let open = open_at_or_above(&report("medium", false), &marks, RiskLevel::High);
+        assert_eq!(open.len(), 1, "only the commit: {open:?}");
+        assert!(open[0].starts_with("commit "));
+        let open = open_at_or_above(&report("medium", false), &marks, RiskLevel::Medium);
+        assert_eq!(open.len(), 2);
+        // A compromised secret is critical whatever its rule's severity.
+        let open = open_at_or_above(&report("low", true), &marks, RiskLevel::Critical);
+        assert_eq!(open.len(), 1);
+        assert!(open[0].contains("(critical)"), "{open:?}");
+        // Reviewed and rotated: nothing open.
+        let mut done = report("low", true);
+        done.secrets[0].rotated = Some("rotated".into());
+        done.repositories[0].suspicious[0].reviewed = Some("audited".into());
+        assert!(open_at_or_above(&done, &marks, RiskLevel::Info).is_empty());
+    }
 }

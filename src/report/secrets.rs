@@ -53,7 +53,7 @@ pub fn table(report: &ScanReport) -> String {
         s.missing_objects,
     ));
     for note in &s.notes {
-        out.push_str(&format!("note: {}\n", crate::sanitize::escape(note)));
+        out.push_str(&format!("note: {}\n", crate::util::text::escape(note)));
     }
     out
 }

@@ -146,7 +146,7 @@ pub fn json(timeline: &Timeline) -> String {
 }
 
 pub fn table(timeline: &Timeline, scoring: &crate::timeline::signals::Scoring) -> String {
-    use crate::sanitize::escape;
+    use crate::util::text::escape;
     let mut out = format!("repository: {}\n", escape(&timeline.repo));
     out.push_str(&format!(
         "{:<12} {:<25} {:<20} {:>5} {:>7}  {:<40} SUBJECT\n",
@@ -163,10 +163,10 @@ pub fn table(timeline: &Timeline, scoring: &crate::timeline::signals::Scoring) -
             "{:<12} {:<25} {:<20} {:>5.1} {:>7}  {:<40} {}\n",
             commit.id.short(12),
             local_time(commit.author_time, commit.author_offset),
-            crate::tui::text::truncate(&escape(&commit.author), 20),
+            crate::util::text::truncate(&escape(&commit.author), 20),
             commit.score,
             lines,
-            crate::tui::text::truncate(&signals.join(","), 40),
+            crate::util::text::truncate(&signals.join(","), 40),
             escape(&commit.subject)
         ));
     }

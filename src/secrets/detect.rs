@@ -201,7 +201,7 @@ impl Detector {
                 Detection {
                     rule,
                     fingerprint: fingerprint(secret),
-                    masked: super::mask::mask_secret(&String::from_utf8_lossy(secret)),
+                    masked: crate::util::mask::mask_secret(&String::from_utf8_lossy(secret)),
                     line,
                     pragma: filters::has_inline_pragma(&text[line_start..line_end]),
                     bare,

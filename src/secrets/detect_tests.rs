@@ -2,8 +2,8 @@
 
 use super::detect::{Detector, TextKind, fingerprint};
 use super::filters::github_checksum;
-use super::fixtures::{BASE62, LETTERS, random_from, random_token};
 use super::rules;
+use crate::util::fixtures::{BASE62, LETTERS, random_from, random_token};
 
 fn detector() -> Detector {
     Detector::new(rules::load(None).expect("rules")).expect("detector")
@@ -195,7 +195,7 @@ fn structured_secrets() {
     let d = detector();
     let body: Vec<String> = (0..6).map(|_| random_from(BASE62, 64)).collect();
     let pem_body = format!("\n{}\n", body.join("\n"));
-    let pem = super::fixtures::pem_block("RSA", &pem_body);
+    let pem = crate::util::fixtures::pem_block("RSA", &pem_body);
     assert_finds(&d, "id_rsa", &pem, "private-key", &pem_body);
 
     let jwt = format!(
@@ -362,14 +362,14 @@ fn decoys_are_not_reported() {
     let mut wrong = format!("ghp_{body}{}", github_checksum(&body));
     let last = if wrong.ends_with('0') { "1" } else { "0" };
     wrong.replace_range(39.., last);
-    let (aws_id, aws_secret) = super::fixtures::aws_example_keys();
+    let (aws_id, aws_secret) = crate::util::fixtures::aws_example_keys();
     for (path, text) in [
         ("a.yaml", "api_key: 550e8400-e29b-41d4-a716-446655440000\n".to_string()),
         ("a.yaml", format!("token: {hex40}\n")),
         ("package-lock.json", format!("\"integrity\": \"sha512-{}==\"", random_from(BASE62, 86))),
         ("a.html", format!("<img src=\"data:image/png;base64,iVBORw0KGgo{}\">", random_from(BASE62, 300))),
         ("a.py", "from huggingface_hub import hf_hub_download\npath = hf_hub_download(repo_id=x)\n".to_string()),
-        (".env.example", format!("HF_TOKEN={}\nVLLM_API_KEY=${{VLLM_API_KEY}}\n", super::fixtures::hf_placeholder())),
+        (".env.example", format!("HF_TOKEN={}\nVLLM_API_KEY=${{VLLM_API_KEY}}\n", crate::util::fixtures::hf_placeholder())),
         ("README.md", "Run with `--api-key YOUR_API_KEY_HERE` or `--password <password>`.\n".to_string()),
         ("README.md", "OPENAI_API_KEY=changeme\nPASSWORD=changeme\n".to_string()),
         ("aws.md", format!("aws_access_key_id = {aws_id}\naws_secret_access_key = {aws_secret}\n")),

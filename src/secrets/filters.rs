@@ -239,12 +239,12 @@ pub fn has_inline_pragma(line: &[u8]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::secrets::fixtures::random_token;
+    use crate::util::fixtures::random_token;
 
     #[test]
     fn placeholders_are_recognised() {
-        let hf = crate::secrets::fixtures::hf_placeholder();
-        let (aws_id, _) = crate::secrets::fixtures::aws_example_keys();
+        let hf = crate::util::fixtures::hf_placeholder();
+        let (aws_id, _) = crate::util::fixtures::aws_example_keys();
         for value in [
             "${HF_TOKEN}",
             "$VLLM_API_KEY",

@@ -115,7 +115,7 @@ impl Location {
             ),
             Source::Compose => format!("compose {place}"),
         };
-        crate::sanitize::escape(text.trim()).into_owned()
+        crate::util::text::escape(text.trim()).into_owned()
     }
 }
 
@@ -152,7 +152,7 @@ impl Finding {
             fingerprint: super::detect::fingerprint(
                 format!("committed-env-file:{path}").as_bytes(),
             ),
-            masked: crate::sanitize::escape(path).into_owned(),
+            masked: crate::util::text::escape(path).into_owned(),
             compromised: false,
             suppressed: None,
             rotate:

@@ -52,7 +52,7 @@ impl CompromisedList {
 mod tests {
     use super::*;
     use crate::secrets::detect::fingerprint;
-    use crate::secrets::fixtures::random_token;
+    use crate::util::fixtures::random_token;
 
     #[test]
     fn raw_values_and_fingerprints_both_match() {

@@ -140,7 +140,7 @@ pub fn compile(specs: &[RuleSpec]) -> Result<Vec<Rule>, String> {
                 return Err(format!(
                     "rule `{}`: keyword `{}` must be non-empty ASCII",
                     spec.id,
-                    crate::sanitize::escape(keyword)
+                    crate::util::text::escape(keyword)
                 ));
             }
             // ASCII-only: `\w`, `\s`, `\b` and classes mean ASCII, and no UTF-8 decoding cost.

@@ -65,31 +65,6 @@ pub struct ScanReport {
     pub summary: Summary,
 }
 
-/// libgit2's global settings for reading evidence, set once at start-up before any thread
-/// uses libgit2:
-/// - repositories owned by another user open: the engineer runs vigil as root on a deployment
-///   repository owned by the service account, and vigil only reads (no hooks, no filters, no
-///   config-driven commands run on a read);
-/// - no object cache: every object is read once, caching only costs memory;
-/// - no re-hashing of every object read (what `git cat-file` does not do either): the scan
-///   reads what is stored, and it is twice as fast;
-/// - pack files mapped in 2 MiB windows, at most 8 MiB at a time: the history is read in
-///   pack order, so old windows are not needed again, and memory stays flat whatever the
-///   size of the repository (the default maps up to 8 GiB; mapped pages count as resident
-///   memory, and the timeline of 100,000 commits must stay under 100 MB).
-#[allow(unsafe_code)]
-pub fn configure_libgit2() {
-    // SAFETY: libgit2's global options are not synchronised; this runs on the main thread
-    // before any other thread exists or any repository is opened.
-    unsafe {
-        let _ = git2::opts::set_verify_owner_validation(false);
-        let _ = git2::opts::set_mwindow_size(2 << 20);
-        let _ = git2::opts::set_mwindow_mapped_limit(8 << 20);
-    }
-    git2::opts::enable_caching(false);
-    git2::opts::strict_hash_verification(false);
-}
-
 /// Runs the scan. Errors are what makes the whole scan meaningless (bad rules, unreadable IOC
 /// file); a missing or broken repository is a note and the rest is still scanned.
 pub fn run(
@@ -222,15 +197,11 @@ fn scan_files(
     progress: &(dyn Fn(ScanProgress) + Sync),
     cancel: &AtomicBool,
 ) {
-    let repo = match git2::Repository::open(path) {
+    let repo = match crate::git::open(path) {
         Ok(repo) => Some(repo),
         Err(err) => {
             if path.is_dir() {
-                notes.push(format!(
-                    "{}: not a readable git repository ({}); files scanned, history not",
-                    path.display(),
-                    err.message()
-                ));
+                notes.push(format!("{err}; files scanned, history not"));
             } else {
                 notes.push(format!("{}: no such directory", path.display()));
                 return;

@@ -29,22 +29,12 @@ struct Line {
     summary: ChangeSummary,
 }
 
-/// `$XDG_CACHE_HOME/vigil`, else `~/.cache/vigil`.
-pub fn cache_dir() -> Option<PathBuf> {
-    if let Some(dir) = std::env::var_os("XDG_CACHE_HOME").filter(|d| !d.is_empty()) {
-        return Some(PathBuf::from(dir).join("vigil"));
-    }
-    std::env::var_os("HOME")
-        .filter(|h| !h.is_empty())
-        .map(|home| PathBuf::from(home).join(".cache").join("vigil"))
-}
-
 /// The cache file of one repository.
 pub fn file_for(repo: &Path) -> Option<PathBuf> {
     let canonical = repo.canonicalize().unwrap_or_else(|_| repo.to_path_buf());
     let digest = Sha256::digest(canonical.as_os_str().as_encoded_bytes());
     let name: String = digest[..12].iter().map(|b| format!("{b:02x}")).collect();
-    cache_dir().map(|dir| dir.join("line-counts").join(format!("{name}.jsonl")))
+    crate::util::paths::cache_dir().map(|dir| dir.join("line-counts").join(format!("{name}.jsonl")))
 }
 
 /// Calls `each` with every cached count of the repository. A missing, foreign or damaged file

@@ -6,6 +6,7 @@
 //! the repository, and results stream back in batches so the pane can use them as they come.
 
 use super::CommitId;
+use crate::git::tree::{MODE_GITLINK, RawTree, is_tree, tree_order};
 use git2::{Oid, Repository};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
@@ -163,7 +164,7 @@ pub fn count(
             let sender = sender.clone();
             let next = &next;
             handles.push(scope.spawn(move || -> Result<(), String> {
-                let repo = Repository::open(path).map_err(|e| e.message().to_string())?;
+                let repo = crate::git::open(path).map_err(|e| e.to_string())?;
                 let mut reader = Reader {
                     odb: repo.odb().map_err(|e| e.message().to_string())?,
                     trees: HashMap::new(),
@@ -202,75 +203,6 @@ pub fn count(
         Some(message) => Err(message),
         None => Ok(()),
     }
-}
-
-/// A tree object, parsed once: its raw bytes and, per entry, (mode, name range, id offset).
-struct RawTree {
-    bytes: Vec<u8>,
-    entries: Vec<(u32, std::ops::Range<usize>, usize)>,
-}
-
-impl RawTree {
-    fn parse(bytes: Vec<u8>) -> RawTree {
-        let mut entries = Vec::new();
-        let mut at = 0;
-        while at < bytes.len() {
-            let Some(space) = memchr::memchr(b' ', &bytes[at..]) else {
-                break;
-            };
-            let mode = bytes[at..at + space]
-                .iter()
-                .fold(0u32, |m, d| (m << 3) | u32::from(d.wrapping_sub(b'0') & 7));
-            let name_start = at + space + 1;
-            let Some(nul) = memchr::memchr(0, &bytes[name_start..]) else {
-                break;
-            };
-            let id_start = name_start + nul + 1;
-            if id_start + 20 > bytes.len() {
-                break;
-            }
-            entries.push((mode, name_start..name_start + nul, id_start));
-            at = id_start + 20;
-        }
-        RawTree { bytes, entries }
-    }
-
-    fn name(&self, entry: usize) -> &[u8] {
-        &self.bytes[self.entries[entry].1.clone()]
-    }
-
-    fn id(&self, entry: usize) -> &[u8] {
-        let start = self.entries[entry].2;
-        &self.bytes[start..start + 20]
-    }
-
-    fn mode(&self, entry: usize) -> u32 {
-        self.entries[entry].0
-    }
-}
-
-const MODE_TREE: u32 = 0o040000;
-const MODE_GITLINK: u32 = 0o160000;
-
-fn is_tree(mode: u32) -> bool {
-    mode & 0o170000 == MODE_TREE
-}
-
-/// Git's tree order: names compared as bytes, a directory as if its name ended in `/`.
-fn tree_order(a: &[u8], a_mode: u32, b: &[u8], b_mode: u32) -> std::cmp::Ordering {
-    let common = a.len().min(b.len());
-    match a[..common].cmp(&b[..common]) {
-        std::cmp::Ordering::Equal => {}
-        other => return other,
-    }
-    let next = |name: &[u8], mode: u32| -> u8 {
-        match name.get(common) {
-            Some(byte) => *byte,
-            None if is_tree(mode) => b'/',
-            None => 0,
-        }
-    };
-    next(a, a_mode).cmp(&next(b, b_mode))
 }
 
 /// Reads objects for one worker. Trees are kept for a while: a commit's tree is its child's
@@ -320,8 +252,8 @@ fn diff_trees(
     let old_tree = old.map(|id| reader.tree(id)).transpose()?;
     let new_tree = new.map(|id| reader.tree(id)).transpose()?;
     let (old_count, new_count) = (
-        old_tree.as_ref().map_or(0, |t| t.entries.len()),
-        new_tree.as_ref().map_or(0, |t| t.entries.len()),
+        old_tree.as_ref().map_or(0, |t| t.len()),
+        new_tree.as_ref().map_or(0, |t| t.len()),
     );
     let (mut i, mut j) = (0, 0);
     while i < old_count || j < new_count {

@@ -14,13 +14,13 @@ pub mod cache;
 pub mod changes;
 pub mod details;
 pub mod graph;
-pub mod id;
+
 pub mod paths;
 pub mod signals;
 
+pub use crate::git::CommitId;
 use changes::ChangeFacts;
 use git2::{Oid, Repository};
-pub use id::CommitId;
 use serde::Serialize;
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
@@ -314,13 +314,7 @@ pub fn rewrite_evidence(repo: &Repository) -> (Vec<String>, HashMap<CommitId, St
 
 /// Opens a repository for reading, with the error an engineer can act on.
 pub fn open(path: &Path) -> Result<Repository, String> {
-    Repository::open(path).map_err(|e| {
-        format!(
-            "{}: not a readable git repository ({})",
-            path.display(),
-            e.message()
-        )
-    })
+    crate::git::open(path).map_err(|err| err.to_string())
 }
 
 /// Reads the commits and the repository-level evidence (fast: no diffs). Scores are zero
@@ -392,6 +386,17 @@ pub struct AnalyzeOptions {
     pub line_counts: bool,
     pub use_cache: bool,
     pub threads: usize,
+}
+
+impl AnalyzeOptions {
+    /// Everything: line counts, with the cache, on every core.
+    pub fn complete() -> AnalyzeOptions {
+        AnalyzeOptions {
+            line_counts: true,
+            use_cache: true,
+            threads: crate::secrets::sources::Limits::default().threads,
+        }
+    }
 }
 
 /// The whole timeline at once, for the command line: metadata, line counts (cached), scores.
@@ -480,14 +485,14 @@ impl Timeline {
         let Some(safe) = &self.safe_state else {
             return Vec::new();
         };
-        let repo = crate::sanitize::shell_quote(&self.repo);
+        let repo = crate::util::text::shell_quote(&self.repo);
         let short = safe.short(12);
         let head = self.head_branch.as_deref().unwrap_or("HEAD");
         vec![
             format!("git -C {repo} show --stat {safe}"),
             format!(
                 "git -C {repo} diff --stat {safe} {}",
-                crate::sanitize::shell_quote(head)
+                crate::util::text::shell_quote(head)
             ),
             format!("git -C {repo} worktree add --detach ../vigil-safe-{short} {safe}"),
         ]

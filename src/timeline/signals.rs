@@ -177,6 +177,14 @@ impl Default for Scoring {
 }
 
 impl Scoring {
+    /// Back to the built-in path globs (when the configured ones do not compile).
+    pub fn reset_paths(&mut self) {
+        let defaults = Scoring::default();
+        self.sensitive_paths = defaults.sensitive_paths;
+        self.size_excluded_paths = defaults.size_excluded_paths;
+        self.ordinary_binaries = defaults.ordinary_binaries;
+    }
+
     pub fn of(&self, kind: &str) -> f64 {
         match kind {
             "burst" => self.burst,
@@ -296,7 +304,7 @@ pub fn apply(commits: &mut [CommitEntry], weights: &Scoring) -> Vec<Burst> {
                 "committer-before-author",
                 format!(
                     "committed {} before it was authored: dates were set by hand",
-                    crate::tui::text::human_duration(commit.author_time - commit.committer_time)
+                    crate::util::text::human_duration(commit.author_time - commit.committer_time)
                 ),
             );
         }
@@ -307,7 +315,7 @@ pub fn apply(commits: &mut [CommitEntry], weights: &Scoring) -> Vec<Burst> {
                 "date-gap",
                 format!(
                     "author and committer dates {} apart (rebased, cherry-picked or rewritten)",
-                    crate::tui::text::human_duration(gap)
+                    crate::util::text::human_duration(gap)
                 ),
             );
         }
@@ -451,7 +459,7 @@ pub fn apply(commits: &mut [CommitEntry], weights: &Scoring) -> Vec<Burst> {
                         format!(
                             "one of {} commits by this identity within {} (gaps of {} s at most)",
                             run.len(),
-                            crate::tui::text::human_duration(end - start),
+                            crate::util::text::human_duration(end - start),
                             weights.burst_gap_secs
                         ),
                     );

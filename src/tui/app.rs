@@ -7,12 +7,12 @@ use super::layout::{self, Areas, PaneId};
 use crate::collect::docker::DockerUpdate;
 use crate::collect::listeners::ListenerUpdate;
 use crate::config::Settings;
-use crate::inventory::{Inventory, ProbeKey};
+use crate::incident::inventory::{Inventory, ProbeKey};
 use crate::model::{
     AuthKind, ContainerState, Exposure, Health, PortBinding, ProbeReport, RiskLevel,
 };
-use crate::sanitize::escape;
-use crate::theme::Theme;
+use crate::tui::theme::Theme;
+use crate::util::text::escape;
 use crossterm::event::{
     Event, KeyCode, KeyEvent, KeyEventKind, MouseButton, MouseEvent, MouseEventKind,
 };
@@ -50,7 +50,7 @@ pub enum Effect {
     WriteReport,
     /// Write a checklist mark (or take one back) to vigil's state directory.
     SaveMark {
-        kind: crate::marks::MarkKind,
+        kind: crate::incident::marks::MarkKind,
         key: String,
         note: String,
         cleared: bool,
@@ -190,10 +190,10 @@ pub struct App {
     pub timeline: super::timeline::TimelineView,
     pub gpu: super::gpu::GpuView,
     /// Checklist marks of this host; empty (and not saved) until `tui::run` loads them.
-    pub marks: crate::marks::Marks,
+    pub marks: crate::incident::marks::Marks,
     /// The recovery checklist's numbers, recomputed when containers, findings, timelines or
     /// marks change (never while drawing: it walks every commit).
-    pub checklist: crate::checklist::Checklist,
+    pub checklist: crate::incident::checklist::Checklist,
     /// The timeline's path globs, compiled once.
     pub timeline_rules: crate::timeline::paths::PathRules,
     effects: Vec<Effect>,
@@ -201,19 +201,14 @@ pub struct App {
 
 impl App {
     pub fn new(settings: Settings, theme: Theme) -> App {
-        let endpoint = crate::collect::docker::DockerSettings {
-            host: settings.docker_host.clone(),
-            ..Default::default()
-        }
-        .endpoint();
+        let endpoint = settings.docker().endpoint();
         let settings_timeline = settings.timeline.clone();
         let settings_gpu = (settings.gpu_interval_ms, settings.gpu_history_secs);
         App {
             read_only: settings.read_only,
             settings,
             theme,
-            host_name: escape(&sysinfo::System::host_name().unwrap_or_else(|_| "?".into()))
-                .into_owned(),
+            host_name: escape(&crate::util::host::host_name()).into_owned(),
             focus: PaneId::Containers,
             zoom: false,
             docker: DockerStatus::Connecting { endpoint },
@@ -429,7 +424,7 @@ impl App {
                         .unwrap_or_default(),
                     marked: self
                         .marks
-                        .is_marked(crate::marks::MarkKind::Container, &c.name),
+                        .is_marked(crate::incident::marks::MarkKind::Container, &c.name),
                 }
             })
             .filter(|row| filter.is_empty() || row_matches(row, &filter))

@@ -5,7 +5,7 @@ use super::app::{App, Effect};
 use super::terminal;
 use crate::collect::{docker, listeners, probe};
 use crate::config::Settings;
-use crate::inventory::ProbeKey;
+use crate::incident::inventory::ProbeKey;
 use crate::model::ProbeReport;
 use crate::ops::handle::OperatorHandle;
 use color_eyre::eyre::{Result, WrapErr};
@@ -21,13 +21,13 @@ use tokio::time::Instant;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Exit {
     Quit,
-    Signal(i32),
+    Signal(u8),
     TerminalGone,
 }
 
 impl Exit {
     /// Conventional status: 128 + signal number for a signal.
-    pub fn code(self) -> i32 {
+    pub fn code(self) -> u8 {
         match self {
             Exit::Quit => 0,
             Exit::Signal(number) => 128 + number,
@@ -58,14 +58,7 @@ async fn drive(app: &mut App, tui: &mut terminal::Tui, settings: Settings) -> Re
     app.resize(size.width, size.height);
 
     let (docker_tx, mut docker_rx) = mpsc::channel(64);
-    tokio::spawn(docker::run(
-        docker::DockerSettings {
-            host: settings.docker_host.clone(),
-            safety_poll: Duration::from_secs(settings.safety_poll_secs),
-            ..Default::default()
-        },
-        docker_tx,
-    ));
+    tokio::spawn(docker::run(settings.docker(), docker_tx));
     let (listener_tx, mut listener_rx) = mpsc::channel(4);
     let rescan = match listeners::spawn(
         Duration::from_secs(settings.listener_scan_secs),
@@ -79,16 +72,11 @@ async fn drive(app: &mut App, tui: &mut terminal::Tui, settings: Settings) -> Re
     };
     let (probe_tx, mut probe_rx) = mpsc::channel::<(ProbeKey, ProbeReport)>(64);
     let probe_slots = Arc::new(Semaphore::new(PROBE_CONCURRENCY));
-    let probe_settings = probe::ProbeSettings {
-        request_timeout: Duration::from_millis(settings.probe_timeout_ms),
-    };
+    let probe_settings = settings.probe();
 
     // Operator mode only: observer mode never builds the value that can change the host.
-    let docker_settings = docker::DockerSettings {
-        host: settings.docker_host.clone(),
-        ..Default::default()
-    };
-    let audit_path = crate::runbook::audit_path(settings.audit_log.as_deref());
+    let docker_settings = settings.docker();
+    let audit_path = settings.audit_path();
     let operator: Option<OperatorHandle> = match (&settings.read_only, audit_path.clone()) {
         (false, Some(path)) => Some(OperatorHandle::new(docker_settings, path)),
         _ => None,
@@ -171,14 +159,14 @@ async fn drive(app: &mut App, tui: &mut terminal::Tui, settings: Settings) -> Re
                 SecretsEvent::Progress(update) => app.secrets_progress(generation, update),
                 SecretsEvent::Done(result) => {
                     app.secrets_done(generation, *result);
-                    crate::memory::give_back();
+                    crate::util::memory::give_back();
                 }
             },
             Some((generation, event)) = timeline_rx.recv() => {
                 let finished = matches!(event, super::timeline::TimelineEvent::CountsDone(..));
                 app.timeline_event(generation, event);
                 if finished {
-                    crate::memory::give_back();
+                    crate::util::memory::give_back();
                 }
             }
             Some((id, details)) = details_rx.recv() => app.commit_details_loaded(id, details),
@@ -286,7 +274,7 @@ async fn drive(app: &mut App, tui: &mut terminal::Tui, settings: Settings) -> Re
                 }
                 Effect::WriteReport => {
                     let started = std::time::Instant::now();
-                    match super::report::write(app, audit_path.as_deref()) {
+                    match super::report::write(app) {
                         Ok(path) => app.say_status(
                             format!(
                                 "incident report written to {} ({} ms)",
@@ -404,7 +392,7 @@ where
 
 /// Signal numbers on Linux, named so the exit codes read clearly.
 mod libc_signal {
-    pub const HUP: i32 = 1;
-    pub const INT: i32 = 2;
-    pub const TERM: i32 = 15;
+    pub const HUP: u8 = 1;
+    pub const INT: u8 = 2;
+    pub const TERM: u8 = 15;
 }

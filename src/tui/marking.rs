@@ -3,7 +3,7 @@
 
 use super::app::{App, Effect, Popup, RowId, Severity};
 use super::layout::PaneId;
-use crate::marks::{Mark, MarkKind, NOTE_MAX};
+use crate::incident::marks::{Mark, MarkKind, NOTE_MAX};
 use crossterm::event::{KeyCode, KeyEvent};
 
 /// What `m` applies to.
@@ -53,7 +53,10 @@ impl App {
                     label: format!(
                         "commit {} {}",
                         commit.id.short(10),
-                        crate::tui::text::truncate(&crate::sanitize::escape(&commit.subject), 40)
+                        crate::util::text::truncate(
+                            &crate::util::text::escape(&commit.subject),
+                            40
+                        )
                     ),
                 })
             }
@@ -153,7 +156,7 @@ impl App {
                 format!(
                     "{} marked: {}",
                     mark.kind.as_str(),
-                    crate::sanitize::escape(&mark.note)
+                    crate::util::text::escape(&mark.note)
                 ),
                 Severity::Info,
             ),
@@ -171,7 +174,7 @@ impl App {
             .iter()
             .filter_map(|r| r.timeline.as_ref())
             .collect();
-        self.checklist = crate::checklist::compute(
+        self.checklist = crate::incident::checklist::compute(
             &self.inventory,
             self.secrets
                 .report

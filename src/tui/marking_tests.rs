@@ -5,7 +5,7 @@ use super::app::{App, Effect, Popup};
 use super::keymap::Action;
 use super::layout::PaneId;
 use super::tests::{render, scene, text_of};
-use crate::marks::{MarkKind, Marks};
+use crate::incident::marks::{MarkKind, Marks};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 fn key(code: KeyCode) -> KeyEvent {
@@ -112,7 +112,7 @@ fn escape_cancels_and_observer_mode_cannot_mark() {
 fn marking_a_secret_counts_it_rotated_and_shows_a_check() {
     use crate::secrets::scan::{ScanOptions, run};
     let repo = tempfile::tempdir().expect("tempdir");
-    let token = crate::secrets::fixtures::random_token("hf_", 34);
+    let token = crate::util::fixtures::random_token("hf_", 34);
     std::fs::write(repo.path().join(".env"), format!("HF_TOKEN={token}\n")).expect("write");
     let options = ScanOptions {
         repos: vec![repo.path().to_path_buf()],

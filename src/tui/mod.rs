@@ -12,32 +12,37 @@ pub mod remediation;
 pub mod report;
 pub mod secrets;
 pub mod terminal;
-pub mod text;
+pub mod theme;
 pub mod timeline;
 pub mod view;
 mod watchdog;
 
-use crate::commands::Resolved;
-
-/// Runs the TUI until the user quits or a signal arrives. Returns the exit status.
-pub fn run(resolved: Resolved) -> i32 {
-    let log = crate::logging::init();
+/// Runs the TUI until the user quits or a signal arrives. `problems` (a broken config file …)
+/// are shown in the status bar. Returns the exit status.
+pub fn run(settings: crate::config::Settings, problems: Vec<String>) -> std::process::ExitCode {
+    let log = crate::util::logging::init();
     terminal::install_panic_hook();
-    let no_color = crate::theme::no_color_requested();
-    let (theme, theme_problem) = crate::theme::load(&resolved.settings.theme, no_color);
-    let mut problems = resolved.problems.clone();
+    let no_color = theme::no_color_requested();
+    let (theme, theme_problem) = theme::load(&settings.theme, no_color);
+    let mut problems = problems;
     problems.extend(theme_problem);
     for problem in &problems {
         tracing::warn!(%problem, "configuration problem");
     }
-    let runtime = match crate::commands::runtime() {
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
         Ok(runtime) => runtime,
-        Err(code) => return code,
+        Err(err) => {
+            eprintln!("vigil: cannot start the async runtime: {err}");
+            return std::process::ExitCode::FAILURE;
+        }
     };
-    let mut app = app::App::new(resolved.settings.clone(), theme);
+    let mut app = app::App::new(settings.clone(), theme);
     // The recovery checklist's marks of this host (never in the suspect repository).
-    if let Some(path) = crate::marks::Marks::default_path() {
-        match crate::marks::Marks::load(&path) {
+    if let Some(path) = crate::incident::marks::Marks::default_path() {
+        match crate::incident::marks::Marks::load(&path) {
             Ok(marks) => {
                 if marks.unreadable_lines > 0 {
                     problems.push(format!(
@@ -55,15 +60,15 @@ pub fn run(resolved: Resolved) -> i32 {
     for problem in problems {
         app.show_problem(problem);
     }
-    let outcome = runtime.block_on(event_loop::run(app, resolved.settings));
+    let outcome = runtime.block_on(event_loop::run(app, settings));
     // Collectors may be parked in blocking reads: do not wait for them on the way out.
     runtime.shutdown_background();
     drop(log);
     match outcome {
-        Ok(exit) => exit.code(),
+        Ok(exit) => std::process::ExitCode::from(exit.code()),
         Err(err) => {
             eprintln!("vigil: {err:?}");
-            1
+            std::process::ExitCode::FAILURE
         }
     }
 }

@@ -5,7 +5,7 @@ use super::keymap::Action;
 use crate::collect::docker::DockerUpdate;
 use crate::collect::listeners::ListenerUpdate;
 use crate::config::Settings;
-use crate::inventory::ProbeKey;
+use crate::incident::inventory::ProbeKey;
 use crate::model::{
     AuthKind, Container, ContainerDetails, ContainerState, Health, Listener, ListenerOwner,
     PortBinding, ProbeHit, ProbeReport, Protocol, RiskLevel,
@@ -78,12 +78,12 @@ pub(super) fn scene() -> App {
 
 /// The scene and the HuggingFace token (generated now) in whisper-webui's environment.
 fn scene_with_token() -> (App, String) {
-    let token = crate::secrets::fixtures::random_token("hf_", 32);
+    let token = crate::util::fixtures::random_token("hf_", 32);
     let settings = Settings {
         probe_enabled: false,
         ..Settings::default()
     };
-    let mut app = App::new(settings, crate::theme::default_theme());
+    let mut app = App::new(settings, crate::tui::theme::default_theme());
     app.host_name = "gpu-host-01".into();
     app.now = "2026-11-22T03:00:00Z".parse().expect("timestamp");
     let sdnext = container(
@@ -244,7 +244,7 @@ fn unhealthy_never_looks_healthy() {
 #[test]
 fn monochrome_still_writes_every_level() {
     let mut app = scene();
-    app.theme = crate::theme::Theme::monochrome();
+    app.theme = crate::tui::theme::Theme::monochrome();
     let buffer = render(&mut app, 140, 30);
     let text = text_of(&buffer);
     for word in ["CRITICAL", "HIGH", "LOW", "INFO", "PUBLIC", "LOCAL", "NONE"] {
@@ -538,8 +538,8 @@ fn running_steps_show_live_in_the_confirmation() {
 fn secrets_pane_lists_masked_findings_most_urgent_first_and_details_show_every_place() {
     use crate::secrets::scan::{ScanOptions, run};
     let dir = tempfile::tempdir().expect("tempdir");
-    let vllm = format!("Q7{}", crate::secrets::fixtures::random_token("", 30));
-    let password = crate::secrets::fixtures::random_from(b"abcdefghijklmnopqrstuvwxyz", 8);
+    let vllm = format!("Q7{}", crate::util::fixtures::random_token("", 30));
+    let password = crate::util::fixtures::random_from(b"abcdefghijklmnopqrstuvwxyz", 8);
     std::fs::write(dir.path().join(".env"), format!("VLLM_API_KEY={vllm}\n")).expect("write");
     std::fs::write(
         dir.path().join("run.sh"),

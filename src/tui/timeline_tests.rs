@@ -256,7 +256,8 @@ fn marking_a_suspicious_commit_counts_it_reviewed() {
     let (dir, _, _) = incident_repo();
     let mut app = app_with(dir.path());
     let marks_dir = tempfile::tempdir().expect("tempdir");
-    app.marks = crate::marks::Marks::load(&marks_dir.path().join("marks.jsonl")).expect("marks");
+    app.marks =
+        crate::incident::marks::Marks::load(&marks_dir.path().join("marks.jsonl")).expect("marks");
     let before = app.checklist;
     assert!(
         before.commits_flagged > 0,
@@ -281,7 +282,7 @@ fn marking_a_suspicious_commit_counts_it_reviewed() {
     super::marking_tests::carry_out(&mut app);
     assert!(
         app.marks
-            .is_marked(crate::marks::MarkKind::Commit, &id.to_string())
+            .is_marked(crate::incident::marks::MarkKind::Commit, &id.to_string())
     );
     assert_eq!(app.checklist.commits_reviewed, 1);
     app.update(Action::Zoom);

@@ -179,7 +179,7 @@ fn draw_status(app: &App, area: Rect, frame: &mut ratatui::Frame) {
             Severity::Error => theme.error,
         };
         vec![Span::styled(
-            crate::sanitize::escape(&status.text).into_owned(),
+            crate::util::text::escape(&status.text).into_owned(),
             style,
         )]
     } else {

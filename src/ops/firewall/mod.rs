@@ -72,7 +72,7 @@ impl PortRange {
                 .ok_or_else(|| {
                     format!(
                         "`{}` is not a port (1-65535)",
-                        crate::sanitize::escape(p.trim())
+                        crate::util::text::escape(p.trim())
                     )
                 })
         };
@@ -132,7 +132,7 @@ impl BackendChoice {
             "iptables" => Ok(BackendChoice::Iptables),
             other => Err(format!(
                 "unknown firewall backend `{}` (auto, nftables, iptables)",
-                crate::sanitize::escape(other)
+                crate::util::text::escape(other)
             )),
         }
     }

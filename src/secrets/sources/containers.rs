@@ -30,7 +30,7 @@ pub fn scan(containers: &[ContainerDetails], detector: &Detector) -> Vec<Contain
                 hits.push(ContainerHit {
                     container: container.name.clone(),
                     running,
-                    detail: format!("env {}", crate::sanitize::escape(name)),
+                    detail: format!("env {}", crate::util::text::escape(name)),
                     detections,
                 });
             }

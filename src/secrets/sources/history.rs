@@ -74,23 +74,6 @@ pub fn is_env_file_name(name: &str) -> bool {
     lower == ".env" || lower == ".envrc" || lower.starts_with(".env.") || lower.ends_with(".env")
 }
 
-/// The entries of a raw tree object: (mode, name, id).
-fn tree_entries(data: &[u8]) -> impl Iterator<Item = (&[u8], &[u8], Oid)> {
-    let mut rest = data;
-    std::iter::from_fn(move || {
-        let space = memchr::memchr(b' ', rest)?;
-        let nul = space + memchr::memchr(0, &rest[space..])?;
-        let id = rest.get(nul + 1..nul + 21)?;
-        let entry = (
-            &rest[..space],
-            &rest[space + 1..nul],
-            Oid::from_bytes(id).ok()?,
-        );
-        rest = &rest[nul + 21..];
-        Some(entry)
-    })
-}
-
 /// The objects in the order they are stored in the packs (pack by pack, by offset), then the
 /// rest (loose objects, alternates) in id order. In pack order a delta's base comes just before
 /// it, so reading in this order hits libgit2's delta base cache instead of re-inflating chains.
@@ -203,8 +186,7 @@ pub fn scan(
     progress: &(dyn Fn(HistoryProgress) + Sync),
     cancel: &AtomicBool,
 ) -> Result<HistoryResult, String> {
-    let repo = Repository::open(git_dir)
-        .map_err(|e| format!("cannot open the repository: {}", e.message()))?;
+    let repo = crate::git::open(git_dir).map_err(|e| e.to_string())?;
     let odb = repo.odb().map_err(|e| e.message().to_string())?;
     let mut oids: Vec<Oid> = Vec::new();
     odb.foreach(|oid| {
@@ -277,7 +259,7 @@ fn pass_one(
             .map(|_| {
                 scope.spawn(|| {
                     // One repository handle per worker: libgit2 handles are not shared.
-                    let Ok(repo) = Repository::open(git_dir) else {
+                    let Ok(repo) = crate::git::open(git_dir) else {
                         return;
                     };
                     let Ok(odb) = repo.odb() else {
@@ -375,8 +357,10 @@ fn read_one(
         }
         ObjectType::Commit => local.commits.push(oid),
         ObjectType::Tree => {
-            for (mode, name, id) in tree_entries(object.data()) {
-                if mode != b"40000" && is_env_file_name(&String::from_utf8_lossy(name)) {
+            for (mode, name, id) in crate::git::tree::entries(object.data()) {
+                if !crate::git::tree::is_tree(mode)
+                    && is_env_file_name(&String::from_utf8_lossy(name))
+                {
                     local.env_blobs.insert(id);
                 }
             }
@@ -613,19 +597,5 @@ mod tests {
         ] {
             assert!(!is_env_file_name(name), "{name}");
         }
-    }
-
-    #[test]
-    fn raw_tree_entries_parse() {
-        let id = [7u8; 20];
-        let mut data = b"100644 .env\0".to_vec();
-        data.extend_from_slice(&id);
-        data.extend_from_slice(b"40000 src\0");
-        data.extend_from_slice(&id);
-        let entries: Vec<_> = tree_entries(&data).collect();
-        assert_eq!(entries.len(), 2);
-        assert_eq!(entries[0].1, b".env");
-        assert_eq!(entries[1].0, b"40000");
-        assert_eq!(entries[1].2, Oid::from_bytes(&id).expect("oid"));
     }
 }

@@ -5,7 +5,8 @@ use super::pane_block;
 use crate::model::{AuthKind, ContainerState, Exposure, Health};
 use crate::tui::app::{App, ContainerRow, DockerStatus, ListenerRow, RowId};
 use crate::tui::layout::PaneId;
-use crate::tui::text::{human_duration, seconds_since, truncate};
+use crate::util::text::{human_duration, truncate};
+use crate::util::time::seconds_since;
 use ratatui::layout::{Constraint, Rect};
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
@@ -196,7 +197,7 @@ fn docker_notice(app: &App) -> Option<Line<'static>> {
             Span::styled(
                 format!(
                     "{} (retrying every {:.1}s; rows below may be stale)",
-                    crate::sanitize::escape(reason),
+                    crate::util::text::escape(reason),
                     retry_in.as_secs_f32()
                 ),
                 app.theme.text,

@@ -4,10 +4,10 @@
 
 use super::pane_block;
 use crate::model::{AuthKind, Exposure, GpuCard, GpuProcess, GpuSnapshot, short_bytes};
-use crate::sanitize::escape;
 use crate::tui::app::App;
 use crate::tui::layout::PaneId;
-use crate::tui::text::truncate;
+use crate::util::text::escape;
+use crate::util::text::truncate;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};

@@ -55,7 +55,7 @@ fn row(app: &App, finding: &Finding, width: usize, selected: bool) -> Line<'stat
         (None, false) => finding.severity.as_str().to_string(),
     };
     let style = severity_style(app, finding);
-    let text = crate::tui::text::truncate(
+    let text = crate::util::text::truncate(
         &format!(
             "{:<22} {:<17} {}",
             finding.rule,
@@ -65,9 +65,10 @@ fn row(app: &App, finding: &Finding, width: usize, selected: bool) -> Line<'stat
         width.saturating_sub(9),
     );
     // ✓: rotated on the recovery checklist (`m`).
-    let rotated = app
-        .marks
-        .is_marked(crate::marks::MarkKind::Secret, &finding.fingerprint);
+    let rotated = app.marks.is_marked(
+        crate::incident::marks::MarkKind::Secret,
+        &finding.fingerprint,
+    );
     let mut line = Line::from(vec![
         Span::styled(if rotated { "✓" } else { " " }, app.theme.ok),
         Span::styled(format!("{severity:<7} "), style),
@@ -105,7 +106,7 @@ pub fn draw(app: &App, area: Rect, frame: &mut ratatui::Frame) {
     let mut lines: Vec<Line<'static>> = Vec::new();
     match (&view.report, &view.state) {
         (_, ScanState::Failed(message)) => lines.push(Line::from(Span::styled(
-            format!("secret scan failed: {}", crate::sanitize::escape(message)),
+            format!("secret scan failed: {}", crate::util::text::escape(message)),
             app.theme.error,
         ))),
         (None, ScanState::NotStarted) => lines.push(Line::from(Span::styled(
@@ -119,7 +120,7 @@ pub fn draw(app: &App, area: Rect, frame: &mut ratatui::Frame) {
         (Some(report), _) => {
             if app.settings.repos.is_empty() {
                 lines.push(Line::from(Span::styled(
-                    crate::tui::text::truncate(
+                    crate::util::text::truncate(
                         "no repository scanned: start vigil inside it or pass --repo PATH",
                         list_area.width as usize,
                     ),
@@ -129,8 +130,8 @@ pub fn draw(app: &App, area: Rect, frame: &mut ratatui::Frame) {
             // Notes (what was not scanned) one line each; the CLI prints them whole.
             for note in report.summary.notes.iter().take(2) {
                 lines.push(Line::from(Span::styled(
-                    crate::tui::text::truncate(
-                        &crate::sanitize::escape(note),
+                    crate::util::text::truncate(
+                        &crate::util::text::escape(note),
                         list_area.width as usize,
                     ),
                     app.theme.warn,

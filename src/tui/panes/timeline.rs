@@ -4,19 +4,19 @@
 
 use super::pane_block;
 use super::timeline_chart::Chart;
-use crate::sanitize::escape;
 use crate::timeline::CommitEntry;
 use crate::tui::app::App;
 use crate::tui::layout::PaneId;
-use crate::tui::text::truncate;
 use crate::tui::timeline::{LoadState, Order, RepoTimeline};
+use crate::util::text::escape;
+use crate::util::text::truncate;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
 /// `2026-03-02 10:00 +01:00`: the date as the author's clock said, with its offset.
 pub fn short_time(seconds: i64, offset_minutes: i32) -> String {
-    let full = crate::report::timeline::local_time(seconds, offset_minutes);
+    let full = crate::util::time::local_time(seconds, offset_minutes);
     // 2026-03-02T10:00:00+01:00 -> 2026-03-02 10:00 +01:00
     if full.len() == 25 {
         format!("{} {} {}", &full[..10], &full[11..16], &full[19..])
@@ -101,9 +101,10 @@ fn row(
     let wide = width >= 100;
     let with_date = width >= 70;
     // ✓: reviewed on the recovery checklist (`m`).
-    let reviewed = app
-        .marks
-        .is_marked(crate::marks::MarkKind::Commit, &commit.id.to_string());
+    let reviewed = app.marks.is_marked(
+        crate::incident::marks::MarkKind::Commit,
+        &commit.id.to_string(),
+    );
     let mut spans = vec![
         Span::styled(marker(repo, commit).to_string(), theme.high),
         Span::styled(if reviewed { "✓" } else { " " }, theme.ok),

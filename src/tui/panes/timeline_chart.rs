@@ -205,7 +205,7 @@ impl Chart {
         } else if used < width {
             format!("{left}{}{right}", " ".repeat(width - used))
         } else {
-            crate::tui::text::truncate(&left, width)
+            crate::util::text::truncate(&left, width)
         };
         buffer.set_stringn(area.x, area.y + area.height - 1, axis, width, theme.muted);
     }

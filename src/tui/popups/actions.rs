@@ -49,13 +49,13 @@ pub fn draw(app: &App, view: &ActionsView, frame: &mut ratatui::Frame) {
                 Span::styled(
                     format!(
                         "{:<28} ",
-                        crate::tui::text::truncate(&crate::sanitize::escape(&action.target), 28)
+                        crate::util::text::truncate(&crate::util::text::escape(&action.target), 28)
                     ),
                     theme.text,
                 ),
                 Span::styled(format!("{:<12} ", action.state), state_style),
                 Span::styled(
-                    crate::sanitize::escape(&action.user).into_owned(),
+                    crate::util::text::escape(&action.user).into_owned(),
                     theme.muted,
                 ),
             ])

@@ -3,10 +3,10 @@
 //! introduced (masked), every signal with its weight and a sentence, and for the safe state the
 //! read-only commands to look at it. Everything from the repository is escaped.
 
-use crate::sanitize::escape;
 use crate::timeline::{CommitEntry, Timeline};
 use crate::tui::app::App;
 use crate::tui::panes::timeline::short_time;
+use crate::util::text::escape;
 use ratatui::text::{Line, Span};
 
 pub fn lines(app: &App, timeline: &Timeline, commit: &CommitEntry) -> Vec<Line<'static>> {

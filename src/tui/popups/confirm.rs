@@ -42,12 +42,12 @@ pub fn lines(app: &App, state: &ConfirmState) -> (Vec<Line<'static>>, Vec<Line<'
                 out.push(Line::from(Span::styled(
                     format!(
                         "Type `{}` and Enter to proceed; Esc cancels:",
-                        crate::sanitize::escape(text)
+                        crate::util::text::escape(text)
                     ),
                     theme.title,
                 )));
                 out.push(Line::from(Span::styled(
-                    format!("> {}█", crate::sanitize::escape(&state.typed)),
+                    format!("> {}█", crate::util::text::escape(&state.typed)),
                     theme.text,
                 )));
             }
@@ -68,7 +68,7 @@ pub fn lines(app: &App, state: &ConfirmState) -> (Vec<Line<'static>>, Vec<Line<'
                 format!(
                     "{} {}",
                     if *ok { "Done:" } else { "FAILED:" },
-                    crate::sanitize::escape(message)
+                    crate::util::text::escape(message)
                 ),
                 if *ok { theme.ok } else { theme.error },
             )));
@@ -92,7 +92,7 @@ fn progress_lines(app: &App, state: &ConfirmState) -> Vec<Line<'static>> {
         .zip(&state.plan.steps)
         .enumerate()
         .map(|(index, (step_state, step))| {
-            let what = crate::tui::text::truncate(&step.description, 70);
+            let what = crate::util::text::truncate(&step.description, 70);
             let (mark, tail, style) = match step_state {
                 StepState::Pending => ("·", String::new(), theme.muted),
                 StepState::Running(since) => (
@@ -103,7 +103,7 @@ fn progress_lines(app: &App, state: &ConfirmState) -> Vec<Line<'static>> {
                 StepState::Done(took) => ("✓", format!(" ({:.2}s)", took.as_secs_f32()), theme.ok),
                 StepState::Failed(error) => (
                     "✗",
-                    format!(": {}", crate::sanitize::escape(error)),
+                    format!(": {}", crate::util::text::escape(error)),
                     theme.error,
                 ),
             };

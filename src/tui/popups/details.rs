@@ -2,13 +2,13 @@
 //! host string escaped before it becomes a Span.
 
 use crate::assess::credentials::mask_argv;
+use crate::assess::credentials::mask_env_entry;
 use crate::assess::{assess_container, risk::HostContext};
-use crate::inventory::ProbeKey;
+use crate::incident::inventory::ProbeKey;
 use crate::model::Exposure;
-use crate::sanitize::escape;
-use crate::secrets::mask::mask_env_entry;
 use crate::tui::app::{App, RowId};
 use crate::tui::panes::containers::{auth_style, exposure_style};
+use crate::util::text::escape;
 use ratatui::text::{Line, Span};
 
 fn heading(app: &App, text: &str) -> Line<'static> {

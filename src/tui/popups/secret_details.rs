@@ -1,9 +1,9 @@
 //! `Enter` on a secret finding: every place it lives, the commit that introduced it, the refs
 //! that still reach it, and what to do. Masked value and fingerprint only.
 
-use crate::sanitize::escape;
 use crate::secrets::finding::{Finding, Source};
 use crate::tui::app::App;
+use crate::util::text::escape;
 use ratatui::text::{Line, Span};
 
 pub fn lines(app: &App, finding: &Finding) -> Vec<Line<'static>> {

@@ -5,7 +5,7 @@ use tracing_appender::non_blocking::WorkerGuard;
 /// Starts file logging. Returns the guard that flushes on drop, or `None` when no state dir can
 /// be created: vigil then runs without a log rather than not at all.
 pub fn init() -> Option<(WorkerGuard, std::path::PathBuf)> {
-    let dir = crate::config::state_dir()?;
+    let dir = crate::util::paths::state_dir()?;
     std::fs::create_dir_all(&dir).ok()?;
     let appender = tracing_appender::rolling::never(&dir, "vigil.log");
     let (writer, guard) = tracing_appender::non_blocking(appender);

@@ -65,6 +65,14 @@ impl HostContext for Inventory {
 }
 
 impl Inventory {
+    /// Container id -> name, for naming GPU processes.
+    pub fn container_names(&self) -> HashMap<String, String> {
+        self.containers
+            .iter()
+            .map(|c| (c.id.clone(), c.name.clone()))
+            .collect()
+    }
+
     /// Replaces the container list; forgets details and probes of containers that are gone.
     pub fn apply_containers(&mut self, containers: Vec<Container>) {
         let present: HashSet<&str> = containers.iter().map(|c| c.id.as_str()).collect();
@@ -193,4 +201,56 @@ impl Inventory {
         });
         assessed
     }
+}
+
+/// One complete pass for the command line: the container list, every container's details,
+/// the host's listeners, one GPU sample (for the GPU-use reasons) and, with `probe_ports`, the
+/// authentication probes.
+pub async fn collect(
+    settings: &crate::config::Settings,
+    probe_ports: bool,
+) -> Result<Inventory, String> {
+    use futures_util::StreamExt;
+    let docker = crate::collect::docker::connect(&settings.docker())
+        .await
+        .map_err(|e| e.to_string())?;
+    let mut inventory = Inventory {
+        docker_version: Some(docker.server_version.clone()),
+        ..Inventory::default()
+    };
+    let (containers, details) = crate::collect::docker::list_and_inspect(&docker.client)
+        .await
+        .map_err(|err| crate::collect::docker::explain_error(&docker.endpoint, &err))?;
+    inventory.apply_containers(containers);
+    for found in details {
+        inventory.apply_details(found);
+    }
+    let library = settings.nvml_lib.clone();
+    let gpu =
+        tokio::task::spawn_blocking(move || crate::collect::gpu::sample_once(library.as_deref()))
+            .await
+            .map_err(|err| err.to_string())?;
+    inventory.apply_gpu(&gpu);
+    inventory.listeners =
+        tokio::task::spawn_blocking(|| crate::collect::listeners::ListenerScanner::new().scan())
+            .await
+            .map_err(|err| err.to_string())?
+            .unwrap_or_default();
+    if probe_ports {
+        let probe = settings.probe();
+        let reports: Vec<_> = futures_util::stream::iter(inventory.probes_needed())
+            .map(|(key, binding)| async move {
+                let report =
+                    crate::collect::probe::probe_port(&binding.host_ip, binding.host_port, probe)
+                        .await;
+                (key, report)
+            })
+            .buffer_unordered(16)
+            .collect()
+            .await;
+        for (key, report) in reports {
+            inventory.apply_probe(key, report);
+        }
+    }
+    Ok(inventory)
 }

@@ -1,11 +1,14 @@
-//! Makes attacker-controlled text safe to put on a terminal.
+//! Text for terminals, reports and command lines: escaping attacker-controlled strings,
+//! shell quoting, truncation to a width, compact durations, one-line notes.
 //!
-//! Container names, labels, arguments, environment values and process names come from whoever
-//! controls the host's workloads. Control characters could move the cursor or rewrite the screen,
-//! and bidirectional overrides could make `evil` read as `live`. ratatui silently drops control
-//! characters, which hides the attack instead of showing it, so vigil escapes them visibly.
+//! Container names, labels, arguments, environment values, commit messages and process names come
+//! from whoever controls the host's workloads or the repository. Control characters could move
+//! the cursor or rewrite the screen, and bidirectional overrides could make `evil` read as `live`.
+//! ratatui silently drops control characters, which hides the attack instead of showing it, so
+//! vigil escapes them visibly.
 
 use std::borrow::Cow;
+use unicode_width::UnicodeWidthStr;
 
 /// True for characters that must never reach the terminal raw.
 fn needs_escape(ch: char) -> bool {
@@ -56,6 +59,49 @@ pub fn shell_quote(text: &str) -> String {
     }
 }
 
+/// `45s`, `12m`, `3h05m`, `2d04h`: compact and sortable by eye.
+pub fn human_duration(seconds: i64) -> String {
+    let seconds = seconds.max(0);
+    match seconds {
+        0..=59 => format!("{seconds}s"),
+        60..=3599 => format!("{}m", seconds / 60),
+        3600..=86_399 => format!("{}h{:02}m", seconds / 3600, (seconds % 3600) / 60),
+        _ => format!("{}d{:02}h", seconds / 86_400, (seconds % 86_400) / 3600),
+    }
+}
+
+/// Cuts `text` to at most `width` columns, ending with `…` when cut.
+pub fn truncate(text: &str, width: usize) -> String {
+    if text.width() <= width {
+        return text.to_string();
+    }
+    if width == 0 {
+        return String::new();
+    }
+    let mut out = String::new();
+    let mut used = 0;
+    for ch in text.chars() {
+        let w = unicode_width::UnicodeWidthChar::width(ch).unwrap_or(0);
+        if used + w + 1 > width {
+            break;
+        }
+        out.push(ch);
+        used += w;
+    }
+    out.push('…');
+    out
+}
+
+/// One printable line of at most `max` characters: control characters become spaces.
+pub fn one_line(text: &str, max: usize) -> String {
+    text.chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .take(max)
+        .collect::<String>()
+        .trim()
+        .to_string()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -95,5 +141,22 @@ mod tests {
             escape("Stable Diffusion – ñ 日本"),
             "Stable Diffusion – ñ 日本"
         );
+    }
+
+    #[test]
+    fn durations() {
+        assert_eq!(human_duration(5), "5s");
+        assert_eq!(human_duration(125), "2m");
+        assert_eq!(human_duration(3 * 3600 + 5 * 60), "3h05m");
+        assert_eq!(human_duration(2 * 86_400 + 4 * 3600), "2d04h");
+        assert_eq!(human_duration(-3), "0s");
+    }
+
+    #[test]
+    fn truncation_respects_width() {
+        assert_eq!(truncate("sdnext", 10), "sdnext");
+        assert_eq!(truncate("stable-diffusion-webui", 8), "stable-…");
+        assert_eq!(truncate("日本語テキスト", 5), "日本…");
+        assert_eq!(truncate("abc", 0), "");
     }
 }

@@ -327,6 +327,3 @@ fn parse_level(text: &str) -> Result<crate::model::RiskLevel, String> {
     crate::model::RiskLevel::parse(text)
         .ok_or_else(|| "expected one of: critical, high, medium, low, info".to_string())
 }
-
-/// Exit status when `--fail-on` is met.
-pub const EXIT_RISK_FOUND: i32 = 3;

@@ -170,25 +170,56 @@ impl Settings {
     }
 }
 
-/// `$XDG_CONFIG_HOME/vigil/config.toml`, else `~/.config/vigil/config.toml`.
-pub fn default_config_path() -> Option<PathBuf> {
-    xdg_dir("XDG_CONFIG_HOME", ".config").map(|dir| dir.join("vigil").join("config.toml"))
-}
+impl Settings {
+    /// How to reach the Docker engine: the endpoint, and how often to re-list for safety.
+    pub fn docker(&self) -> crate::collect::docker::DockerSettings {
+        crate::collect::docker::DockerSettings {
+            host: self.docker_host.clone(),
+            safety_poll: std::time::Duration::from_secs(self.safety_poll_secs),
+            ..Default::default()
+        }
+    }
 
-/// `$XDG_STATE_HOME/vigil`, else `~/.local/state/vigil`: where the log goes.
-pub fn state_dir() -> Option<PathBuf> {
-    xdg_dir("XDG_STATE_HOME", ".local/state").map(|dir| dir.join("vigil"))
-}
+    /// Where the audit log is: `--audit-log`, else `$XDG_STATE_HOME/vigil/audit.jsonl`.
+    pub fn audit_path(&self) -> Option<PathBuf> {
+        self.audit_log
+            .clone()
+            .or_else(crate::ops::audit::default_path)
+    }
 
-fn xdg_dir(variable: &str, fallback_under_home: &str) -> Option<PathBuf> {
-    std::env::var_os(variable)
-        .map(PathBuf::from)
-        .filter(|p| p.is_absolute())
-        .or_else(|| {
-            std::env::var_os("HOME")
-                .map(PathBuf::from)
-                .map(|home| home.join(fallback_under_home))
-        })
+    /// The secret scan the panes and the report run: every repository (tree and history), the
+    /// given containers, the incident's compromised list.
+    pub fn secret_scan(
+        &self,
+        containers: Option<Vec<crate::model::ContainerDetails>>,
+    ) -> crate::secrets::scan::ScanOptions {
+        crate::secrets::scan::ScanOptions {
+            repos: self.repos.clone(),
+            history: true,
+            containers,
+            ioc_file: self.ioc_file.clone(),
+            ..Default::default()
+        }
+    }
+
+    /// These repositories and this compromised list instead of the global ones, when given
+    /// (`vigil report --repo PATH --ioc-file FILE`).
+    pub fn with_sources(mut self, repos: &[PathBuf], ioc_file: Option<&Path>) -> Settings {
+        if !repos.is_empty() {
+            self.repos = repos.to_vec();
+        }
+        if let Some(path) = ioc_file {
+            self.ioc_file = Some(path.to_path_buf());
+        }
+        self
+    }
+
+    /// The probe settings for authentication probes.
+    pub fn probe(&self) -> crate::collect::probe::ProbeSettings {
+        crate::collect::probe::ProbeSettings {
+            request_timeout: std::time::Duration::from_millis(self.probe_timeout_ms),
+        }
+    }
 }
 
 /// A config or theme file problem, with enough context to fix it.
@@ -243,7 +274,7 @@ pub fn load_file(path: &Path, explicit: bool) -> Result<FileConfig, FileProblem>
 }
 
 /// The commented file written by `vigil config init`.
-pub const SAMPLE_CONFIG: &str = include_str!("../assets/config.sample.toml");
+pub const SAMPLE_CONFIG: &str = include_str!("../../assets/config.sample.toml");
 
 #[cfg(test)]
 mod tests {

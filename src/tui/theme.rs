@@ -10,11 +10,11 @@ use std::path::{Path, PathBuf};
 
 /// Built-in themes, embedded at compile time.
 pub const BUILT_IN: &[(&str, &str)] = &[
-    ("dark", include_str!("../themes/dark.toml")),
-    ("light", include_str!("../themes/light.toml")),
+    ("dark", include_str!("../../themes/dark.toml")),
+    ("light", include_str!("../../themes/light.toml")),
     (
         "high-contrast",
-        include_str!("../themes/high-contrast.toml"),
+        include_str!("../../themes/high-contrast.toml"),
     ),
 ];
 
@@ -234,9 +234,7 @@ fn locate(request: &str) -> Result<(String, Option<PathBuf>, Option<&'static str
     if request.contains('/') || request.ends_with(".toml") {
         return Ok((request.to_string(), Some(PathBuf::from(request)), None));
     }
-    if let Some(dir) =
-        crate::config::default_config_path().and_then(|p| p.parent().map(Path::to_path_buf))
-    {
+    if let Some(dir) = crate::util::paths::config_dir() {
         let candidate = dir.join("themes").join(format!("{request}.toml"));
         if candidate.exists() {
             return Ok((request.to_string(), Some(candidate), None));

@@ -8,7 +8,6 @@
 
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 /// What a mark is about.
@@ -63,18 +62,8 @@ pub const NOTE_MAX: usize = 200;
 impl Marks {
     /// `$XDG_STATE_HOME/vigil/marks/<host>.jsonl`.
     pub fn default_path() -> Option<PathBuf> {
-        let host = sysinfo::System::host_name().unwrap_or_else(|_| "localhost".into());
-        let safe: String = host
-            .chars()
-            .map(|c| {
-                if c.is_ascii_alphanumeric() || c == '-' || c == '.' {
-                    c
-                } else {
-                    '_'
-                }
-            })
-            .collect();
-        crate::config::state_dir().map(|dir| dir.join("marks").join(format!("{safe}.jsonl")))
+        let host = crate::util::host::host_file_name();
+        crate::util::paths::state_dir().map(|dir| dir.join("marks").join(format!("{host}.jsonl")))
     }
 
     /// Reads the file; a missing file is an empty checklist.
@@ -134,7 +123,7 @@ impl Marks {
         let mark = Mark {
             kind,
             key: key.to_string(),
-            note: one_line(note),
+            note: crate::util::text::one_line(note, NOTE_MAX),
             at: jiff::Timestamp::now().to_string(),
             user: user.to_string(),
             cleared,
@@ -150,30 +139,9 @@ impl Marks {
 }
 
 fn append_line(path: &Path, mark: &Mark) -> Result<(), String> {
-    if let Some(parent) = path.parent() {
-        std::fs::create_dir_all(parent)
-            .map_err(|err| format!("cannot create {}: {err}", parent.display()))?;
-    }
-    let mut line = serde_json::to_string(mark).map_err(|err| err.to_string())?;
-    line.push('\n');
-    let mut file = std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(path)
-        .map_err(|err| format!("cannot open marks {}: {err}", path.display()))?;
-    file.write_all(line.as_bytes())
-        .and_then(|()| file.sync_all())
+    let line = serde_json::to_string(mark).map_err(|err| err.to_string())?;
+    crate::util::fs::append_line_synced(path, &line)
         .map_err(|err| format!("cannot write marks {}: {err}", path.display()))
-}
-
-/// One printable line: control characters become spaces, the length is bounded.
-fn one_line(note: &str) -> String {
-    note.chars()
-        .map(|c| if c.is_control() { ' ' } else { c })
-        .take(NOTE_MAX)
-        .collect::<String>()
-        .trim()
-        .to_string()
 }
 
 #[cfg(test)]
@@ -242,7 +210,7 @@ mod tests {
             .append(true)
             .open(&path)
             .expect("open");
-        file.write_all(b"{\"kind\":\"secret\",\"ke").expect("torn");
+        std::io::Write::write_all(&mut file, b"{\"kind\":\"secret\",\"ke").expect("torn");
         let again = Marks::load(&path).expect("reload");
         assert_eq!(again.unreadable_lines, 1);
         assert!(again.is_marked(MarkKind::Container, "sdnext"));

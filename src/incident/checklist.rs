@@ -2,8 +2,8 @@
 //! revoked, systems isolated, suspicious commits audited), each as done / found. One pure
 //! function, so the header, the report and `vigil scan all` cannot disagree.
 
-use crate::inventory::Inventory;
-use crate::marks::{MarkKind, Marks};
+use crate::incident::inventory::Inventory;
+use crate::incident::marks::{MarkKind, Marks};
 use crate::model::{AuthKind, Exposure};
 use crate::secrets::finding::Finding;
 use crate::timeline::Timeline;

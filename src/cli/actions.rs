@@ -1,0 +1,36 @@
+//! `vigil actions`: what was done, by whom, in what state, and how to undo it. Reading the
+//! audit log changes nothing, so observer mode may.
+
+use super::act::audit_location;
+use super::args::{ActionsArgs, OutputFormat};
+use super::output::{Outcome, Status, print_json, print_out};
+use crate::config::Settings;
+use crate::ops::audit;
+
+pub fn run(settings: &Settings, args: &ActionsArgs) -> Outcome {
+    let records = audit::read_all(&audit_location(settings)?)?;
+    let summary = audit::summarize(&records);
+    match args.format {
+        OutputFormat::Json => print_json(&serde_json::json!({ "actions": summary })),
+        OutputFormat::Table => print_out(&table(&summary)),
+    }
+    Ok(Status::Success)
+}
+
+fn table(summary: &[audit::ActionSummary]) -> String {
+    let mut lines = vec![format!(
+        "{:<44} {:<6} {:<24} {:<12} UNDO",
+        "ACTION", "KIND", "TARGET", "STATE"
+    )];
+    for action in summary {
+        lines.push(format!(
+            "{:<44} {:<6} {:<24} {:<12} {}",
+            action.action_id,
+            action.action,
+            crate::util::text::escape(&action.target),
+            action.state,
+            action.undo
+        ));
+    }
+    lines.join("\n")
+}

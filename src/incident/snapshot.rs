@@ -1,0 +1,187 @@
+//! One snapshot of everything the hand-over needs: containers with their verdicts, GPUs, secret
+//! findings, commit timelines, the actions taken, the checklist and its marks.
+//!
+//! There is one way to make it, with two sources: the command line gathers everything afresh
+//! (`gather`), the TUI hands over what its panes already hold (`Held`, no scan run again). Both
+//! end in `assemble`, which reads the audit log, computes the checklist and writes the header,
+//! so the report, `vigil scan all` and `R` cannot disagree. A part that cannot be gathered
+//! (Docker down, no repository, an unreadable audit log) is a problem line in the header; the
+//! rest is still there.
+
+use super::checklist::{self, Checklist};
+use super::inventory::Inventory;
+use super::marks::Marks;
+use crate::config::Settings;
+use crate::model::GpuSnapshot;
+use crate::ops::audit::{self, ActionSummary};
+use crate::secrets::finding::Finding;
+use crate::timeline::Timeline;
+use serde::Serialize;
+
+/// Who took the snapshot, where and when, and what could not be gathered.
+#[derive(Debug, Clone, Serialize)]
+pub struct Header {
+    pub host: String,
+    pub time_utc: String,
+    pub time_local: String,
+    pub vigil_version: String,
+    pub docker_version: Option<String>,
+    pub operator: String,
+    pub read_only: bool,
+    /// Parts that could not be gathered (daemon down, no repository, …), one line each.
+    pub problems: Vec<String>,
+}
+
+/// Everything the report is made of.
+pub struct Snapshot<'a> {
+    pub header: Header,
+    pub inventory: &'a Inventory,
+    pub gpu: &'a GpuSnapshot,
+    pub findings: &'a [Finding],
+    pub timelines: Vec<&'a Timeline>,
+    /// The score at which a commit is suspicious.
+    pub threshold: f64,
+    pub actions: Vec<ActionSummary>,
+    pub marks: &'a Marks,
+    pub checklist: Checklist,
+}
+
+/// What the caller already holds: the TUI's panes, or what `gather` collected.
+pub struct Held<'a> {
+    pub inventory: &'a Inventory,
+    pub gpu: &'a GpuSnapshot,
+    pub findings: &'a [Finding],
+    pub timelines: Vec<&'a Timeline>,
+    pub marks: &'a Marks,
+}
+
+/// Completes a snapshot from what is held: the actions from the audit log, the checklist, the
+/// header with `problems` (and any met here).
+pub fn assemble<'a>(
+    settings: &Settings,
+    held: Held<'a>,
+    mut problems: Vec<String>,
+) -> Snapshot<'a> {
+    let actions = match settings.audit_path() {
+        Some(path) => match audit::read_all(&path) {
+            Ok(records) => audit::summarize(&records),
+            Err(err) => {
+                problems.push(format!("audit log: {err}"));
+                Vec::new()
+            }
+        },
+        None => Vec::new(),
+    };
+    let checklist = checklist::compute(
+        held.inventory,
+        held.findings,
+        &held.timelines,
+        held.marks,
+        settings.timeline.threshold,
+    );
+    Snapshot {
+        header: header(settings, held.inventory, problems),
+        inventory: held.inventory,
+        gpu: held.gpu,
+        findings: held.findings,
+        timelines: held.timelines,
+        threshold: settings.timeline.threshold,
+        actions,
+        marks: held.marks,
+        checklist,
+    }
+}
+
+fn header(settings: &Settings, inventory: &Inventory, problems: Vec<String>) -> Header {
+    let identity = crate::ops::identity::Identity::current();
+    let now = jiff::Zoned::now();
+    Header {
+        host: identity.host.clone(),
+        time_utc: now.timestamp().to_string(),
+        time_local: now.strftime("%Y-%m-%d %H:%M:%S %:z %Z").to_string(),
+        vigil_version: env!("CARGO_PKG_VERSION").to_string(),
+        docker_version: inventory.docker_version.clone(),
+        operator: identity.display_operator(),
+        read_only: settings.read_only,
+        problems,
+    }
+}
+
+/// Everything collected afresh for the command line.
+pub struct Gathered {
+    pub inventory: Inventory,
+    pub gpu: GpuSnapshot,
+    pub findings: Vec<Finding>,
+    pub timelines: Vec<Timeline>,
+    pub marks: Marks,
+    pub problems: Vec<String>,
+}
+
+impl Gathered {
+    /// The snapshot of what was gathered.
+    pub fn snapshot<'a>(&'a self, settings: &Settings) -> Snapshot<'a> {
+        let held = Held {
+            inventory: &self.inventory,
+            gpu: &self.gpu,
+            findings: &self.findings,
+            timelines: self.timelines.iter().collect(),
+            marks: &self.marks,
+        };
+        assemble(settings, held, self.problems.clone())
+    }
+}
+
+/// Collects everything now: containers with probes (on `runtime`), one GPU sample, the secret
+/// scan of the repositories' trees and histories and of the containers, the commit timelines
+/// (line counts cached), the marks.
+pub fn gather(settings: &Settings, runtime: &tokio::runtime::Runtime) -> Gathered {
+    let mut problems = Vec::new();
+    let inventory = match runtime.block_on(super::inventory::collect(settings, true)) {
+        Ok(inventory) => inventory,
+        Err(message) => {
+            problems.push(format!("Docker: {message}"));
+            Inventory::default()
+        }
+    };
+    let mut gpu = crate::collect::gpu::sample_once(settings.nvml_lib.as_deref());
+    gpu.attach_container_names(&inventory.container_names());
+    if settings.repos.is_empty() {
+        problems
+            .push("no repository: the current directory is not in one (use --repo PATH)".into());
+    }
+    let options = settings.secret_scan(Some(inventory.details.values().cloned().collect()));
+    let cancel = std::sync::atomic::AtomicBool::new(false);
+    let findings = match crate::secrets::scan::run(&options, &|_| {}, &cancel) {
+        Ok(report) => report.findings,
+        Err(message) => {
+            problems.push(format!("secret scan: {message}"));
+            Vec::new()
+        }
+    };
+    let mut timelines = Vec::new();
+    for repo in &settings.repos {
+        // The history scan above already found what each commit introduced: not read twice.
+        let introduced =
+            crate::timeline::introduced_secrets(&findings, &repo.display().to_string());
+        let options = crate::timeline::AnalyzeOptions::complete();
+        match crate::timeline::analyze(repo, &settings.timeline, &options, &introduced) {
+            Ok(timeline) => timelines.push(timeline),
+            Err(message) => problems.push(message),
+        }
+    }
+    let marks = match Marks::default_path() {
+        Some(path) => Marks::load(&path).unwrap_or_else(|message| {
+            problems.push(message);
+            Marks::default()
+        }),
+        None => Marks::default(),
+    };
+    Gathered {
+        inventory,
+        gpu,
+        findings,
+        timelines,
+        marks,
+        problems,
+    }
+}
