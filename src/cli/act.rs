@@ -23,14 +23,12 @@ pub struct Mode {
 pub fn act<F, Fut>(settings: &Settings, mode: Mode, plan: F) -> Outcome
 where
     F: FnOnce(bollard::Docker, PathBuf) -> Fut,
-    Fut: std::future::Future<Output = Result<Plan, String>>,
+    Fut: std::future::Future<Output = Result<Plan, crate::ops::OpsError>>,
 {
     runtime()?.block_on(async {
-        if !mode.dry_run && settings.read_only {
-            return Err(Failure(
-                "read-only mode: observer mode cannot change anything (drop --read-only / VIGIL_READ_ONLY)"
-                    .into(),
-            ));
+        let access = crate::ops::Access::from_read_only(settings.read_only);
+        if !mode.dry_run && access == crate::ops::Access::ReadOnly {
+            return Err(crate::ops::OpsError::ReadOnly.into());
         }
         let audit = audit_location(settings)?;
         let connection = crate::collect::docker::connect(&settings.docker()).await?;
@@ -38,7 +36,7 @@ where
         if let Some(outcome) = show(&plan, mode.dry_run) {
             return outcome;
         }
-        let mut operator = Operator::new(connection.client, &audit)?;
+        let mut operator = Operator::new(access, connection.client, &audit)?;
         execute_confirmed(&mut operator, plan, mode.yes).await
     })
 }

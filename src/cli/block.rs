@@ -13,7 +13,7 @@ pub fn run(settings: &Settings, args: &FirewallArgs, blocking: bool) -> Outcome 
         ProtoArg::Tcp => Proto::Tcp,
         ProtoArg::Udp => Proto::Udp,
     };
-    let spec = crate::ops::block::spec(&args.ports, proto).map_err(Failure)?;
+    let spec = crate::ops::block::spec(&args.ports, proto)?;
     // Said up front, before connecting anywhere, rather than failing halfway.
     if !args.dry_run
         && !settings.read_only

@@ -1,21 +1,70 @@
 //! The audit trail: JSON lines, appended and fsynced before each action starts and again with
 //! its outcome. Secrets never reach it: plans carry masked values only.
+//!
+//! The record's `phase`, `action` and `result` are typed here and written as the same words
+//! every version of vigil has written (`planned`/`outcome`, `stop`, `rolled back` …), so older
+//! logs read back unchanged.
 
 use super::Outcome;
+use super::error::AuditError;
 use super::identity::Identity;
-use super::plan::{Plan, Step, Target};
+use super::plan::{ActionKind, FirewallSpec, Plan, Step, Target};
 use serde::{Deserialize, Serialize};
-use std::io::Write;
 use std::path::{Path, PathBuf};
+
+/// Which record of an action this is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Phase {
+    /// Written and fsynced before the first step runs.
+    Planned,
+    /// Written when the action ended, with its result.
+    Outcome,
+}
+
+/// How an action ended (or what later became of it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ActionResult {
+    #[serde(rename = "applied")]
+    Applied,
+    #[serde(rename = "failed")]
+    Failed,
+    /// It failed and vigil put the original back by itself.
+    #[serde(rename = "rolled back")]
+    RolledBack,
+    /// A later action reversed it.
+    #[serde(rename = "undone")]
+    Undone,
+    /// A rebind made final: the original is gone.
+    #[serde(rename = "committed")]
+    Committed,
+}
+
+impl ActionResult {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ActionResult::Applied => "applied",
+            ActionResult::Failed => "failed",
+            ActionResult::RolledBack => "rolled back",
+            ActionResult::Undone => "undone",
+            ActionResult::Committed => "committed",
+        }
+    }
+}
+
+impl std::fmt::Display for ActionResult {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AuditRecord {
     /// UTC, RFC 3339.
     pub time: String,
     pub action_id: String,
-    /// `planned` (written before the first step) or `outcome`.
-    pub phase: String,
-    pub action: String,
+    pub phase: Phase,
+    pub action: ActionKind,
     pub target: Target,
     #[serde(flatten)]
     pub identity: Identity,
@@ -24,9 +73,9 @@ pub struct AuditRecord {
     pub before: serde_json::Value,
     #[serde(default)]
     pub after: serde_json::Value,
-    /// `applied`, `failed`, `undone` (on the outcome record).
+    /// On the outcome record.
     #[serde(default)]
-    pub result: Option<String>,
+    pub result: Option<ActionResult>,
     #[serde(default)]
     pub error: Option<String>,
     pub undo: String,
@@ -35,20 +84,16 @@ pub struct AuditRecord {
     pub undoes: Option<String>,
     /// For firewall actions: which ports (needed to undo them).
     #[serde(default)]
-    pub firewall: Option<super::plan::FirewallSpec>,
-}
-
-fn now() -> String {
-    crate::util::time::record_stamp()
+    pub firewall: Option<FirewallSpec>,
 }
 
 impl AuditRecord {
     pub fn planned(plan: &Plan, identity: &Identity) -> AuditRecord {
         AuditRecord {
-            time: now(),
+            time: crate::util::time::record_stamp(),
             action_id: plan.id.clone(),
-            phase: "planned".into(),
-            action: plan.kind.as_str().into(),
+            phase: Phase::Planned,
+            action: plan.kind,
             target: plan.target.clone(),
             identity: identity.clone(),
             steps: plan.steps.clone(),
@@ -65,15 +110,15 @@ impl AuditRecord {
 
     pub fn outcome(plan: &Plan, identity: &Identity, outcome: &Outcome) -> AuditRecord {
         AuditRecord {
-            phase: "outcome".into(),
+            phase: Phase::Outcome,
             after: outcome.after.clone(),
-            result: Some(outcome.result.clone()),
+            result: Some(outcome.result),
             error: outcome.error.clone(),
             ..AuditRecord::planned(plan, identity)
         }
     }
 
-    /// The outcome record of an earlier action, written when `plan` undid it.
+    /// The outcome record of an earlier action, written when `plan` undid (or committed) it.
     pub fn outcome_of(
         original: &str,
         plan: &Plan,
@@ -101,23 +146,24 @@ pub fn default_path() -> Option<PathBuf> {
 }
 
 impl AuditLog {
-    /// Opens (creating if needed) the log for appending. An unwritable log is an error here, before
-    /// any action could start.
-    pub fn open(path: &Path) -> Result<AuditLog, String> {
+    /// Opens (creating if needed) the log for appending. An unwritable log is an error here,
+    /// before any action could start.
+    pub fn open(path: &Path) -> Result<AuditLog, AuditError> {
         if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-            std::fs::create_dir_all(parent).map_err(|err| {
-                format!(
-                    "audit log {}: cannot create {}: {err}",
-                    path.display(),
-                    parent.display()
-                )
+            std::fs::create_dir_all(parent).map_err(|source| AuditError::CreateDir {
+                path: path.to_path_buf(),
+                dir: parent.to_path_buf(),
+                source,
             })?;
         }
         let file = std::fs::OpenOptions::new()
             .create(true)
             .append(true)
             .open(path)
-            .map_err(|err| format!("audit log {} is not writable: {err}", path.display()))?;
+            .map_err(|source| AuditError::Open {
+                path: path.to_path_buf(),
+                source,
+            })?;
         Ok(AuditLog {
             path: path.to_path_buf(),
             file,
@@ -129,38 +175,73 @@ impl AuditLog {
     }
 
     /// Appends one record and fsyncs it: after a crash the record is there or was never written.
-    pub fn append(&mut self, record: &AuditRecord) -> Result<(), String> {
-        let mut line = serde_json::to_string(record).map_err(|err| err.to_string())?;
+    pub fn append(&mut self, record: &AuditRecord) -> Result<(), AuditError> {
+        use std::io::Write;
+        let mut line = serde_json::to_string(record)?;
         line.push('\n');
         self.file
             .write_all(line.as_bytes())
             .and_then(|()| self.file.sync_data())
-            .map_err(|err| format!("cannot write the audit log {}: {err}", self.path.display()))
+            .map_err(|source| AuditError::Write {
+                path: self.path.clone(),
+                source,
+            })
     }
 }
 
 /// Reads every record; lines that do not parse are skipped (a torn last line after a crash).
-pub fn read_all(path: &Path) -> Result<Vec<AuditRecord>, String> {
+pub fn read_all(path: &Path) -> Result<Vec<AuditRecord>, AuditError> {
     match std::fs::read_to_string(path) {
         Ok(text) => Ok(text
             .lines()
             .filter_map(|line| serde_json::from_str(line).ok())
             .collect()),
         Err(err) if err.kind() == std::io::ErrorKind::NotFound => Ok(Vec::new()),
-        Err(err) => Err(format!(
-            "cannot read the audit log {}: {err}",
-            path.display()
-        )),
+        Err(source) => Err(AuditError::Read {
+            path: path.to_path_buf(),
+            source,
+        }),
     }
 }
 
-/// The latest recorded result of an action (`applied`, `failed`, `undone`), if any.
-pub fn latest_result(records: &[AuditRecord], action_id: &str) -> Option<String> {
+/// The latest recorded result of an action, if any.
+pub fn latest_result(records: &[AuditRecord], action_id: &str) -> Option<ActionResult> {
     records
         .iter()
-        .filter(|r| r.action_id == action_id && r.phase == "outcome")
-        .filter_map(|r| r.result.clone())
+        .filter(|r| r.action_id == action_id && r.phase == Phase::Outcome)
+        .filter_map(|r| r.result)
         .next_back()
+}
+
+/// Where an action stands now, for `vigil actions` and the actions view.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ActionState {
+    Ended(ActionResult),
+    /// Planned, but no outcome was ever recorded.
+    Interrupted,
+}
+
+/// Written as the word the tables show (`applied`, `rolled back`, `interrupted`).
+impl Serialize for ActionState {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl ActionState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ActionState::Ended(result) => result.as_str(),
+            ActionState::Interrupted => "interrupted",
+        }
+    }
+}
+
+impl std::fmt::Display for ActionState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // `{:<12}` in the tables pads this.
+        f.pad(self.as_str())
+    }
 }
 
 /// One line per action for `vigil actions` and the actions view: id, action, target, state.
@@ -168,26 +249,84 @@ pub fn latest_result(records: &[AuditRecord], action_id: &str) -> Option<String>
 pub struct ActionSummary {
     pub action_id: String,
     pub time: String,
-    pub action: String,
+    pub action: ActionKind,
     pub target: String,
     pub user: String,
-    /// `applied`, `failed`, `undone`, or `interrupted` (planned but no outcome recorded).
-    pub state: String,
+    pub state: ActionState,
     pub undo: String,
 }
 
 pub fn summarize(records: &[AuditRecord]) -> Vec<ActionSummary> {
     records
         .iter()
-        .filter(|r| r.phase == "planned")
+        .filter(|r| r.phase == Phase::Planned)
         .map(|r| ActionSummary {
             action_id: r.action_id.clone(),
             time: r.time.clone(),
-            action: r.action.clone(),
+            action: r.action,
             target: r.target.name.clone(),
             user: r.identity.display_operator(),
-            state: latest_result(records, &r.action_id).unwrap_or_else(|| "interrupted".into()),
+            state: latest_result(records, &r.action_id)
+                .map_or(ActionState::Interrupted, ActionState::Ended),
             undo: r.undo.clone(),
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Lines as vigil 0.1 (free-string phases and results) wrote them.
+    const OLD_LOG: &str = r#"{"time":"2026-11-22T04:28:00.000Z","action_id":"20261122T042800Z-stop-aaaaaaaaaaaa-010203","phase":"planned","action":"stop","target":{"id":"aaaa","name":"sdnext","image":"img"},"user":"root","login_user":"alice","ssh_client":"203.0.113.7","host":"gpu-01","steps":[],"warnings":[],"before":null,"undo":"vigil undo x"}
+{"time":"2026-11-22T04:28:01.000Z","action_id":"20261122T042800Z-stop-aaaaaaaaaaaa-010203","phase":"outcome","action":"stop","target":{"id":"aaaa","name":"sdnext","image":"img"},"user":"root","login_user":"alice","ssh_client":null,"host":"gpu-01","steps":[],"warnings":[],"before":null,"after":{"state":"exited"},"result":"applied","error":null,"undo":"vigil undo x"}
+{"time":"2026-11-22T04:30:00.000Z","action_id":"r1","phase":"planned","action":"rebind","target":{"id":"bbbb","name":"comfy","image":"img"},"user":"root","login_user":null,"ssh_client":null,"host":"gpu-01","steps":[],"warnings":[],"before":null,"undo":"vigil undo r1"}
+{"time":"2026-11-22T04:30:09.000Z","action_id":"r1","phase":"outcome","action":"rebind","target":{"id":"bbbb","name":"comfy","image":"img"},"user":"root","login_user":null,"ssh_client":null,"host":"gpu-01","steps":[],"warnings":[],"before":null,"after":null,"result":"rolled back","error":"boom; rolled back: the original is running again with its original bindings","undo":"vigil undo r1"}
+{"time":"2026-11-22T04:31:00.000Z","action_id":"b1","phase":"planned","action":"block","target":{"id":"port:tcp/36325","name":"36325/tcp","image":""},"user":"root","login_user":null,"ssh_client":null,"host":"gpu-01","steps":[],"warnings":[],"before":null,"undo":"vigil undo b1","firewall":{"proto":"tcp","range":{"first":36325,"last":36325}}}
+{"time":"2026-11-22T04"#;
+
+    #[test]
+    fn logs_written_by_earlier_versions_read_back() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("audit.jsonl");
+        std::fs::write(&path, OLD_LOG).expect("write");
+        let records = read_all(&path).expect("read");
+        assert_eq!(records.len(), 5, "the torn last line is skipped");
+        let summary = summarize(&records);
+        let states: Vec<&str> = summary.iter().map(|s| s.state.as_str()).collect();
+        assert_eq!(states, ["applied", "rolled back", "interrupted"]);
+        assert_eq!(summary[0].user, "root (sudo by alice)");
+        assert_eq!(summary[2].action, ActionKind::Block);
+        // Firewall records from before the iptables fallback name no backend: nft.
+        let spec = records[4].firewall.expect("firewall spec");
+        assert_eq!(spec.backend, super::super::firewall::Backend::Nftables);
+    }
+
+    #[test]
+    fn records_write_the_same_words_they_read() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("audit.jsonl");
+        std::fs::write(&path, OLD_LOG).expect("write");
+        let records = read_all(&path).expect("read");
+        let again = serde_json::to_value(&records[3]).expect("encode");
+        assert_eq!(again["phase"], "outcome");
+        assert_eq!(again["action"], "rebind");
+        assert_eq!(again["result"], "rolled back");
+        let summary = serde_json::to_value(summarize(&records)).expect("encode");
+        assert_eq!(summary[2]["state"], "interrupted");
+        assert_eq!(summary[1]["state"], "rolled back");
+        assert_eq!(summary[0]["action"], "stop");
+    }
+
+    #[test]
+    fn an_unwritable_log_is_refused_before_anything_runs() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let blocker = dir.path().join("file");
+        std::fs::write(&blocker, "").expect("write");
+        let error = AuditLog::open(&blocker.join("audit.jsonl")).err();
+        assert!(
+            matches!(error, Some(AuditError::CreateDir { .. })),
+            "{error:?}"
+        );
+    }
 }

@@ -1,6 +1,7 @@
 //! Block and unblock ports in the firewall (nft table or the iptables fallback): plans and
 //! execution.
 
+use super::error::OpsError;
 use super::firewall::{self, Backend, PortRange, Proto};
 use super::plan::{ActionKind, Confirmation, FirewallSpec, Plan, Target, new_action_id};
 
@@ -19,7 +20,9 @@ fn snapshot(backend: Backend) -> serde_json::Value {
             "owner": firewall::table_name(),
             "blocked": list.iter().map(|(p, e)| format!("{e}/{}", p.as_str())).collect::<Vec<_>>(),
         }),
-        Err(error) => serde_json::json!({ "backend": backend.as_str(), "error": error }),
+        Err(error) => {
+            serde_json::json!({ "backend": backend.as_str(), "error": error.to_string() })
+        }
     }
 }
 
@@ -99,26 +102,28 @@ pub fn plan_unblock(spec: FirewallSpec, undoes: Option<String>) -> Plan {
     }
 }
 
-pub async fn execute(plan: &Plan) -> Result<serde_json::Value, String> {
-    let spec = plan
-        .firewall
-        .ok_or("the plan has no firewall specification")?;
-    let kind = plan.kind;
+/// Adds or removes the rules of a confirmed firewall plan; the firewall's state after it.
+pub(super) async fn execute(plan: &Plan) -> Result<serde_json::Value, OpsError> {
+    let spec = plan.firewall.ok_or_else(|| OpsError::IncompleteRecord {
+        id: plan.id.clone(),
+        what: "a firewall specification",
+    })?;
+    let blocking = plan.kind == ActionKind::Block;
     tokio::task::spawn_blocking(move || {
-        match kind {
-            ActionKind::Block => spec.backend.block(spec.proto, spec.range)?,
-            ActionKind::Unblock => spec.backend.unblock(spec.proto, spec.range)?,
-            _ => return Err("not a firewall action".to_string()),
+        if blocking {
+            spec.backend.block(spec.proto, spec.range)?;
+        } else {
+            spec.backend.unblock(spec.proto, spec.range)?;
         }
         Ok(snapshot(spec.backend))
     })
     .await
-    .map_err(|err| err.to_string())?
+    .map_err(|err| OpsError::Task(err.to_string()))?
 }
 
 /// Parses what the user typed into a firewall spec for the backend in use. Without a usable
 /// backend the spec still parses; its plan is then refused with the reason.
-pub fn spec(ports: &str, proto: Proto) -> Result<FirewallSpec, String> {
+pub fn spec(ports: &str, proto: Proto) -> Result<FirewallSpec, OpsError> {
     Ok(FirewallSpec {
         proto,
         range: PortRange::parse(ports)?,

@@ -1,13 +1,33 @@
-//! The ONLY code that changes the host. Everything here is reachable only through an `Operator`,
-//! and observer mode never constructs one: read-only is a fact of the types, not a flag checked
-//! in many places.
+//! The ONLY code that changes the host. The functions that change it are visible only inside
+//! this module; from outside, the one way to them is `Operator::execute`, and an `Operator` is
+//! never built in observer mode (`Operator::new` refuses `Access::ReadOnly`). Planning only
+//! reads, so it is public: a dry run and the confirmation popup use it without an `Operator`.
 //!
 //! Every action follows the same path: plan (what exactly will happen, the equivalent shell
 //! commands, how to undo it) -> confirmation -> audit record written and fsynced -> execute ->
 //! audit record with the outcome.
+//!
+//! Through an `Operator`, a confirmed plan runs:
+//!
+//! ```no_run
+//! # async fn carry_out(docker: bollard::Docker, plan: vigil::ops::Plan) -> Result<(), vigil::ops::OpsError> {
+//! use vigil::ops::{Access, Operator, Progress};
+//! let mut operator = Operator::new(Access::ReadWrite, docker, "/tmp/audit.jsonl".as_ref())?;
+//! let outcome = operator.execute(&plan, &Progress::silent()).await?;
+//! # Ok(()) }
+//! ```
+//!
+//! and nothing outside `ops` can call the step that changes the host itself:
+//!
+//! ```compile_fail,E0603
+//! # async fn go_around(docker: bollard::Docker, plan: vigil::ops::Plan) {
+//! vigil::ops::stop::execute_stop(&docker, &plan).await;
+//! # }
+//! ```
 
 pub mod audit;
 pub mod block;
+mod error;
 pub mod firewall;
 pub mod handle;
 pub mod identity;
@@ -17,19 +37,36 @@ pub mod progress;
 pub mod rebind;
 pub mod stop;
 
-pub use audit::{AuditLog, AuditRecord};
+pub use audit::{ActionResult, AuditLog, AuditRecord};
+pub use error::{AuditError, FirewallError, OpsError};
 pub use identity::Identity;
 pub use plan::{ActionKind, Confirmation, Plan, Step};
 pub use progress::{Progress, StepUpdate};
 
 use bollard::Docker;
 
+/// Whether this vigil may change the host: `ReadOnly` in observer mode.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    ReadOnly,
+    ReadWrite,
+}
+
+impl Access {
+    pub fn from_read_only(read_only: bool) -> Access {
+        if read_only {
+            Access::ReadOnly
+        } else {
+            Access::ReadWrite
+        }
+    }
+}
+
 /// What an executed action reports.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Outcome {
     pub action_id: String,
-    /// `applied`, `failed`, `undone`.
-    pub result: String,
+    pub result: ActionResult,
     pub error: Option<String>,
     pub after: serde_json::Value,
 }
@@ -42,9 +79,16 @@ pub struct Operator {
 }
 
 impl Operator {
-    /// Builds the operator. Fails before anything is changed when the audit log cannot be
-    /// written: no action may run unrecorded.
-    pub fn new(docker: Docker, audit_path: &std::path::Path) -> Result<Operator, String> {
+    /// Builds the operator. Refuses observer mode, and fails before anything is changed when
+    /// the audit log cannot be written: no action may run unrecorded.
+    pub fn new(
+        access: Access,
+        docker: Docker,
+        audit_path: &std::path::Path,
+    ) -> Result<Operator, OpsError> {
+        if access == Access::ReadOnly {
+            return Err(OpsError::ReadOnly);
+        }
         let audit = AuditLog::open(audit_path)?;
         Ok(Operator {
             docker,
@@ -61,93 +105,95 @@ impl Operator {
         self.audit.path()
     }
 
-    pub async fn plan_stop(&self, target: &str) -> Result<Plan, String> {
-        planner::plan_stop(&self.docker, target).await
-    }
-
-    pub async fn plan_rebind(&self, target: &str) -> Result<Plan, String> {
-        rebind::plan_rebind(&self.docker, target, true).await
-    }
-
-    pub async fn plan_commit(&self, action_id: &str) -> Result<Plan, String> {
-        planner::plan_commit(self.audit.path(), action_id)
-    }
-
-    pub async fn plan_undo(&self, action_id: &str) -> Result<Plan, String> {
-        planner::plan_undo(&self.docker, self.audit.path(), action_id).await
-    }
-
     /// Runs a confirmed plan: audit first, then the steps (each reported to `progress` as it
     /// starts and ends), then the outcome.
-    pub async fn execute(&mut self, plan: &Plan, progress: &Progress) -> Result<Outcome, String> {
+    pub async fn execute(&mut self, plan: &Plan, progress: &Progress) -> Result<Outcome, OpsError> {
         if let Some(reason) = &plan.refused {
-            return Err(format!("refused: {reason}"));
+            return Err(OpsError::Refused(reason.clone()));
         }
         self.audit
             .append(&AuditRecord::planned(plan, &self.identity))?;
-        // Single-call actions report all their steps around that call; the recreate reports
-        // each of its own.
-        let all_steps = 0..plan.steps.len();
-        let result = match plan.kind {
-            ActionKind::Stop => {
-                progress
-                    .steps(all_steps, stop::execute_stop(&self.docker, plan))
-                    .await
-            }
-            ActionKind::Start => {
-                progress
-                    .steps(all_steps, stop::execute_start(&self.docker, plan))
-                    .await
-            }
-            ActionKind::Block | ActionKind::Unblock => {
-                progress.steps(all_steps, block::execute(plan)).await
-            }
-            ActionKind::Rebind => rebind::execute(&self.docker, plan, progress).await,
-            ActionKind::Unrebind => rebind::execute_unrebind(&self.docker, plan, progress).await,
-            ActionKind::Commit => {
-                progress
-                    .steps(all_steps, rebind::execute_commit(&self.docker, plan))
-                    .await
-            }
-        };
-        let outcome = match result {
+        let outcome = match self.run_steps(plan, progress).await {
             Ok(after) => Outcome {
                 action_id: plan.id.clone(),
-                result: "applied".into(),
+                result: ActionResult::Applied,
                 error: None,
                 after,
             },
             Err(error) => Outcome {
                 action_id: plan.id.clone(),
                 // A failure that vigil undid by itself leaves the host as it was: say so.
-                result: if error.contains(rebind::ROLLED_BACK) {
-                    "rolled back".into()
-                } else {
-                    "failed".into()
+                result: match error {
+                    OpsError::RolledBack { .. } => ActionResult::RolledBack,
+                    _ => ActionResult::Failed,
                 },
-                error: Some(error),
+                error: Some(error.to_string()),
                 after: serde_json::Value::Null,
             },
         };
         self.audit
             .append(&AuditRecord::outcome(plan, &self.identity, &outcome))?;
         if let (Some(original), None) = (&plan.undoes, &outcome.error) {
-            // Mark the original action as undone, so it is not undone twice.
-            let mut undone = outcome.clone();
-            undone.action_id = original.clone();
-            undone.result = if plan.kind == ActionKind::Commit {
-                "committed"
-            } else {
-                "undone"
-            }
-            .into();
-            self.audit.append(&AuditRecord::outcome_of(
-                original,
-                plan,
-                &self.identity,
-                &undone,
-            ))?;
+            self.record_reversed(original, plan, &outcome)?;
         }
         Ok(outcome)
+    }
+
+    /// The steps of each kind of action. Single-call actions report all their steps around
+    /// that call; the recreate reports each of its own.
+    async fn run_steps(
+        &self,
+        plan: &Plan,
+        progress: &Progress,
+    ) -> Result<serde_json::Value, OpsError> {
+        let docker = &self.docker;
+        let all_steps = 0..plan.steps.len();
+        match plan.kind {
+            ActionKind::Stop => {
+                progress
+                    .steps(all_steps, stop::execute_stop(docker, plan))
+                    .await
+            }
+            ActionKind::Start => {
+                progress
+                    .steps(all_steps, stop::execute_start(docker, plan))
+                    .await
+            }
+            ActionKind::Block | ActionKind::Unblock => {
+                progress.steps(all_steps, block::execute(plan)).await
+            }
+            ActionKind::Rebind => rebind::execute(docker, plan, progress).await,
+            ActionKind::Unrebind => rebind::execute_unrebind(docker, plan, progress).await,
+            ActionKind::Commit => {
+                progress
+                    .steps(all_steps, rebind::execute_commit(docker, plan))
+                    .await
+            }
+        }
+    }
+
+    /// Marks the action `plan` reversed as undone (or committed), so it is not undone twice.
+    fn record_reversed(
+        &mut self,
+        original: &str,
+        plan: &Plan,
+        outcome: &Outcome,
+    ) -> Result<(), OpsError> {
+        let reversed = Outcome {
+            action_id: original.to_string(),
+            result: if plan.kind == ActionKind::Commit {
+                ActionResult::Committed
+            } else {
+                ActionResult::Undone
+            },
+            ..outcome.clone()
+        };
+        self.audit.append(&AuditRecord::outcome_of(
+            original,
+            plan,
+            &self.identity,
+            &reversed,
+        ))?;
+        Ok(())
     }
 }

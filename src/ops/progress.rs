@@ -61,7 +61,7 @@ impl Progress {
         self.send(StepUpdate::Finished(step));
     }
 
-    pub fn failed(&self, step: usize, error: &str) {
+    pub fn failed(&self, step: usize, error: &impl std::fmt::Display) {
         self.send(StepUpdate::Failed(step, error.to_string()));
     }
 
@@ -70,9 +70,10 @@ impl Progress {
     }
 
     /// Runs one step: started, then finished or failed with the error.
-    pub async fn step<T, F>(&self, step: usize, work: F) -> Result<T, String>
+    pub async fn step<T, E, F>(&self, step: usize, work: F) -> Result<T, E>
     where
-        F: std::future::Future<Output = Result<T, String>>,
+        E: std::fmt::Display,
+        F: std::future::Future<Output = Result<T, E>>,
     {
         self.started(step);
         let result = work.await;
@@ -84,9 +85,10 @@ impl Progress {
     }
 
     /// Several plan steps carried out as one indivisible operation (one nft transaction).
-    pub async fn steps<T, F>(&self, steps: std::ops::Range<usize>, work: F) -> Result<T, String>
+    pub async fn steps<T, E, F>(&self, steps: std::ops::Range<usize>, work: F) -> Result<T, E>
     where
-        F: std::future::Future<Output = Result<T, String>>,
+        E: std::fmt::Display,
+        F: std::future::Future<Output = Result<T, E>>,
     {
         for step in steps.clone() {
             self.started(step);
@@ -112,9 +114,9 @@ mod tests {
         let seen = Arc::new(Mutex::new(Vec::new()));
         let recorder = seen.clone();
         let progress = Progress::new(move |u| recorder.lock().expect("lock").push(u));
-        let ok: Result<u8, String> = progress.step(0, async { Ok(1) }).await;
+        let ok: Result<u8, &str> = progress.step(0, async { Ok(1) }).await;
         assert_eq!(ok, Ok(1));
-        let failed: Result<(), String> = progress.step(1, async { Err("boom".into()) }).await;
+        let failed: Result<(), &str> = progress.step(1, async { Err("boom") }).await;
         assert!(failed.is_err());
         progress.note("rolling back");
         assert_eq!(
@@ -128,7 +130,7 @@ mod tests {
             ]
         );
         // Silent progress accepts everything and reports nothing.
-        let quiet: Result<(), String> = Progress::silent().step(0, async { Ok(()) }).await;
+        let quiet: Result<(), &str> = Progress::silent().step(0, async { Ok(()) }).await;
         assert!(quiet.is_ok());
     }
 }

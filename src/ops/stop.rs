@@ -1,5 +1,6 @@
 //! Stop a container (gracefully, with its own stop timeout) and its undo, start.
 
+use super::error::OpsError;
 use super::plan::{ActionKind, Confirmation, Plan, Step, Target, new_action_id};
 use crate::model::ContainerDetails;
 use crate::util::text::{escape, shell_quote as quote};
@@ -135,14 +136,18 @@ pub fn plan_start(details: &ContainerDetails, undoes: &str) -> Plan {
     }
 }
 
-async fn state_after(docker: &Docker, id: &str) -> Result<serde_json::Value, String> {
+async fn state_after(docker: &Docker, id: &str) -> Result<serde_json::Value, OpsError> {
     let details = crate::collect::docker::inspect(docker, id)
         .await
-        .ok_or_else(|| "the container disappeared".to_string())?;
+        .ok_or_else(|| OpsError::ContainerGone(id.chars().take(12).collect()))?;
     Ok(state_snapshot(&details))
 }
 
-pub async fn execute_stop(docker: &Docker, plan: &Plan) -> Result<serde_json::Value, String> {
+/// `docker stop` with the container's own timeout, then a check that it stopped.
+pub(super) async fn execute_stop(
+    docker: &Docker,
+    plan: &Plan,
+) -> Result<serde_json::Value, OpsError> {
     // The request lasts as long as the container takes to exit, up to its stop timeout and the
     // SIGKILL after it: the client must wait longer than that.
     let grace = crate::collect::docker::inspect(docker, &plan.target.id)
@@ -157,7 +162,7 @@ pub async fn execute_stop(docker: &Docker, plan: &Plan) -> Result<serde_json::Va
     let stopped = patient
         .stop_container(&plan.target.id, None::<StopContainerOptions>)
         .await
-        .map_err(|err| crate::collect::docker::explain_error("docker", &err));
+        .map_err(OpsError::docker("stop the container"));
     let after = state_after(docker, &plan.target.id).await;
     if let Err(error) = stopped
         && matches!(&after, Ok(state) if state["state"] == "running")
@@ -165,24 +170,30 @@ pub async fn execute_stop(docker: &Docker, plan: &Plan) -> Result<serde_json::Va
         return Err(error);
     }
     match after {
-        Ok(state) if state["state"] == "running" => Err("the container is still running".into()),
+        Ok(state) if state["state"] == "running" => Err(OpsError::NotAsExpected(
+            "the container is still running".into(),
+        )),
         Ok(state) => Ok(state),
         // With --rm the container is gone once stopped: that is the expected end state.
         Err(_) => Ok(serde_json::json!({"state": "removed"})),
     }
 }
 
-pub async fn execute_start(docker: &Docker, plan: &Plan) -> Result<serde_json::Value, String> {
+/// `docker start`, then a check that it stayed up.
+pub(super) async fn execute_start(
+    docker: &Docker,
+    plan: &Plan,
+) -> Result<serde_json::Value, OpsError> {
     docker
         .start_container(&plan.target.id, None)
         .await
-        .map_err(|err| crate::collect::docker::explain_error("docker", &err))?;
+        .map_err(OpsError::docker("start the container"))?;
     let state = state_after(docker, &plan.target.id).await?;
     if state["state"] != "running" {
-        return Err(format!(
+        return Err(OpsError::NotAsExpected(format!(
             "the container did not stay up (state {})",
             state["state"]
-        ));
+        )));
     }
     Ok(state)
 }

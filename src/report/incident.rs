@@ -569,10 +569,10 @@ pub fn to_markdown(report: &IncidentReport) -> String {
             .map(|a| {
                 vec![
                     a.time.clone(),
-                    a.action.clone(),
+                    a.action.to_string(),
                     a.target.clone(),
                     a.user.clone(),
-                    a.state.clone(),
+                    a.state.to_string(),
                     a.undo.clone(),
                 ]
             })

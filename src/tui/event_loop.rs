@@ -77,10 +77,10 @@ async fn drive(app: &mut App, tui: &mut terminal::Tui, settings: Settings) -> Re
     // Operator mode only: observer mode never builds the value that can change the host.
     let docker_settings = settings.docker();
     let audit_path = settings.audit_path();
-    let operator: Option<OperatorHandle> = match (&settings.read_only, audit_path.clone()) {
-        (false, Some(path)) => Some(OperatorHandle::new(docker_settings, path)),
-        _ => None,
-    };
+    let access = crate::ops::Access::from_read_only(settings.read_only);
+    let operator: Option<OperatorHandle> = audit_path
+        .clone()
+        .and_then(|path| OperatorHandle::new(access, docker_settings, path));
     let (ops_tx, mut ops_rx) = mpsc::channel::<OpsEvent>(16);
     // Step progress is small and must not be lost (a missed "done" would leave a step spinning):
     // unbounded, fed from the executing task.
@@ -187,23 +187,23 @@ async fn drive(app: &mut App, tui: &mut terminal::Tui, settings: Settings) -> Re
         for effect in app.take_effects() {
             match effect {
                 Effect::PlanStop(target) => spawn_ops(&operator, &ops_tx, move |op| async move {
-                    OpsEvent::Plan(op.plan_stop(&target).await)
+                    OpsEvent::Plan(op.plan_stop(&target).await.map_err(|e| e.to_string()))
                 }),
                 Effect::PlanUndo(action_id) => {
                     spawn_ops(&operator, &ops_tx, move |op| async move {
-                        OpsEvent::Plan(op.plan_undo(&action_id).await)
+                        OpsEvent::Plan(op.plan_undo(&action_id).await.map_err(|e| e.to_string()))
                     })
                 }
                 Effect::PlanRebind(target) => spawn_ops(&operator, &ops_tx, move |op| async move {
-                    OpsEvent::Plan(op.plan_rebind(&target).await)
+                    OpsEvent::Plan(op.plan_rebind(&target).await.map_err(|e| e.to_string()))
                 }),
                 Effect::PlanCommit(action_id) => {
                     spawn_ops(&operator, &ops_tx, move |op| async move {
-                        OpsEvent::Plan(op.plan_commit(&action_id).await)
+                        OpsEvent::Plan(op.plan_commit(&action_id).await.map_err(|e| e.to_string()))
                     })
                 }
                 Effect::PlanBlock(spec) => spawn_ops(&operator, &ops_tx, move |op| async move {
-                    OpsEvent::Plan(op.plan_block(spec).await)
+                    OpsEvent::Plan(op.plan_block(spec).await.map_err(|e| e.to_string()))
                 }),
                 Effect::Execute(plan) => spawn_ops(&operator, &ops_tx, {
                     actions_running += 1;
@@ -213,7 +213,10 @@ async fn drive(app: &mut App, tui: &mut terminal::Tui, settings: Settings) -> Re
                         let progress = crate::ops::Progress::new(move |update| {
                             let _ = progress_tx.send((plan_id.clone(), update));
                         });
-                        let result = op.execute(&plan, &progress).await;
+                        let result = op
+                            .execute(&plan, &progress)
+                            .await
+                            .map_err(|e| e.to_string());
                         OpsEvent::Finished(plan.id.clone(), result)
                     }
                 }),
@@ -223,7 +226,8 @@ async fn drive(app: &mut App, tui: &mut terminal::Tui, settings: Settings) -> Re
                     tokio::task::spawn_blocking(move || {
                         let loaded = match path {
                             Some(path) => crate::ops::audit::read_all(&path)
-                                .map(|records| crate::ops::audit::summarize(&records)),
+                                .map(|records| crate::ops::audit::summarize(&records))
+                                .map_err(|e| e.to_string()),
                             None => Err("no audit log location (set XDG_STATE_HOME or HOME, or --audit-log)".into()),
                         };
                         let _ = results.blocking_send(OpsEvent::Actions(loaded));

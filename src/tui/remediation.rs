@@ -196,7 +196,7 @@ impl App {
                         self.say_status(format!("planning block of {ports}/tcp…"), Severity::Info);
                         self.push_effect(Effect::PlanBlock(spec));
                     }
-                    Err(message) => self.say_status(message, Severity::Error),
+                    Err(error) => self.say_status(error.to_string(), Severity::Error),
                 }
             }
             _ => {}
@@ -220,7 +220,7 @@ impl App {
                 self.status = None;
                 self.popup = Some(Popup::Confirm(Box::new(ConfirmState::new(plan))));
             }
-            Err(message) => self.say_status(message, Severity::Error),
+            Err(error) => self.say_status(error.to_string(), Severity::Error),
         }
     }
 

@@ -14,6 +14,7 @@
 //! removes them with `-D` and the exact same specification. Nothing is flushed.
 
 use super::{PortRange, Proto, run_tool};
+use crate::ops::error::FirewallError;
 use crate::ops::plan::Step;
 
 /// One rule: which tool, table and chain, and the match-and-target specification.
@@ -63,11 +64,11 @@ impl Rule {
         run_tool(self.tool, &self.args("-C"), None).is_ok()
     }
 
-    fn insert(&self) -> Result<(), String> {
+    fn insert(&self) -> Result<(), FirewallError> {
         run_tool(self.tool, &self.args("-I"), None).map(|_| ())
     }
 
-    fn delete(&self) -> Result<(), String> {
+    fn delete(&self) -> Result<(), FirewallError> {
         run_tool(self.tool, &self.args("-D"), None).map(|_| ())
     }
 }
@@ -87,7 +88,7 @@ fn strings(parts: &[&str]) -> Vec<String> {
 
 /// True when `chain` exists in the filter table of `tool` (Docker creates DOCKER-USER; Docker
 /// 29's nftables backend and an engine without iptables management do not).
-fn chain_exists(tool: &str, chain: &str) -> bool {
+fn chain_exists(tool: &'static str, chain: &str) -> bool {
     super::on_path(tool) && run_tool(tool, &["-w", "-S", chain], None).is_ok()
 }
 
@@ -166,7 +167,7 @@ fn loopback_rule(tag: &str, proto: Proto, port: u16) -> Rule {
 
 /// Inserts the rules; if one fails, the ones already inserted are removed again, so a block is
 /// all or nothing. A rule that is already there is not doubled.
-fn insert_all(rules: &[Rule]) -> Result<(), String> {
+fn insert_all(rules: &[Rule]) -> Result<(), FirewallError> {
     let mut inserted: Vec<&Rule> = Vec::new();
     for rule in rules {
         if rule.present() {
@@ -184,19 +185,21 @@ fn insert_all(rules: &[Rule]) -> Result<(), String> {
 }
 
 /// Deletes each rule that is present, by its exact specification.
-fn delete_all(rules: &[Rule], what: &str) -> Result<(), String> {
+fn delete_all(rules: &[Rule], what: &str) -> Result<(), FirewallError> {
     let present: Vec<&Rule> = rules.iter().filter(|rule| rule.present()).collect();
     if present.is_empty() {
-        return Err(format!("nothing to remove: no vigil rule for {what}"));
+        return Err(FirewallError::NothingToRemove {
+            what: format!("no vigil rule for {what}"),
+        });
     }
     present.into_iter().try_for_each(Rule::delete)
 }
 
-pub fn block(tag: &str, proto: Proto, range: PortRange) -> Result<(), String> {
+pub(super) fn block(tag: &str, proto: Proto, range: PortRange) -> Result<(), FirewallError> {
     insert_all(&block_rules(tag, proto, range))
 }
 
-pub fn unblock(tag: &str, proto: Proto, range: PortRange) -> Result<(), String> {
+pub(super) fn unblock(tag: &str, proto: Proto, range: PortRange) -> Result<(), FirewallError> {
     // Also the DOCKER-USER rules if the chain vanished and came back: every path is tried.
     delete_all(
         &block_rules(tag, proto, range),
@@ -204,11 +207,11 @@ pub fn unblock(tag: &str, proto: Proto, range: PortRange) -> Result<(), String> 
     )
 }
 
-pub fn guard_loopback(tag: &str, proto: Proto, port: u16) -> Result<(), String> {
+pub(super) fn guard_loopback(tag: &str, proto: Proto, port: u16) -> Result<(), FirewallError> {
     insert_all(&[loopback_rule(tag, proto, port)])
 }
 
-pub fn unguard_loopback(tag: &str, proto: Proto, port: u16) -> Result<(), String> {
+pub(super) fn unguard_loopback(tag: &str, proto: Proto, port: u16) -> Result<(), FirewallError> {
     delete_all(
         &[loopback_rule(tag, proto, port)],
         &format!("the loopback guard of {port}"),
@@ -216,7 +219,7 @@ pub fn unguard_loopback(tag: &str, proto: Proto, port: u16) -> Result<(), String
 }
 
 /// The blocked ports, from the comments of vigil's INPUT rules (IPv4, then IPv6).
-pub fn blocked(tag: &str) -> Result<Vec<(Proto, String)>, String> {
+pub(super) fn blocked(tag: &str) -> Result<Vec<(Proto, String)>, FirewallError> {
     let listing = run_tool("iptables", &["-w", "-S", "INPUT"], None)?;
     let mut found: Vec<(Proto, String)> = parse_blocked(tag, &listing);
     if super::on_path("ip6tables")

@@ -15,6 +15,7 @@
 pub mod iptables;
 pub mod nft;
 
+use super::error::{FirewallError, OpsError};
 use super::plan::Step;
 use serde::{Deserialize, Serialize};
 use std::sync::OnceLock;
@@ -63,18 +64,13 @@ impl PortRange {
         }
     }
 
-    pub fn parse(text: &str) -> Result<PortRange, String> {
+    pub fn parse(text: &str) -> Result<PortRange, OpsError> {
         let parse_port = |p: &str| {
             p.trim()
                 .parse::<u16>()
                 .ok()
                 .filter(|port| *port > 0)
-                .ok_or_else(|| {
-                    format!(
-                        "`{}` is not a port (1-65535)",
-                        crate::util::text::escape(p.trim())
-                    )
-                })
+                .ok_or_else(|| OpsError::NotAPort(crate::util::text::escape(p.trim()).into_owned()))
         };
         let (first, last) = match text.split_once('-') {
             Some((a, b)) => (parse_port(a)?, parse_port(b)?),
@@ -84,7 +80,7 @@ impl PortRange {
             }
         };
         if first > last {
-            return Err(format!("range {first}-{last} runs backwards"));
+            return Err(OpsError::BackwardRange { first, last });
         }
         Ok(PortRange { first, last })
     }
@@ -124,18 +120,31 @@ pub enum BackendChoice {
     Iptables,
 }
 
+/// A backend name vigil does not know.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown firewall backend `{0}` (auto, nftables, iptables)")]
+pub struct UnknownBackend(String);
+
 impl BackendChoice {
-    pub fn parse(text: &str) -> Result<BackendChoice, String> {
+    pub fn parse(text: &str) -> Result<BackendChoice, UnknownBackend> {
         match text.trim().to_ascii_lowercase().as_str() {
             "auto" | "" => Ok(BackendChoice::Auto),
             "nft" | "nftables" => Ok(BackendChoice::Nftables),
             "iptables" => Ok(BackendChoice::Iptables),
-            other => Err(format!(
-                "unknown firewall backend `{}` (auto, nftables, iptables)",
-                crate::util::text::escape(other)
+            other => Err(UnknownBackend(
+                crate::util::text::escape(other).into_owned(),
             )),
         }
     }
+}
+
+/// Why no firewall tool can carry vigil's rules.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum NoBackend {
+    #[error("the configured firewall backend {0} is not installed")]
+    ConfiguredMissing(&'static str),
+    #[error("neither nft nor iptables is installed: vigil cannot change the firewall")]
+    NoneInstalled,
 }
 
 static PREFERENCE: OnceLock<BackendChoice> = OnceLock::new();
@@ -146,23 +155,17 @@ pub fn prefer(choice: BackendChoice) {
 }
 
 /// The backend new rules go to: the configured one, else nft when installed, else iptables.
-pub fn selected_backend() -> Result<Backend, String> {
+pub fn selected_backend() -> Result<Backend, NoBackend> {
     let choice = PREFERENCE.get().copied().unwrap_or_default();
     let found = |tool: &str| on_path(tool);
     match choice {
         BackendChoice::Nftables if found("nft") => Ok(Backend::Nftables),
-        BackendChoice::Nftables => {
-            Err("the configured firewall backend nft is not installed".into())
-        }
+        BackendChoice::Nftables => Err(NoBackend::ConfiguredMissing("nft")),
         BackendChoice::Iptables if found("iptables") => Ok(Backend::Iptables),
-        BackendChoice::Iptables => {
-            Err("the configured firewall backend iptables is not installed".into())
-        }
+        BackendChoice::Iptables => Err(NoBackend::ConfiguredMissing("iptables")),
         BackendChoice::Auto if found("nft") => Ok(Backend::Nftables),
         BackendChoice::Auto if found("iptables") => Ok(Backend::Iptables),
-        BackendChoice::Auto => {
-            Err("neither nft nor iptables is installed: vigil cannot change the firewall".into())
-        }
+        BackendChoice::Auto => Err(NoBackend::NoneInstalled),
     }
 }
 
@@ -189,7 +192,7 @@ impl Backend {
     }
 
     /// Drops outside traffic to these local ports, IPv4 and IPv6, before Docker's DNAT.
-    pub fn block(self, proto: Proto, range: PortRange) -> Result<(), String> {
+    pub(in crate::ops) fn block(self, proto: Proto, range: PortRange) -> Result<(), FirewallError> {
         let tag = table_name();
         match self {
             Backend::Nftables => nft::block(&tag, proto, range),
@@ -198,7 +201,11 @@ impl Backend {
     }
 
     /// Removes exactly the rules `block` added, leaving nothing of vigil's behind.
-    pub fn unblock(self, proto: Proto, range: PortRange) -> Result<(), String> {
+    pub(in crate::ops) fn unblock(
+        self,
+        proto: Proto,
+        range: PortRange,
+    ) -> Result<(), FirewallError> {
         let tag = table_name();
         match self {
             Backend::Nftables => nft::unblock(&tag, proto, range),
@@ -207,7 +214,7 @@ impl Backend {
     }
 
     /// The ports blocked now, as `(proto, "80")` or `(proto, "5000-5003")`.
-    pub fn blocked(self) -> Result<Vec<(Proto, String)>, String> {
+    pub fn blocked(self) -> Result<Vec<(Proto, String)>, FirewallError> {
         let tag = table_name();
         match self {
             Backend::Nftables => nft::blocked(&tag),
@@ -217,7 +224,11 @@ impl Backend {
 
     /// Docker < 28: drops packets for 127.0.0.0/8 on this port that arrive from a network
     /// interface (a neighbour on the L2 segment), which Docker would otherwise DNAT.
-    pub fn guard_loopback(self, proto: Proto, port: u16) -> Result<(), String> {
+    pub(in crate::ops) fn guard_loopback(
+        self,
+        proto: Proto,
+        port: u16,
+    ) -> Result<(), FirewallError> {
         let tag = table_name();
         match self {
             Backend::Nftables => nft::guard_loopback(&tag, proto, port),
@@ -225,7 +236,11 @@ impl Backend {
         }
     }
 
-    pub fn unguard_loopback(self, proto: Proto, port: u16) -> Result<(), String> {
+    pub(in crate::ops) fn unguard_loopback(
+        self,
+        proto: Proto,
+        port: u16,
+    ) -> Result<(), FirewallError> {
         let tag = table_name();
         match self {
             Backend::Nftables => nft::unguard_loopback(&tag, proto, port),
@@ -304,9 +319,10 @@ pub fn cannot_change_firewall(backend: Backend) -> Option<String> {
     if !on_path(tool) {
         Some(format!(
             "{tool} is not installed: vigil cannot change the firewall with it ({})",
-            selected_backend().err().unwrap_or_else(|| {
-                "choose another backend with VIGIL_FIREWALL or [firewall] backend".into()
-            })
+            selected_backend().err().map_or_else(
+                || "choose another backend with VIGIL_FIREWALL or [firewall] backend".to_string(),
+                |reason| reason.to_string()
+            )
         ))
     } else if !has_net_admin() {
         Some("changing the firewall needs root (CAP_NET_ADMIN); run vigil with sudo".into())
@@ -347,33 +363,35 @@ pub fn misleading_firewalls() -> Vec<String> {
 }
 
 /// Runs a firewall tool; the error names the command and carries its stderr.
-pub(crate) fn run_tool(tool: &str, args: &[&str], stdin: Option<&str>) -> Result<String, String> {
+pub(super) fn run_tool(
+    tool: &'static str,
+    args: &[&str],
+    stdin: Option<&str>,
+) -> Result<String, FirewallError> {
     use std::io::Write;
     use std::process::{Command, Stdio};
+    let spawn = |source| FirewallError::Spawn { tool, source };
     let mut child = Command::new(tool)
         .args(args)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
-        .map_err(|err| format!("cannot run {tool}: {err}"))?;
+        .map_err(spawn)?;
     // Dropping stdin at the end of this block closes it, so the tool sees end of input.
     if let Some(mut input) = child.stdin.take()
         && let Some(text) = stdin
     {
-        input
-            .write_all(text.as_bytes())
-            .map_err(|err| err.to_string())?;
+        input.write_all(text.as_bytes()).map_err(spawn)?;
     }
-    let output = child.wait_with_output().map_err(|err| err.to_string())?;
+    let output = child.wait_with_output().map_err(spawn)?;
     if output.status.success() {
         Ok(String::from_utf8_lossy(&output.stdout).into_owned())
     } else {
-        Err(format!(
-            "{tool} {}: {}",
-            args.join(" "),
-            String::from_utf8_lossy(&output.stderr).trim()
-        ))
+        Err(FirewallError::Refused {
+            command: format!("{tool} {}", args.join(" ")),
+            stderr: String::from_utf8_lossy(&output.stderr).trim().to_string(),
+        })
     }
 }
 

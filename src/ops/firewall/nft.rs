@@ -14,6 +14,7 @@
 //! set is empty. Changes are atomic `nft -f` transactions.
 
 use super::{PortRange, Proto, run_tool};
+use crate::ops::error::FirewallError;
 use crate::ops::plan::Step;
 
 fn blocked_set(proto: Proto) -> &'static str {
@@ -115,7 +116,7 @@ fn elements_in(listing: &str, set: &str) -> Vec<String> {
 }
 
 /// The ports currently blocked, per protocol (one `nft` call).
-pub fn blocked(table: &str) -> Result<Vec<(Proto, String)>, String> {
+pub(super) fn blocked(table: &str) -> Result<Vec<(Proto, String)>, FirewallError> {
     let Some(listing) = list_table(table) else {
         return Ok(Vec::new());
     };
@@ -131,7 +132,7 @@ pub fn blocked(table: &str) -> Result<Vec<(Proto, String)>, String> {
 
 /// Adds an element in one atomic transaction, creating the table, sets, chain and rules first
 /// when they are missing.
-fn add_element(table: &str, set: &str, range: PortRange) -> Result<(), String> {
+fn add_element(table: &str, set: &str, range: PortRange) -> Result<(), FirewallError> {
     let listing = list_table(table);
     let mut script = String::new();
     if listing.is_none() {
@@ -146,11 +147,11 @@ fn add_element(table: &str, set: &str, range: PortRange) -> Result<(), String> {
 }
 
 /// Removes exactly this element; deletes the table once every set is empty, leaving no rule.
-fn delete_element(table: &str, set: &str, range: PortRange) -> Result<(), String> {
+fn delete_element(table: &str, set: &str, range: PortRange) -> Result<(), FirewallError> {
     let Some(listing) = list_table(table) else {
-        return Err(format!(
-            "nothing to remove: table inet {table} does not exist"
-        ));
+        return Err(FirewallError::NothingToRemove {
+            what: format!("table inet {table} does not exist"),
+        });
     };
     let element = range.element();
     let remaining: usize = SETS
@@ -169,19 +170,19 @@ fn delete_element(table: &str, set: &str, range: PortRange) -> Result<(), String
     run_tool("nft", &["-f", "-"], Some(&script)).map(|_| ())
 }
 
-pub fn block(table: &str, proto: Proto, range: PortRange) -> Result<(), String> {
+pub(super) fn block(table: &str, proto: Proto, range: PortRange) -> Result<(), FirewallError> {
     add_element(table, blocked_set(proto), range)
 }
 
-pub fn unblock(table: &str, proto: Proto, range: PortRange) -> Result<(), String> {
+pub(super) fn unblock(table: &str, proto: Proto, range: PortRange) -> Result<(), FirewallError> {
     delete_element(table, blocked_set(proto), range)
 }
 
-pub fn guard_loopback(table: &str, proto: Proto, port: u16) -> Result<(), String> {
+pub(super) fn guard_loopback(table: &str, proto: Proto, port: u16) -> Result<(), FirewallError> {
     add_element(table, loopback_set(proto), PortRange::single(port))
 }
 
-pub fn unguard_loopback(table: &str, proto: Proto, port: u16) -> Result<(), String> {
+pub(super) fn unguard_loopback(table: &str, proto: Proto, port: u16) -> Result<(), FirewallError> {
     delete_element(table, loopback_set(proto), PortRange::single(port))
 }
 

@@ -1,5 +1,6 @@
 //! `a`: the actions taken in this and earlier runs, from the audit log, newest first.
 
+use crate::ops::audit::{ActionResult, ActionState};
 use crate::tui::app::App;
 use crate::tui::remediation::ActionsView;
 use ratatui::text::{Line, Span};
@@ -32,10 +33,10 @@ pub fn draw(app: &App, view: &ActionsView, frame: &mut ratatui::Frame) {
         )));
     }
     for (index, action) in view.list.iter().enumerate() {
-        let state_style = match action.state.as_str() {
-            "applied" => theme.ok,
-            "failed" | "interrupted" => theme.error,
-            _ => theme.muted,
+        let state_style = match action.state {
+            ActionState::Ended(ActionResult::Applied) => theme.ok,
+            ActionState::Ended(ActionResult::Failed) | ActionState::Interrupted => theme.error,
+            ActionState::Ended(_) => theme.muted,
         };
         let row_style = if index == view.selected {
             theme.selected

@@ -1,0 +1,139 @@
+//! Why an action could not be planned or carried out. Callers match on the variant (a refusal,
+//! an automatic rollback, nothing left to remove), never on the message; the message is what
+//! the engineer reads, in the plan's terms.
+
+use super::audit::ActionResult;
+use super::plan::ActionKind;
+use crate::collect::docker::DockerError;
+use std::path::PathBuf;
+
+/// A firewall tool failed.
+#[derive(Debug, thiserror::Error)]
+pub enum FirewallError {
+    #[error("cannot run {tool}: {source}")]
+    Spawn {
+        tool: &'static str,
+        #[source]
+        source: std::io::Error,
+    },
+    /// The tool ran and said no: the command and its stderr.
+    #[error("{command}: {stderr}")]
+    Refused { command: String, stderr: String },
+    /// None of vigil's rules for this is there (already removed, or never added).
+    #[error("nothing to remove: {what}")]
+    NothingToRemove { what: String },
+}
+
+/// The audit log could not be opened, written or read. No action runs unrecorded.
+#[derive(Debug, thiserror::Error)]
+pub enum AuditError {
+    #[error("audit log {}: cannot create {}: {source}", path.display(), dir.display())]
+    CreateDir {
+        path: PathBuf,
+        dir: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("audit log {} is not writable: {source}", path.display())]
+    Open {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("cannot write the audit log {}: {source}", path.display())]
+    Write {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("cannot read the audit log {}: {source}", path.display())]
+    Read {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("cannot encode an audit record: {0}")]
+    Encode(#[from] serde_json::Error),
+}
+
+/// An action could not be planned, or failed.
+#[derive(Debug, thiserror::Error)]
+pub enum OpsError {
+    /// Observer mode: the capability to change the host is never built.
+    #[error(
+        "read-only mode: observer mode cannot change anything (drop --read-only / VIGIL_READ_ONLY)"
+    )]
+    ReadOnly,
+    #[error("no container named or with id `{0}`")]
+    NoSuchContainer(String),
+    #[error("container {0} no longer exists: nothing to start")]
+    ContainerGone(String),
+    /// A Docker request failed; `step` says which, in the plan's words.
+    #[error("{step}: {source}")]
+    Docker {
+        step: String,
+        #[source]
+        source: DockerError,
+    },
+    #[error(transparent)]
+    Firewall(#[from] FirewallError),
+    #[error(transparent)]
+    Audit(#[from] AuditError),
+    /// vigil will not do this; the plan says why.
+    #[error("refused: {0}")]
+    Refused(String),
+    #[error("`{0}` is not a port (1-65535)")]
+    NotAPort(String),
+    #[error("range {first}-{last} runs backwards")]
+    BackwardRange { first: u16, last: u16 },
+    #[error("no action `{id}` in {}", path.display())]
+    UnknownAction { id: String, path: PathBuf },
+    #[error("no rebind `{id}` in {}", path.display())]
+    UnknownRebind { id: String, path: PathBuf },
+    #[error("action {id} ({kind}) has no recorded outcome")]
+    NoOutcome { id: String, kind: ActionKind },
+    #[error("action {0} was already undone")]
+    AlreadyUndone(String),
+    #[error("action {0} was committed: the original is gone")]
+    Committed(String),
+    #[error("action {id} ended `{result}`: nothing to undo")]
+    NothingToUndo { id: String, result: ActionResult },
+    #[error("rebind {id} is `{result}`: nothing to commit")]
+    NothingToCommit { id: String, result: ActionResult },
+    /// An audit record or plan lacks a value the action needs.
+    #[error("the record of {id} lacks {what}")]
+    IncompleteRecord { id: String, what: &'static str },
+    /// The action ran but the host is not in the state it should be.
+    #[error("{0}")]
+    NotAsExpected(String),
+    /// Work handed to a thread did not come back.
+    #[error("internal: {0}")]
+    Task(String),
+    /// A failure after which vigil put the original back by itself: the host is as before.
+    #[error("{failure}; rolled back: the original is running again with its original bindings")]
+    RolledBack { failure: Box<OpsError> },
+    #[error("{failure}; ROLLBACK FAILED: {rollback}")]
+    RollbackFailed {
+        failure: Box<OpsError>,
+        rollback: Box<OpsError>,
+    },
+}
+
+impl OpsError {
+    /// A Docker error met during `step`.
+    pub fn docker(step: impl Into<String>) -> impl FnOnce(bollard::errors::Error) -> OpsError {
+        let step = step.into();
+        move |err| OpsError::Docker {
+            step,
+            source: DockerError::from_bollard("docker", &err),
+        }
+    }
+
+    /// The HTTP status Docker answered a failed request with, if it answered.
+    pub fn docker_status(&self) -> Option<u16> {
+        match self {
+            OpsError::Docker { source, .. } => source.status(),
+            _ => None,
+        }
+    }
+}
