@@ -148,11 +148,7 @@ fn repository_entry(timeline: &Timeline, threshold: f64, marks: &Marks) -> Repos
                 time: time(c.author_time),
                 author: format!("{} <{}>", c.author, c.author_email),
                 score: c.score,
-                signals: c
-                    .signals
-                    .iter()
-                    .map(|s| crate::timeline::signals::tag(&s.kind).to_string())
-                    .collect(),
+                signals: c.signals.iter().map(|s| s.kind.tag().to_string()).collect(),
                 subject: c.subject.to_string(),
                 reviewed: marks
                     .get(MarkKind::Commit, &c.id.to_string())

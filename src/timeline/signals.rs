@@ -7,97 +7,139 @@ use std::collections::HashMap;
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Signal {
-    /// Short tag: `burst`, `committer-before-author`, ...
-    pub kind: String,
+    pub kind: SignalKind,
     /// A sentence explaining it for this commit.
     pub detail: String,
 }
 
-/// Every signal: its kind, the short tag the pane shows, and what it means (for the help and
-/// the README).
-pub const KINDS: &[(&str, &str, &str)] = &[
-    (
-        "burst",
-        "burst",
-        "one of 3+ commits by one identity at most 60 s apart",
-    ),
-    (
-        "committer-before-author",
-        "c<a",
-        "committed before it was authored: dates set by hand",
-    ),
-    (
-        "child-before-parent",
-        "child<parent",
-        "dated before a parent: the chronology was manipulated",
-    ),
-    (
-        "date-gap",
-        "date-gap",
-        "author and committer dates far apart (rebase, cherry-pick, rewrite)",
-    ),
-    (
-        "new-identity",
-        "new-id",
-        "an identity first seen late in the history",
-    ),
-    (
-        "new-timezone",
-        "new-tz",
-        "a UTC offset this identity never used before",
-    ),
-    (
-        "off-hours",
-        "hours",
-        "far outside this identity's usual hours",
-    ),
-    (
-        "vague-message",
-        "vague",
-        "a one-word or conventional-prefix-only message",
-    ),
-    (
-        "vague-large-change",
-        "vague+big",
-        "a vague message over a large change: camouflage",
-    ),
-    (
-        "large-change",
-        "big",
-        "a very large change (vendored and lock files not counted)",
-    ),
-    (
-        "sensitive-path",
-        "sensitive",
-        "touches tool parsers, Dockerfiles, compose, .env, deploy scripts, CI",
-    ),
-    (
-        "gitignore-weakened",
-        "ignore-",
-        "removes lines from .gitignore or .dockerignore",
-    ),
-    (
-        "binary-added",
-        "binary",
-        "adds a binary that is not an image, font or document",
-    ),
-    (
-        "secret-introduced",
-        "SECRET",
-        "a leaked secret first appears in this commit",
-    ),
-    (
-        "unsigned",
-        "unsigned",
-        "unsigned in a mostly signed history",
-    ),
-    (
-        "rewritten",
-        "rewritten",
-        "target of a replace ref, refs/original or a forced update",
-    ),
-    ("dangling", "dangling", "reachable from no branch or tag"),
-];
+/// Every signal the timeline knows. Written in JSON and the config as its kebab-case name
+/// (`committer-before-author`); the pane shows its short tag.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum SignalKind {
+    Burst,
+    CommitterBeforeAuthor,
+    ChildBeforeParent,
+    DateGap,
+    NewIdentity,
+    NewTimezone,
+    OffHours,
+    VagueMessage,
+    VagueLargeChange,
+    LargeChange,
+    SensitivePath,
+    GitignoreWeakened,
+    BinaryAdded,
+    SecretIntroduced,
+    Unsigned,
+    Rewritten,
+    Dangling,
+}
+
+impl SignalKind {
+    pub const ALL: [SignalKind; 17] = [
+        SignalKind::Burst,
+        SignalKind::CommitterBeforeAuthor,
+        SignalKind::ChildBeforeParent,
+        SignalKind::DateGap,
+        SignalKind::NewIdentity,
+        SignalKind::NewTimezone,
+        SignalKind::OffHours,
+        SignalKind::VagueMessage,
+        SignalKind::VagueLargeChange,
+        SignalKind::LargeChange,
+        SignalKind::SensitivePath,
+        SignalKind::GitignoreWeakened,
+        SignalKind::BinaryAdded,
+        SignalKind::SecretIntroduced,
+        SignalKind::Unsigned,
+        SignalKind::Rewritten,
+        SignalKind::Dangling,
+    ];
+
+    /// The name in JSON and the documentation.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SignalKind::Burst => "burst",
+            SignalKind::CommitterBeforeAuthor => "committer-before-author",
+            SignalKind::ChildBeforeParent => "child-before-parent",
+            SignalKind::DateGap => "date-gap",
+            SignalKind::NewIdentity => "new-identity",
+            SignalKind::NewTimezone => "new-timezone",
+            SignalKind::OffHours => "off-hours",
+            SignalKind::VagueMessage => "vague-message",
+            SignalKind::VagueLargeChange => "vague-large-change",
+            SignalKind::LargeChange => "large-change",
+            SignalKind::SensitivePath => "sensitive-path",
+            SignalKind::GitignoreWeakened => "gitignore-weakened",
+            SignalKind::BinaryAdded => "binary-added",
+            SignalKind::SecretIntroduced => "secret-introduced",
+            SignalKind::Unsigned => "unsigned",
+            SignalKind::Rewritten => "rewritten",
+            SignalKind::Dangling => "dangling",
+        }
+    }
+
+    /// The short tag the pane shows.
+    pub fn tag(self) -> &'static str {
+        match self {
+            SignalKind::Burst => "burst",
+            SignalKind::CommitterBeforeAuthor => "c<a",
+            SignalKind::ChildBeforeParent => "child<parent",
+            SignalKind::DateGap => "date-gap",
+            SignalKind::NewIdentity => "new-id",
+            SignalKind::NewTimezone => "new-tz",
+            SignalKind::OffHours => "hours",
+            SignalKind::VagueMessage => "vague",
+            SignalKind::VagueLargeChange => "vague+big",
+            SignalKind::LargeChange => "big",
+            SignalKind::SensitivePath => "sensitive",
+            SignalKind::GitignoreWeakened => "ignore-",
+            SignalKind::BinaryAdded => "binary",
+            SignalKind::SecretIntroduced => "SECRET",
+            SignalKind::Unsigned => "unsigned",
+            SignalKind::Rewritten => "rewritten",
+            SignalKind::Dangling => "dangling",
+        }
+    }
+
+    /// What it means, for the help and the documentation.
+    pub fn meaning(self) -> &'static str {
+        match self {
+            SignalKind::Burst => "one of 3+ commits by one identity at most 60 s apart",
+            SignalKind::CommitterBeforeAuthor => {
+                "committed before it was authored: dates set by hand"
+            }
+            SignalKind::ChildBeforeParent => {
+                "dated before a parent: the chronology was manipulated"
+            }
+            SignalKind::DateGap => {
+                "author and committer dates far apart (rebase, cherry-pick, rewrite)"
+            }
+            SignalKind::NewIdentity => "an identity first seen late in the history",
+            SignalKind::NewTimezone => "a UTC offset this identity never used before",
+            SignalKind::OffHours => "far outside this identity's usual hours",
+            SignalKind::VagueMessage => "a one-word or conventional-prefix-only message",
+            SignalKind::VagueLargeChange => "a vague message over a large change: camouflage",
+            SignalKind::LargeChange => "a very large change (vendored and lock files not counted)",
+            SignalKind::SensitivePath => {
+                "touches tool parsers, Dockerfiles, compose, .env, deploy scripts, CI"
+            }
+            SignalKind::GitignoreWeakened => "removes lines from .gitignore or .dockerignore",
+            SignalKind::BinaryAdded => "adds a binary that is not an image, font or document",
+            SignalKind::SecretIntroduced => "a leaked secret first appears in this commit",
+            SignalKind::Unsigned => "unsigned in a mostly signed history",
+            SignalKind::Rewritten => "target of a replace ref, refs/original or a forced update",
+            SignalKind::Dangling => "reachable from no branch or tag",
+        }
+    }
+}
+
+impl std::fmt::Display for SignalKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.pad(self.as_str())
+    }
+}
 
 /// Weights of the signals, their thresholds and the path globs (config `[timeline]`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -185,26 +227,26 @@ impl Scoring {
         self.ordinary_binaries = defaults.ordinary_binaries;
     }
 
-    pub fn of(&self, kind: &str) -> f64 {
+    /// The weight of one signal.
+    pub fn of(&self, kind: SignalKind) -> f64 {
         match kind {
-            "burst" => self.burst,
-            "committer-before-author" => self.committer_before_author,
-            "child-before-parent" => self.child_before_parent,
-            "date-gap" => self.date_gap,
-            "new-identity" => self.new_identity,
-            "new-timezone" => self.new_timezone,
-            "off-hours" => self.off_hours,
-            "vague-message" => self.vague_message,
-            "vague-large-change" => self.vague_large_change,
-            "large-change" => self.large_change,
-            "sensitive-path" => self.sensitive_path,
-            "gitignore-weakened" => self.gitignore_weakened,
-            "binary-added" => self.binary_added,
-            "secret-introduced" => self.secret_introduced,
-            "unsigned" => self.unsigned_in_signed_history,
-            "rewritten" => self.rewritten,
-            "dangling" => self.dangling,
-            _ => 0.0,
+            SignalKind::Burst => self.burst,
+            SignalKind::CommitterBeforeAuthor => self.committer_before_author,
+            SignalKind::ChildBeforeParent => self.child_before_parent,
+            SignalKind::DateGap => self.date_gap,
+            SignalKind::NewIdentity => self.new_identity,
+            SignalKind::NewTimezone => self.new_timezone,
+            SignalKind::OffHours => self.off_hours,
+            SignalKind::VagueMessage => self.vague_message,
+            SignalKind::VagueLargeChange => self.vague_large_change,
+            SignalKind::LargeChange => self.large_change,
+            SignalKind::SensitivePath => self.sensitive_path,
+            SignalKind::GitignoreWeakened => self.gitignore_weakened,
+            SignalKind::BinaryAdded => self.binary_added,
+            SignalKind::SecretIntroduced => self.secret_introduced,
+            SignalKind::Unsigned => self.unsigned_in_signed_history,
+            SignalKind::Rewritten => self.rewritten,
+            SignalKind::Dangling => self.dangling,
         }
     }
 
@@ -222,8 +264,13 @@ impl Scoring {
             "score = sum of the weights of a commit's signals; suspicious at >= {}",
             self.threshold
         )];
-        for (kind, tag, meaning) in KINDS {
-            lines.push(format!("{:>4}  {tag:<12} {meaning}", self.of(kind)));
+        for kind in SignalKind::ALL {
+            lines.push(format!(
+                "{:>4}  {:<12} {}",
+                self.of(kind),
+                kind.tag(),
+                kind.meaning()
+            ));
         }
         lines.push(format!(
             "bursts: {}+ commits at most {} s apart; large change: {}+ lines; vague over {}+ lines",
@@ -236,20 +283,9 @@ impl Scoring {
     }
 }
 
-/// The short tag of a signal kind.
-pub fn tag(kind: &str) -> &str {
-    KINDS
-        .iter()
-        .find(|(k, _, _)| *k == kind)
-        .map_or(kind, |(_, tag, _)| tag)
-}
-
-fn add(commit: &mut CommitEntry, kind: &str, detail: String) {
+fn add(commit: &mut CommitEntry, kind: SignalKind, detail: String) {
     if !commit.signals.iter().any(|s| s.kind == kind) {
-        commit.signals.push(Signal {
-            kind: kind.to_string(),
-            detail,
-        });
+        commit.signals.push(Signal { kind, detail });
     }
 }
 
@@ -301,7 +337,7 @@ pub fn apply(commits: &mut [CommitEntry], weights: &Scoring) -> Vec<Burst> {
         if commit.committer_time + 60 < commit.author_time {
             add(
                 commit,
-                "committer-before-author",
+                SignalKind::CommitterBeforeAuthor,
                 format!(
                     "committed {} before it was authored: dates were set by hand",
                     crate::util::text::human_duration(commit.author_time - commit.committer_time)
@@ -312,7 +348,7 @@ pub fn apply(commits: &mut [CommitEntry], weights: &Scoring) -> Vec<Burst> {
         if gap > weights.date_gap_secs {
             add(
                 commit,
-                "date-gap",
+                SignalKind::DateGap,
                 format!(
                     "author and committer dates {} apart (rebased, cherry-picked or rewritten)",
                     crate::util::text::human_duration(gap)
@@ -327,7 +363,7 @@ pub fn apply(commits: &mut [CommitEntry], weights: &Scoring) -> Vec<Burst> {
         if let Some(parent) = older_than_parent {
             add(
                 commit,
-                "child-before-parent",
+                SignalKind::ChildBeforeParent,
                 format!(
                     "dated before its parent {}: the chronology was manipulated",
                     parent.short(12)
@@ -337,20 +373,20 @@ pub fn apply(commits: &mut [CommitEntry], weights: &Scoring) -> Vec<Burst> {
         if commit.dangling {
             add(
                 commit,
-                "dangling",
+                SignalKind::Dangling,
                 "reachable from no branch or tag: left behind by a deleted branch or a forced push"
                     .into(),
             );
         }
         if let Some(why) = &commit.rewritten {
             let detail = format!("history rewriting: {why}");
-            add(commit, "rewritten", detail);
+            add(commit, SignalKind::Rewritten, detail);
         }
         change_signals(commit, weights);
         if is_vague(&commit.subject) {
             add(
                 commit,
-                "vague-message",
+                SignalKind::VagueMessage,
                 "the message says nothing about the change".into(),
             );
         }
@@ -378,7 +414,7 @@ pub fn apply(commits: &mut [CommitEntry], weights: &Scoring) -> Vec<Burst> {
             let usual = offsets[0];
             add(
                 &mut commits[index],
-                "new-timezone",
+                SignalKind::NewTimezone,
                 format!(
                     "UTC{} never used by this identity before (usually UTC{})",
                     offset_text(offset),
@@ -405,7 +441,7 @@ pub fn apply(commits: &mut [CommitEntry], weights: &Scoring) -> Vec<Burst> {
             if usual * 20 < total_for_identity - 1 {
                 add(
                     &mut commits[index],
-                    "off-hours",
+                    SignalKind::OffHours,
                     format!("{hour:02}:xx local is far outside this identity's usual hours"),
                 );
             }
@@ -416,7 +452,7 @@ pub fn apply(commits: &mut [CommitEntry], weights: &Scoring) -> Vec<Burst> {
         if total >= 20 && rank * 2 >= total {
             add(
                 &mut commits[index],
-                "new-identity",
+                SignalKind::NewIdentity,
                 "first commit by this identity, late in the history".into(),
             );
         }
@@ -428,7 +464,7 @@ pub fn apply(commits: &mut [CommitEntry], weights: &Scoring) -> Vec<Burst> {
         for commit in commits.iter_mut().filter(|c| !c.signed) {
             add(
                 commit,
-                "unsigned",
+                SignalKind::Unsigned,
                 format!("unsigned, where {signed} of {total} commits are signed"),
             );
         }
@@ -455,7 +491,7 @@ pub fn apply(commits: &mut [CommitEntry], weights: &Scoring) -> Vec<Burst> {
                 for &i in run.iter() {
                     add(
                         &mut commits[i],
-                        "burst",
+                        SignalKind::Burst,
                         format!(
                             "one of {} commits by this identity within {} (gaps of {} s at most)",
                             run.len(),
@@ -489,7 +525,7 @@ pub fn apply(commits: &mut [CommitEntry], weights: &Scoring) -> Vec<Burst> {
         commit.score = commit
             .signals
             .iter()
-            .map(|s| weights.of(&s.kind))
+            .map(|s| weights.of(s.kind))
             .sum::<f64>()
             + 0.0;
     }
@@ -507,16 +543,16 @@ fn change_signals(commit: &mut CommitEntry, weights: &Scoring) {
             commit.secrets.len(),
             rules_seen.join(", ")
         );
-        add(commit, "secret-introduced", detail);
+        add(commit, SignalKind::SecretIntroduced, detail);
     }
     let Some(facts) = commit.changes.as_deref() else {
         return;
     };
     let counted = facts.counted_lines;
-    let mut found: Vec<(&str, String)> = Vec::new();
+    let mut found: Vec<(SignalKind, String)> = Vec::new();
     if counted >= weights.large_change_lines {
         found.push((
-            "large-change",
+            SignalKind::LargeChange,
             format!(
                 "{counted} lines changed in {} file(s) (vendored and lock files not counted)",
                 facts.counted_files
@@ -525,13 +561,13 @@ fn change_signals(commit: &mut CommitEntry, weights: &Scoring) {
     }
     if counted >= weights.vague_large_change_lines && is_vague(&commit.subject) {
         found.push((
-            "vague-large-change",
+            SignalKind::VagueLargeChange,
             format!("a message that says nothing over {counted} changed lines: camouflage"),
         ));
     }
     if !facts.sensitive_files().is_empty() {
         found.push((
-            "sensitive-path",
+            SignalKind::SensitivePath,
             format!("touches sensitive paths: {}", list(facts.sensitive_files())),
         ));
     }
@@ -542,7 +578,7 @@ fn change_signals(commit: &mut CommitEntry, weights: &Scoring) {
             .map(|(path, removed)| format!("{path} (-{removed})"))
             .collect();
         found.push((
-            "gitignore-weakened",
+            SignalKind::GitignoreWeakened,
             format!(
                 "removes lines from {}: files it kept out can now be committed",
                 list(&names)
@@ -551,7 +587,7 @@ fn change_signals(commit: &mut CommitEntry, weights: &Scoring) {
     }
     if !facts.binaries_added().is_empty() {
         found.push((
-            "binary-added",
+            SignalKind::BinaryAdded,
             format!("adds binary file(s): {}", list(facts.binaries_added())),
         ));
     }
@@ -595,6 +631,19 @@ mod tests {
 
     use crate::timeline::{CommitEntry, CommitId};
     use std::sync::Arc;
+
+    #[test]
+    fn signal_names_are_the_json_names_and_tags_are_distinct() {
+        let mut tags = std::collections::HashSet::new();
+        for kind in SignalKind::ALL {
+            let json = serde_json::to_value(kind).expect("encode");
+            assert_eq!(json, kind.as_str(), "{kind:?}");
+            let back: SignalKind = serde_json::from_value(json).expect("decode");
+            assert_eq!(back, kind);
+            assert!(tags.insert(kind.tag()), "tag {} used twice", kind.tag());
+            assert!(!kind.meaning().is_empty());
+        }
+    }
 
     const DAY: i64 = 86_400;
     /// 2026-03-02 00:00 UTC.

@@ -246,8 +246,8 @@ fn the_help_shows_the_scoring_weights_and_threshold_in_use() {
         .join("\n");
     assert!(text.contains("suspicious at >= 4.5"), "{text}");
     assert!(text.contains("2.25  burst"), "{text}");
-    for (_, tag, _) in crate::timeline::signals::KINDS {
-        assert!(text.contains(tag), "{tag} missing from the help");
+    for kind in crate::timeline::signals::SignalKind::ALL {
+        assert!(text.contains(kind.tag()), "{kind} missing from the help");
     }
 }
 

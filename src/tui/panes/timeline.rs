@@ -91,11 +91,7 @@ fn row(
     } else {
         theme.muted
     };
-    let tags: Vec<&str> = commit
-        .signals
-        .iter()
-        .map(|s| crate::timeline::signals::tag(&s.kind))
-        .collect();
+    let tags: Vec<&str> = commit.signals.iter().map(|s| s.kind.tag()).collect();
     // Columns give way as the pane narrows: the author first, then the date; the id, the
     // score, the tags and the subject always stay.
     let wide = width >= 100;

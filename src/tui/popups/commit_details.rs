@@ -152,7 +152,7 @@ pub fn lines(app: &App, timeline: &Timeline, commit: &CommitEntry) -> Vec<Line<'
     for signal in &commit.signals {
         out.push(Line::from(vec![
             Span::styled(
-                format!("  +{:<4} {:<20} ", scoring.of(&signal.kind), signal.kind),
+                format!("  +{:<4} {:<20} ", scoring.of(signal.kind), signal.kind),
                 theme.high,
             ),
             Span::styled(escape(&signal.detail).into_owned(), theme.text),
