@@ -118,27 +118,43 @@ pub fn probe_address(host_ip: &str, port: u16) -> SocketAddr {
     SocketAddr::new(ip, port)
 }
 
+/// Why a probe got no HTTP answer.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ProbeError {
+    #[error("no answer within {ms} ms")]
+    TimedOut { ms: u128 },
+    #[error("connection refused")]
+    Refused,
+    #[error("{0}")]
+    Connect(String),
+    /// Something answered, but not in HTTP.
+    #[error("not HTTP: {0}")]
+    NotHttp(String),
+}
+
 /// One GET with a deadline and a bounded body.
 pub async fn http_get(
     address: SocketAddr,
     path: &str,
     timeout: Duration,
-) -> Result<HttpAnswer, String> {
+) -> Result<HttpAnswer, ProbeError> {
     tokio::time::timeout(timeout, http_get_inner(address, path))
         .await
-        .map_err(|_| format!("no answer within {} ms", timeout.as_millis()))?
+        .map_err(|_| ProbeError::TimedOut {
+            ms: timeout.as_millis(),
+        })?
 }
 
-async fn http_get_inner(address: SocketAddr, path: &str) -> Result<HttpAnswer, String> {
+async fn http_get_inner(address: SocketAddr, path: &str) -> Result<HttpAnswer, ProbeError> {
     let stream = tokio::net::TcpStream::connect(address)
         .await
         .map_err(|err| match err.kind() {
-            std::io::ErrorKind::ConnectionRefused => "connection refused".to_string(),
-            _ => err.to_string(),
+            std::io::ErrorKind::ConnectionRefused => ProbeError::Refused,
+            _ => ProbeError::Connect(err.to_string()),
         })?;
     let (mut sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
         .await
-        .map_err(|err| format!("not HTTP: {err}"))?;
+        .map_err(|err| ProbeError::NotHttp(err.to_string()))?;
     let driver = tokio::spawn(async move {
         let _ = connection.await;
     });
@@ -158,11 +174,11 @@ async fn http_get_inner(address: SocketAddr, path: &str) -> Result<HttpAnswer, S
         )
         .header(hyper::header::CONNECTION, "close")
         .body(Empty::<Bytes>::new())
-        .map_err(|err| err.to_string())?;
+        .map_err(|err| ProbeError::Connect(err.to_string()))?;
     let response = sender
         .send_request(request)
         .await
-        .map_err(|err| format!("not HTTP: {err}"))?;
+        .map_err(|err| ProbeError::NotHttp(err.to_string()))?;
     let header = |name: hyper::header::HeaderName| {
         response
             .headers()
@@ -197,7 +213,7 @@ async fn http_get_inner(address: SocketAddr, path: &str) -> Result<HttpAnswer, S
 /// HTTP authentication for the whole server.
 pub async fn probe_port(host_ip: &str, port: u16, settings: ProbeSettings) -> ProbeReport {
     let address = probe_address(host_ip, port);
-    let mut answers: Vec<(String, Result<HttpAnswer, String>)> = Vec::new();
+    let mut answers: Vec<(String, Result<HttpAnswer, ProbeError>)> = Vec::new();
     let root = http_get(address, "/", settings.request_timeout).await;
     let whole_server_protected =
         matches!(&root, Ok(a) if a.status == 401 && a.www_authenticate.is_some());
@@ -262,7 +278,7 @@ fn challenge_kind(challenge: &str) -> AuthKind {
 }
 
 /// Turns the answers into a verdict. Pure: unit-tested with canned answers.
-pub fn classify(target: &str, answers: &[(String, Result<HttpAnswer, String>)]) -> ProbeReport {
+pub fn classify(target: &str, answers: &[(String, Result<HttpAnswer, ProbeError>)]) -> ProbeReport {
     let mut hits = Vec::new();
     let mut open_product: Option<&'static str> = None;
     let mut protected: Option<(AuthKind, Option<&'static str>)> = None;
@@ -276,7 +292,7 @@ pub fn classify(target: &str, answers: &[(String, Result<HttpAnswer, String>)]) 
                 hits.push(ProbeHit {
                     path: path.clone(),
                     status: None,
-                    note: error.clone(),
+                    note: error.to_string(),
                 });
                 continue;
             }
@@ -394,7 +410,7 @@ fn root_page_verdict(answer: &HttpAnswer) -> AuthKind {
 mod tests {
     use super::*;
 
-    fn ok(status: u16, body: &str) -> Result<HttpAnswer, String> {
+    fn ok(status: u16, body: &str) -> Result<HttpAnswer, ProbeError> {
         Ok(HttpAnswer {
             status,
             content_type: Some("application/json".into()),
@@ -404,8 +420,8 @@ mod tests {
     }
 
     fn answers(
-        list: Vec<(&str, Result<HttpAnswer, String>)>,
-    ) -> Vec<(String, Result<HttpAnswer, String>)> {
+        list: Vec<(&str, Result<HttpAnswer, ProbeError>)>,
+    ) -> Vec<(String, Result<HttpAnswer, ProbeError>)> {
         list.into_iter().map(|(p, a)| (p.to_string(), a)).collect()
     }
 
@@ -516,7 +532,7 @@ mod tests {
 
     #[test]
     fn refused_is_unknown_with_reason() {
-        let report = classify("t", &answers(vec![("/", Err("connection refused".into()))]));
+        let report = classify("t", &answers(vec![("/", Err(ProbeError::Refused))]));
         assert_eq!(report.auth, AuthKind::Unknown);
         assert_eq!(report.hits[0].note, "connection refused");
     }

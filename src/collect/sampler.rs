@@ -51,7 +51,7 @@ fn run(library: Option<PathBuf>, interval: Duration, send: mpsc::Sender<Sample>)
             Err(reason) => {
                 let until = Instant::now() + REOPEN_EVERY;
                 while Instant::now() < until {
-                    let gpu = GpuSnapshot::unavailable(reason.clone());
+                    let gpu = GpuSnapshot::unavailable(reason.to_string());
                     if !deliver(&send, &mut host, gpu) {
                         return;
                     }

@@ -19,8 +19,42 @@ use std::path::Path;
 /// The soname the driver installs; the loader finds it in its usual paths.
 pub const DEFAULT_LIBRARY: &str = "libnvidia-ml.so.1";
 
+/// Why NVML cannot be used here: one line for the GPU pane. A normal state on a host without
+/// NVIDIA hardware, not a failure of vigil.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum NvmlUnavailable {
+    #[error("cannot load the NVML library {path}: {reason}")]
+    CannotLoad { path: String, reason: String },
+    #[error("NVML library not found: {path} does not exist")]
+    NoSuchFile { path: String },
+    #[error(
+        "NVML library not found ({path}): no NVIDIA driver installed here \
+         (or point --nvml-lib at libnvidia-ml.so.1)"
+    )]
+    NoDriver { path: String },
+    #[error("{path} is not an NVML library (missing {symbol})")]
+    NotNvml { path: String, symbol: String },
+    #[error("{path} is not a complete NVML library (no nvmlShutdown)")]
+    Incomplete { path: String },
+    #[error(
+        "NVIDIA driver not loaded: the NVML library is there but the kernel module is not running"
+    )]
+    DriverNotLoaded,
+    #[error(
+        "NVIDIA driver/library version mismatch: the running kernel module and libnvidia-ml \
+         differ (driver updated without a reboot?)"
+    )]
+    VersionMismatch,
+    #[error(
+        "no permission to talk to the NVIDIA driver (check access to /dev/nvidiactl and /dev/nvidia*)"
+    )]
+    NoPermission,
+    #[error("NVML could not start: {0}")]
+    Other(String),
+}
+
 /// Opens NVML from `library` (or the default soname), or says why it cannot be used.
-pub fn open(library: Option<&Path>) -> Result<Nvml, String> {
+pub fn open(library: Option<&Path>) -> Result<Nvml, NvmlUnavailable> {
     let path: &OsStr = library.map_or(OsStr::new(DEFAULT_LIBRARY), Path::as_os_str);
     let nvml = Nvml::builder()
         .lib_path(path)
@@ -30,10 +64,9 @@ pub fn open(library: Option<&Path>) -> Result<Nvml, String> {
     // is not NVML, and must never be dropped through that path.
     if nvml.lib().nvmlShutdown.is_err() {
         std::mem::forget(nvml);
-        return Err(format!(
-            "{} is not a complete NVML library (no nvmlShutdown)",
-            shown_path(library)
-        ));
+        return Err(NvmlUnavailable::Incomplete {
+            path: shown_path(library),
+        });
     }
     Ok(nvml)
 }
@@ -45,7 +78,7 @@ pub fn sample_once(library: Option<&Path>) -> GpuSnapshot {
             let events = register_xids(&nvml);
             CardReader::default().sample(&nvml, events.as_ref())
         }
-        Err(reason) => GpuSnapshot::unavailable(reason),
+        Err(reason) => GpuSnapshot::unavailable(reason.to_string()),
     }
 }
 
@@ -53,38 +86,29 @@ fn shown_path(library: Option<&Path>) -> String {
     library.map_or(DEFAULT_LIBRARY.to_string(), |p| p.display().to_string())
 }
 
-/// The one line the GPU pane shows instead of cards.
-pub fn explain_init_error(err: &NvmlError, library: Option<&Path>) -> String {
+/// Why `init` failed, in the terms of this host.
+pub fn explain_init_error(err: &NvmlError, library: Option<&Path>) -> NvmlUnavailable {
     let path = shown_path(library);
     match err {
         NvmlError::LibloadingError(load) => {
             if library.is_some_and(Path::exists) {
-                format!("cannot load the NVML library {path}: {load}")
+                NvmlUnavailable::CannotLoad {
+                    path,
+                    reason: load.to_string(),
+                }
             } else if library.is_some() {
-                format!("NVML library not found: {path} does not exist")
+                NvmlUnavailable::NoSuchFile { path }
             } else {
-                format!(
-                    "NVML library not found ({path}): no NVIDIA driver installed here \
-                     (or point --nvml-lib at libnvidia-ml.so.1)"
-                )
+                NvmlUnavailable::NoDriver { path }
             }
         }
-        NvmlError::FailedToLoadSymbol(symbol) => {
-            format!("{path} is not an NVML library (missing {symbol})")
-        }
-        NvmlError::DriverNotLoaded => {
-            "NVIDIA driver not loaded: the NVML library is there but the kernel module is not running"
-                .to_string()
-        }
-        NvmlError::LibRmVersionMismatch => {
-            "NVIDIA driver/library version mismatch: the running kernel module and libnvidia-ml \
-             differ (driver updated without a reboot?)"
-                .to_string()
-        }
-        NvmlError::NoPermission => {
-            "no permission to talk to the NVIDIA driver (check access to /dev/nvidiactl and /dev/nvidia*)"
-                .to_string()
-        }
-        other => format!("NVML could not start: {other}"),
+        NvmlError::FailedToLoadSymbol(symbol) => NvmlUnavailable::NotNvml {
+            path,
+            symbol: symbol.to_string(),
+        },
+        NvmlError::DriverNotLoaded => NvmlUnavailable::DriverNotLoaded,
+        NvmlError::LibRmVersionMismatch => NvmlUnavailable::VersionMismatch,
+        NvmlError::NoPermission => NvmlUnavailable::NoPermission,
+        other => NvmlUnavailable::Other(other.to_string()),
     }
 }
