@@ -1,8 +1,14 @@
 //! `vigil stop`, `vigil undo`, `vigil actions` on a real engine: plan, confirmation, audit trail.
 
 mod common;
+#[path = "common/docker.rs"]
+mod docker;
 
-use common::*;
+use common::{
+    Sandbox, docker_available, need, need_docker, random_token, run, tool_available, vigil,
+    vigil_bin,
+};
+use docker::{Containers, docker};
 use serde_json::Value;
 
 fn state(name: &str) -> String {

@@ -1,9 +1,12 @@
 //! The command-line contract, configuration and themes on the real binary.
 
 mod common;
+#[path = "common/tmux.rs"]
+mod tmux;
 
-use common::*;
+use common::{Sandbox, need_tmux, vigil, vigil_bin};
 use std::time::Duration;
+use tmux::Tmux;
 
 #[test]
 fn version_and_help_with_examples() {

@@ -3,8 +3,20 @@
 //! an operator's rules, and checks that the ruleset is exactly as it found it afterwards.
 
 mod common;
+#[path = "common/docker.rs"]
+mod docker;
+#[path = "common/netns.rs"]
+mod netns;
+#[path = "common/tmux.rs"]
+mod tmux;
 
-use common::*;
+use common::{
+    Sandbox, docker_available, is_root, need, run, tool_available, vigil, vigil_as_nobody,
+    vigil_bin,
+};
+use docker::{Containers, DockerdRestart};
+use netns::Outsider;
+use tmux::Tmux;
 
 /// The tests compare full rule dumps, so they must not change the ruleset under each other:
 /// they take turns.

@@ -2,10 +2,19 @@
 //! (tests/nvml/fake_nvml.c, built with gcc by the test) that answers from a scenario file.
 
 mod common;
+#[path = "common/docker.rs"]
+mod docker;
+#[path = "common/nvml.rs"]
+mod nvml;
+#[path = "common/tmux.rs"]
+mod tmux;
 
-use common::*;
+use common::{Sandbox, need_docker, need_tmux, random_token, vigil, vigil_bin};
+use docker::{Containers, container, container_pid, docker};
+use nvml::{FakeNvml, NvmlBuild};
 use serde_json::Value;
 use std::time::Duration;
+use tmux::{Tmux, line_with};
 
 const TWO_CARDS: &str = r#"driver 550.54.15
 cuda 12040

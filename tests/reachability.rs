@@ -5,8 +5,14 @@
 //! benchmarking range (198.18.0.0/15), never to a real network.
 
 mod common;
+#[path = "common/docker.rs"]
+mod docker;
+#[path = "common/netns.rs"]
+mod netns;
 
-use common::*;
+use common::{Sandbox, docker_available, is_root, need, tool_available, vigil};
+use docker::Containers;
+use netns::Outsider;
 
 #[test]
 fn public_and_local_verdicts_match_what_an_outsider_can_reach() {

@@ -2,8 +2,19 @@
 //! and automatic rollback when the replacement does not answer. Measured from an outside client.
 
 mod common;
+#[path = "common/docker.rs"]
+mod docker;
+#[path = "common/firewall.rs"]
+mod firewall;
+#[path = "common/netns.rs"]
+mod netns;
 
-use common::*;
+use common::{
+    Sandbox, docker_available, is_root, need, need_docker, run, tool_available, unique_name, vigil,
+};
+use docker::{Containers, docker, docker_major};
+use firewall::{nft_table, rebind_adds_loopback_guard};
+use netns::Outsider;
 use serde_json::Value;
 
 fn inspect(name: &str, format: &str) -> String {

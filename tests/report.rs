@@ -3,12 +3,27 @@
 //! with the right rows, no raw secret in either format, Markdown tables well formed.
 
 mod common;
+#[path = "common/docker.rs"]
+mod docker;
+#[path = "common/git.rs"]
+mod git;
+#[path = "common/nvml.rs"]
+mod nvml;
+#[path = "common/schema.rs"]
+mod schema;
+#[path = "common/tmux.rs"]
+mod tmux;
 
-use common::*;
+use common::{Sandbox, need_docker, need_tmux, random_token, vigil, vigil_bin};
+use docker::{Containers, container, container_pid};
+use git::commit_index_on_head;
+use nvml::{FakeNvml, NvmlBuild};
 use pulldown_cmark::{Event, Options, Parser, Tag, TagEnd};
+use schema::{assert_matches_report_schema, report_schema_errors};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 use std::time::Duration;
+use tmux::{Tmux, line_with};
 
 const DAY: i64 = 86_400;
 const START: i64 = 1_772_409_600; // 2026-03-02

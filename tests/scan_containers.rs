@@ -1,8 +1,14 @@
 //! `vigil scan containers` against a real Docker engine.
 
 mod common;
+#[path = "common/docker.rs"]
+mod docker;
 
-use common::*;
+use common::{
+    Sandbox, docker_available, is_root, need, need_docker, random_token, tool_available, vigil,
+    vigil_as_nobody,
+};
+use docker::{Containers, container};
 use serde_json::Value;
 
 fn scan_json(sandbox: &Sandbox, extra: &[&str]) -> (i32, Value) {

@@ -4,11 +4,20 @@
 //! repository left byte-identical.
 
 mod common;
+#[path = "common/docker.rs"]
+mod docker;
+#[path = "common/git.rs"]
+mod git;
+#[path = "common/tmux.rs"]
+mod tmux;
 
-use common::*;
+use common::{Sandbox, need_docker, need_tmux, vigil, vigil_bin};
+use docker::Containers;
+use git::{commit_index_on_head, hash_tree};
 use git2::{Repository, Signature, Time};
 use serde_json::Value;
 use std::path::Path;
+use tmux::Tmux;
 
 const UPPER_DIGITS: &str = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
 const LETTERS: &str = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";

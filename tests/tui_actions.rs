@@ -1,9 +1,15 @@
 //! Remediation through the real TUI in tmux, and proof that observer mode cannot act.
 
 mod common;
+#[path = "common/docker.rs"]
+mod docker;
+#[path = "common/tmux.rs"]
+mod tmux;
 
-use common::*;
+use common::{Sandbox, need_docker, need_tmux, random_token, vigil_bin};
+use docker::{Containers, DockerProxy, docker};
 use std::time::Duration;
+use tmux::{Tmux, send_signal};
 
 fn state(name: &str) -> String {
     docker(&["inspect", "-f", "{{.State.Status}}", name])

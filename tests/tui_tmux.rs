@@ -2,9 +2,15 @@
 //! every way out.
 
 mod common;
+#[path = "common/docker.rs"]
+mod docker;
+#[path = "common/tmux.rs"]
+mod tmux;
 
-use common::*;
+use common::{Sandbox, need, need_docker, need_tmux, random_token, tool_available, vigil_bin};
+use docker::{Containers, docker};
 use std::time::{Duration, Instant};
+use tmux::{Tmux, line_with, send_signal};
 
 fn start_vigil(sandbox: &Sandbox, args: &str, width: u16, height: u16) -> Tmux {
     Tmux::start(
