@@ -43,6 +43,7 @@ fn running_with_secret(
 }
 
 #[test]
+#[ignore = "needs a Docker engine"]
 fn stop_then_undo_with_a_complete_audit_trail() {
     if !need_docker("stop_then_undo_with_a_complete_audit_trail") {
         return;
@@ -135,6 +136,7 @@ fn stop_then_undo_with_a_complete_audit_trail() {
 }
 
 #[test]
+#[ignore = "needs a Docker engine"]
 fn observer_mode_and_unwritable_audit_log_refuse_before_acting() {
     if !need_docker("observer_mode_and_unwritable_audit_log_refuse_before_acting") {
         return;
@@ -172,6 +174,7 @@ fn observer_mode_and_unwritable_audit_log_refuse_before_acting() {
 }
 
 #[test]
+#[ignore = "needs a Docker engine"]
 fn plans_warn_about_rm_compose_and_always() {
     if !need_docker("plans_warn_about_rm_compose_and_always") {
         return;
@@ -234,6 +237,7 @@ fn library_mounts() -> Vec<String> {
 }
 
 #[test]
+#[ignore = "needs a Docker engine and ldd"]
 fn vigil_refuses_to_act_on_its_own_container() {
     let available = docker_available() && tool_available("ldd");
     if !need(

@@ -14,6 +14,7 @@ use std::time::Duration;
 use tmux::{Tmux, line_with};
 
 #[test]
+#[ignore = "needs Docker and tmux"]
 fn daemon_stopped_mid_run_and_restarted() {
     let test = "daemon_stopped_mid_run_and_restarted";
     if !need_docker(test) || !need_tmux(test) {

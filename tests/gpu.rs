@@ -252,6 +252,7 @@ fn lost_card_is_reported_and_the_others_still_shown() {
 }
 
 #[test]
+#[ignore = "needs a Docker engine"]
 fn hostile_process_name_is_escaped_in_the_table() {
     if !need_docker("hostile_process_name_is_escaped_in_the_table") {
         return;
@@ -304,6 +305,7 @@ fn containers_json(sandbox: &Sandbox, library: &str) -> Value {
 }
 
 #[test]
+#[ignore = "needs a Docker engine"]
 fn gpu_process_is_mapped_to_its_container_and_raises_its_risk() {
     if !need_docker("gpu_process_is_mapped_to_its_container_and_raises_its_risk") {
         return;
@@ -407,6 +409,7 @@ fn gpu_process_is_mapped_to_its_container_and_raises_its_risk() {
 }
 
 #[test]
+#[ignore = "needs Docker and tmux"]
 fn tui_gpu_pane_live_with_containers_and_alerts() {
     if !need_docker("tui_gpu_pane_live_with_containers_and_alerts")
         || !need_tmux("tui_gpu_pane_live_with_containers_and_alerts")
@@ -489,6 +492,7 @@ fn tui_gpu_pane_live_with_containers_and_alerts() {
 }
 
 #[test]
+#[ignore = "needs tmux"]
 fn tui_without_nvml_says_why_and_works() {
     if !need_tmux("tui_without_nvml_says_why_and_works") {
         return;

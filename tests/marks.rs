@@ -14,6 +14,7 @@ use std::time::Duration;
 use tmux::{Tmux, line_with};
 
 #[test]
+#[ignore = "needs Docker and tmux"]
 fn a_mark_survives_a_restart_and_moves_the_checklist() {
     if !need_docker("a_mark_survives_a_restart_and_moves_the_checklist")
         || !need_tmux("a_mark_survives_a_restart_and_moves_the_checklist")

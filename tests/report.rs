@@ -97,6 +97,7 @@ fn tables(markdown: &str) -> Vec<(Vec<String>, Vec<usize>)> {
 }
 
 #[test]
+#[ignore = "needs a Docker engine"]
 fn the_report_has_every_section_and_no_raw_secret() {
     if !need_docker("the_report_has_every_section_and_no_raw_secret") {
         return;
@@ -322,6 +323,7 @@ fn the_report_has_every_section_and_no_raw_secret() {
 }
 
 #[test]
+#[ignore = "needs Docker and tmux"]
 fn r_in_the_tui_writes_the_report_from_the_panes_in_under_a_second() {
     if !need_docker("r_in_the_tui_writes_the_report_from_the_panes_in_under_a_second")
         || !need_tmux("r_in_the_tui_writes_the_report_from_the_panes_in_under_a_second")

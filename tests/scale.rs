@@ -14,6 +14,7 @@ use tmux::Tmux;
 const COUNT: usize = 500;
 
 #[test]
+#[ignore = "needs Docker (500 containers) and tmux"]
 fn five_hundred_containers() {
     let test = "five_hundred_containers";
     if !need_docker(test) || !need_tmux(test) {

@@ -18,6 +18,7 @@ use serde_json::Value;
 use std::time::Duration;
 
 #[test]
+#[ignore = "needs a Docker engine"]
 fn fail_on_counts_what_is_neither_fixed_nor_marked() {
     if !need_docker("fail_on_counts_what_is_neither_fixed_nor_marked") {
         return;

@@ -591,6 +591,7 @@ fn a_damaged_repository_and_a_plain_directory_still_get_scanned() {
 }
 
 #[test]
+#[ignore = "needs a Docker engine"]
 fn a_secret_in_three_commits_and_a_container_is_one_finding_with_four_locations() {
     if !need_docker("a_secret_in_three_commits_and_a_container_is_one_finding_with_four_locations")
     {
@@ -681,6 +682,7 @@ fn a_secret_in_three_commits_and_a_container_is_one_finding_with_four_locations(
 }
 
 #[test]
+#[ignore = "needs tmux"]
 fn the_secrets_pane_of_the_real_binary_never_shows_a_raw_secret() {
     if !need_tmux("the_secrets_pane_of_the_real_binary_never_shows_a_raw_secret") {
         return;

@@ -746,6 +746,7 @@ fn several_repositories_and_configured_weights() {
 }
 
 #[test]
+#[ignore = "needs tmux"]
 fn the_real_binary_shows_the_timeline_pane_in_tmux() {
     let test = "the_real_binary_shows_the_timeline_pane_in_tmux";
     if !need_tmux(test) {

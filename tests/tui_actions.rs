@@ -25,6 +25,7 @@ fn filter_to(tmux: &Tmux, name: &str) {
 }
 
 #[test]
+#[ignore = "needs Docker and tmux"]
 fn stop_cancel_confirm_and_undo_through_the_tui() {
     let test = "stop_cancel_confirm_and_undo_through_the_tui";
     if !need_docker(test) || !need_tmux(test) {
@@ -118,6 +119,7 @@ fn stop_cancel_confirm_and_undo_through_the_tui() {
 }
 
 #[test]
+#[ignore = "needs Docker and tmux"]
 fn observer_mode_sends_only_get_requests_and_runs_no_firewall_tool() {
     let test = "observer_mode_sends_only_get_requests_and_runs_no_firewall_tool";
     if !need_docker(test) || !need_tmux(test) {
@@ -217,6 +219,7 @@ fn observer_mode_sends_only_get_requests_and_runs_no_firewall_tool() {
 }
 
 #[test]
+#[ignore = "needs Docker and tmux"]
 fn sigterm_mid_action_finishes_and_records_the_action_first() {
     let test = "sigterm_mid_action_finishes_and_records_the_action_first";
     if !need_docker(test) || !need_tmux(test) {
@@ -262,6 +265,7 @@ fn sigterm_mid_action_finishes_and_records_the_action_first() {
 }
 
 #[test]
+#[ignore = "needs Docker and tmux"]
 fn rebind_and_commit_through_the_tui() {
     let test = "rebind_and_commit_through_the_tui";
     if !need_docker(test) || !need_tmux(test) {

@@ -22,6 +22,7 @@ fn start_vigil(sandbox: &Sandbox, args: &str, width: u16, height: u16) -> Tmux {
 }
 
 #[test]
+#[ignore = "needs Docker and tmux"]
 fn live_containers_markers_masking_and_resizes() {
     let test = "live_containers_markers_masking_and_resizes";
     if !need_docker(test) || !need_tmux(test) {
@@ -146,6 +147,7 @@ fn live_containers_markers_masking_and_resizes() {
 }
 
 #[test]
+#[ignore = "needs tmux"]
 fn read_only_mode_says_so_and_refuses_actions() {
     let test = "read_only_mode_says_so_and_refuses_actions";
     if !need_tmux(test) {
@@ -172,6 +174,7 @@ fn read_only_mode_says_so_and_refuses_actions() {
 
 /// After every kind of exit the pane must be back on the normal screen with mouse reporting off.
 #[test]
+#[ignore = "needs tmux"]
 fn terminal_is_restored_after_every_kind_of_exit() {
     let test = "terminal_is_restored_after_every_kind_of_exit";
     if !need_tmux(test) {
@@ -251,6 +254,7 @@ fn terminal_is_restored_after_every_kind_of_exit() {
 /// A terminal that goes away without a SIGHUP (vigil in its own session, as under some SSH and
 /// process supervisors): vigil notices and exits instead of spinning on the dead terminal.
 #[test]
+#[ignore = "needs tmux and setsid"]
 fn a_vanished_terminal_without_sighup_ends_vigil() {
     let test = "a_vanished_terminal_without_sighup_ends_vigil";
     if !need_tmux(test) || !need(test, tool_available("setsid"), "setsid (util-linux)") {
