@@ -156,10 +156,6 @@ fn observer_mode_sends_only_get_requests_and_runs_no_firewall_tool() {
             format!("#!/bin/sh\necho {tool} \"$@\" >> {}\n", ran.display()),
         )
         .expect("shim");
-        std::os::unix::fs::PermissionsExt::set_mode(
-            &mut std::fs::metadata(&script).expect("meta").permissions(),
-            0o755,
-        );
         std::fs::set_permissions(&script, std::os::unix::fs::PermissionsExt::from_mode(0o755))
             .expect("chmod");
     }

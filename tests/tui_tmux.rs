@@ -228,12 +228,11 @@ fn terminal_is_restored_after_every_kind_of_exit() {
             }
             Way::Panic => 101,
         };
-        let screen = tmux.wait_for(
+        tmux.wait_for(
             &format!("exit after {label}"),
             Duration::from_secs(5),
             |s| s.contains("VIGIL-EXITED:"),
         );
-        let _ = screen;
         let screen = tmux.capture();
         assert!(
             screen.contains(&format!("VIGIL-EXITED:{expected_code}")),
