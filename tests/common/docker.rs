@@ -324,18 +324,7 @@ impl DockerdRestart {
     }
 
     fn start(&self) {
-        let log = std::fs::File::create("/tmp/vigil-test-dockerd.log").expect("dockerd log");
-        // `setsid -f` forks the daemon into its own session and returns at once: dockerd
-        // outlives the test, as it would have without the restart.
-        let status = Command::new("setsid")
-            .arg("-f")
-            .args(&self.command)
-            .stdin(Stdio::null())
-            .stdout(log.try_clone().expect("log"))
-            .stderr(log)
-            .status()
-            .expect("start dockerd");
-        assert!(status.success(), "setsid dockerd failed");
+        launch_detached(&self.command, Path::new("/tmp/vigil-test-dockerd.log"));
     }
 
     fn wait_until_up(&self) {
@@ -352,6 +341,58 @@ impl DockerdRestart {
         }
         panic!("dockerd did not come back within 60 s");
     }
+}
+
+/// Starts `command` in a session of its own (`setsid -f` forks it and returns at once: dockerd
+/// outlives the test, as it would have without the restart), its output to `log`, without the
+/// descriptors this process would pass on: a lock that `flock(1)` holds for the whole test run
+/// is one, and a daemon that inherited it would hold it for as long as it runs.
+#[allow(dead_code)] // used by the firewall tests only
+fn launch_detached(command: &[String], log: &Path) {
+    let log = std::fs::File::create(log).expect("daemon log");
+    let closes: String = inherited_descriptors()
+        .iter()
+        .map(|fd| format!("exec {fd}<&-; "))
+        .collect();
+    let status = Command::new("setsid")
+        .args([
+            "-f",
+            "bash",
+            "-c",
+            &format!("{closes}exec \"$@\""),
+            "vigil-test-launch",
+        ])
+        .args(command)
+        .stdin(Stdio::null())
+        .stdout(log.try_clone().expect("log"))
+        .stderr(log)
+        .status()
+        .expect("setsid");
+    assert!(status.success(), "setsid {command:?} failed");
+}
+
+/// This process's descriptors above stderr that a child would inherit (not close-on-exec).
+#[allow(dead_code)] // used by the firewall tests only
+fn inherited_descriptors() -> Vec<u32> {
+    const O_CLOEXEC: u32 = 0o2000000;
+    let descriptors: Vec<u32> = std::fs::read_dir("/proc/self/fd")
+        .expect("/proc/self/fd")
+        .flatten()
+        .filter_map(|entry| entry.file_name().to_str()?.parse().ok())
+        .filter(|fd| *fd > 2)
+        .collect();
+    descriptors
+        .into_iter()
+        .filter(|fd| {
+            std::fs::read_to_string(format!("/proc/self/fdinfo/{fd}"))
+                .ok()
+                .and_then(|info| {
+                    let flags = info.lines().find_map(|l| l.strip_prefix("flags:"))?;
+                    u32::from_str_radix(flags.trim(), 8).ok()
+                })
+                .is_some_and(|flags| flags & O_CLOEXEC == 0)
+        })
+        .collect()
 }
 
 impl Drop for DockerdRestart {
