@@ -138,7 +138,7 @@ impl Drop for Containers {
 }
 
 /// The host PID of a running container's main process.
-#[allow(dead_code)] // only the GPU tests need a container's PID
+#[allow(dead_code)] // only the GPU and report tests need a container's PID
 pub fn container_pid(name: &str) -> u32 {
     docker(&["inspect", "-f", "{{.State.Pid}}", name])
         .trim()
@@ -147,7 +147,7 @@ pub fn container_pid(name: &str) -> u32 {
 }
 
 /// One container of a `vigil scan containers --format json` report, by name.
-#[allow(dead_code)] // only the scan tests read scan JSON
+#[allow(dead_code)] // not every binary reads a scan's JSON
 pub fn container<'a>(json: &'a serde_json::Value, name: &str) -> &'a serde_json::Value {
     json["containers"]
         .as_array()
