@@ -1,9 +1,12 @@
 //! The command-line contract, configuration and themes on the real binary.
 
 mod common;
+#[path = "common/tmux.rs"]
+mod tmux;
 
-use common::*;
+use common::{Sandbox, need_tmux, vigil, vigil_bin};
 use std::time::Duration;
+use tmux::Tmux;
 
 #[test]
 fn version_and_help_with_examples() {
@@ -84,6 +87,7 @@ fn broken_config_names_file_line_and_field_and_vigil_carries_on() {
 }
 
 #[test]
+#[ignore = "needs tmux"]
 fn broken_theme_is_shown_in_the_status_bar_and_defaults_are_used() {
     if !need_tmux("broken_theme_is_shown_in_the_status_bar_and_defaults_are_used") {
         return;
@@ -126,6 +130,7 @@ fn broken_theme_is_shown_in_the_status_bar_and_defaults_are_used() {
 }
 
 #[test]
+#[ignore = "needs tmux"]
 fn read_only_from_the_environment_and_the_config_file() {
     if !need_tmux("read_only_from_the_environment_and_the_config_file") {
         return;
@@ -183,6 +188,7 @@ fn read_only_from_the_environment_and_the_config_file() {
 }
 
 #[test]
+#[ignore = "needs tmux"]
 fn no_color_renders_without_colour_but_with_every_level_as_text() {
     if !need_tmux("no_color_renders_without_colour_but_with_every_level_as_text") {
         return;

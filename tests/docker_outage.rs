@@ -3,11 +3,18 @@
 //! connection, exactly what vigil sees when dockerd stops; starting it again is the restart.
 
 mod common;
+#[path = "common/docker.rs"]
+mod docker;
+#[path = "common/tmux.rs"]
+mod tmux;
 
-use common::*;
+use common::{Sandbox, need_docker, need_tmux, vigil_bin};
+use docker::{Containers, DockerProxy, docker};
 use std::time::Duration;
+use tmux::{Tmux, line_with};
 
 #[test]
+#[ignore = "needs Docker and tmux"]
 fn daemon_stopped_mid_run_and_restarted() {
     let test = "daemon_stopped_mid_run_and_restarted";
     if !need_docker(test) || !need_tmux(test) {

@@ -3,8 +3,20 @@
 //! an operator's rules, and checks that the ruleset is exactly as it found it afterwards.
 
 mod common;
+#[path = "common/docker.rs"]
+mod docker;
+#[path = "common/netns.rs"]
+mod netns;
+#[path = "common/tmux.rs"]
+mod tmux;
 
-use common::*;
+use common::{
+    Sandbox, docker_available, is_root, need, run, tool_available, vigil, vigil_as_nobody,
+    vigil_bin,
+};
+use docker::{Containers, DockerdRestart};
+use netns::Outsider;
+use tmux::Tmux;
 
 /// The tests compare full rule dumps, so they must not change the ruleset under each other:
 /// they take turns.
@@ -70,6 +82,7 @@ fn rule_dumps_ignore_only_empty_accept_all_builtin_chains() {
 }
 
 #[test]
+#[ignore = "needs Docker, root, nft and network namespaces"]
 fn block_and_unblock_a_published_port_ipv4_and_ipv6() {
     let available = docker_available()
         && is_root()
@@ -239,6 +252,7 @@ fn free_port() -> u16 {
 
 /// nft table: one rule covers the published port and the host-network service, IPv4 and IPv6.
 #[test]
+#[ignore = "needs Docker, root, iptables, nft and network namespaces"]
 fn nft_blocks_published_and_host_network_ports_v4_and_v6() {
     blocks_published_and_host_network_ports(
         "nft_blocks_published_and_host_network_ports_v4_and_v6",
@@ -249,6 +263,7 @@ fn nft_blocks_published_and_host_network_ports_v4_and_v6() {
 /// Where nft is missing: DOCKER-USER rules by original destination port for a published port,
 /// INPUT rules for a host-network service, IPv4 and IPv6.
 #[test]
+#[ignore = "needs Docker, root, iptables, nft and network namespaces"]
 fn iptables_fallback_blocks_published_and_host_network_ports_v4_and_v6() {
     blocks_published_and_host_network_ports(
         "iptables_fallback_blocks_published_and_host_network_ports_v4_and_v6",
@@ -397,6 +412,7 @@ fn blocks_published_and_host_network_ports(test: &str, without_nft: bool) {
 /// Blocking cuts connections that are already open, and vigil's rules (nft table and iptables
 /// fallback alike) are still in force after the Docker daemon restarts and rewrites its own.
 #[test]
+#[ignore = "needs Docker (restarts dockerd), root, iptables, nft and network namespaces"]
 fn blocks_cut_open_connections_and_survive_a_docker_restart() {
     let available = docker_available()
         && is_root()
@@ -541,6 +557,7 @@ fn blocks_cut_open_connections_and_survive_a_docker_restart() {
 }
 
 #[test]
+#[ignore = "needs a Docker engine and nft"]
 fn unblock_refuses_what_vigil_did_not_block_and_bad_ports() {
     let available = docker_available() && tool_available("nft");
     if !need(
@@ -565,6 +582,7 @@ fn unblock_refuses_what_vigil_did_not_block_and_bad_ports() {
 }
 
 #[test]
+#[ignore = "needs Docker, root, nft, network namespaces and tmux"]
 fn block_from_the_tui_by_typing_the_port() {
     let available = docker_available()
         && is_root()
@@ -647,6 +665,7 @@ fn block_from_the_tui_by_typing_the_port() {
 }
 
 #[test]
+#[ignore = "needs root, setpriv and nft"]
 fn missing_firewall_rights_are_said_up_front() {
     let available = is_root() && tool_available("setpriv") && tool_available("nft");
     if !need(

@@ -3,11 +3,18 @@
 //! still there after a restart.
 
 mod common;
+#[path = "common/docker.rs"]
+mod docker;
+#[path = "common/tmux.rs"]
+mod tmux;
 
-use common::*;
+use common::{Sandbox, need_docker, need_tmux, vigil_bin};
+use docker::Containers;
 use std::time::Duration;
+use tmux::{Tmux, line_with};
 
 #[test]
+#[ignore = "needs Docker and tmux"]
 fn a_mark_survives_a_restart_and_moves_the_checklist() {
     if !need_docker("a_mark_survives_a_restart_and_moves_the_checklist")
         || !need_tmux("a_mark_survives_a_restart_and_moves_the_checklist")

@@ -5,10 +5,17 @@
 //! benchmarking range (198.18.0.0/15), never to a real network.
 
 mod common;
+#[path = "common/docker.rs"]
+mod docker;
+#[path = "common/netns.rs"]
+mod netns;
 
-use common::*;
+use common::{Sandbox, docker_available, is_root, need, tool_available, vigil};
+use docker::Containers;
+use netns::Outsider;
 
 #[test]
+#[ignore = "needs Docker, root and network namespaces"]
 fn public_and_local_verdicts_match_what_an_outsider_can_reach() {
     let available =
         docker_available() && is_root() && tool_available("ip") && tool_available("busybox");

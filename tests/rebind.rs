@@ -2,8 +2,19 @@
 //! and automatic rollback when the replacement does not answer. Measured from an outside client.
 
 mod common;
+#[path = "common/docker.rs"]
+mod docker;
+#[path = "common/firewall.rs"]
+mod firewall;
+#[path = "common/netns.rs"]
+mod netns;
 
-use common::*;
+use common::{
+    Sandbox, docker_available, is_root, need, need_docker, run, tool_available, unique_name, vigil,
+};
+use docker::{Containers, docker, docker_major};
+use firewall::{nft_table, rebind_adds_loopback_guard};
+use netns::Outsider;
 use serde_json::Value;
 
 fn inspect(name: &str, format: &str) -> String {
@@ -35,6 +46,7 @@ impl Drop for TestNetwork {
 }
 
 #[test]
+#[ignore = "needs Docker, root and network namespaces"]
 fn rebind_preserves_configuration_and_blocks_outside_access() {
     let available =
         docker_available() && is_root() && tool_available("ip") && tool_available("busybox");
@@ -207,6 +219,7 @@ fn rebind_preserves_configuration_and_blocks_outside_access() {
 }
 
 #[test]
+#[ignore = "needs a Docker engine"]
 fn rebind_undo_restores_the_original() {
     if !need_docker("rebind_undo_restores_the_original") {
         return;
@@ -252,6 +265,7 @@ fn rebind_undo_restores_the_original() {
 }
 
 #[test]
+#[ignore = "needs a Docker engine"]
 fn failed_verification_rolls_back_by_itself() {
     if !need_docker("failed_verification_rolls_back_by_itself") {
         return;
@@ -311,6 +325,7 @@ fn failed_verification_rolls_back_by_itself() {
 }
 
 #[test]
+#[ignore = "needs a Docker engine"]
 fn rebind_refuses_rm_host_network_and_loopback_only() {
     if !need_docker("rebind_refuses_rm_host_network_and_loopback_only") {
         return;
@@ -340,6 +355,7 @@ fn rebind_refuses_rm_host_network_and_loopback_only() {
 }
 
 #[test]
+#[ignore = "needs a Docker engine"]
 fn replacement_that_cannot_start_rolls_back_by_itself() {
     if !need_docker("replacement_that_cannot_start_rolls_back_by_itself") {
         return;
@@ -412,6 +428,7 @@ fn replacement_that_cannot_start_rolls_back_by_itself() {
 /// can be created: the replacement vigil would create from it must keep the GPU device requests,
 /// the runtime, devices, capabilities, shared memory and limits, with only the bindings changed.
 #[test]
+#[ignore = "needs a Docker engine"]
 fn replacement_keeps_gpu_requests_runtime_and_host_settings() {
     if !need_docker("replacement_keeps_gpu_requests_runtime_and_host_settings") {
         return;
@@ -495,6 +512,7 @@ fn replacement_keeps_gpu_requests_runtime_and_host_settings() {
 /// segment that sends packets for 127.0.0.1 to the host: Docker's DNAT forwards them. A rebind
 /// adds vigil's guard against exactly that; `--no-loopback-guard` shows the hole it closes.
 #[test]
+#[ignore = "needs Docker, root, nft and network namespaces"]
 fn rebind_on_an_old_engine_keeps_l2_neighbours_off_the_loopback_port() {
     let available = docker_available()
         && is_root()

@@ -1,13 +1,20 @@
 //! Five hundred containers: the list, the scan and the TUI stay correct and usable.
 
 mod common;
+#[path = "common/docker.rs"]
+mod docker;
+#[path = "common/tmux.rs"]
+mod tmux;
 
-use common::*;
+use common::{Sandbox, need_docker, need_tmux, unique_name, vigil, vigil_bin};
+use docker::{Containers, IMAGE, docker, ensure_image};
 use std::time::{Duration, Instant};
+use tmux::Tmux;
 
 const COUNT: usize = 500;
 
 #[test]
+#[ignore = "needs Docker (500 containers) and tmux"]
 fn five_hundred_containers() {
     let test = "five_hundred_containers";
     if !need_docker(test) || !need_tmux(test) {

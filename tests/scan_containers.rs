@@ -1,8 +1,14 @@
 //! `vigil scan containers` against a real Docker engine.
 
 mod common;
+#[path = "common/docker.rs"]
+mod docker;
 
-use common::*;
+use common::{
+    Sandbox, docker_available, is_root, need, need_docker, random_token, tool_available, vigil,
+    vigil_as_nobody,
+};
+use docker::{Containers, container};
 use serde_json::Value;
 
 fn scan_json(sandbox: &Sandbox, extra: &[&str]) -> (i32, Value) {
@@ -15,6 +21,7 @@ fn scan_json(sandbox: &Sandbox, extra: &[&str]) -> (i32, Value) {
 }
 
 #[test]
+#[ignore = "needs a Docker engine"]
 fn exposure_auth_and_risk_of_real_containers() {
     if !need_docker("exposure_auth_and_risk_of_real_containers") {
         return;
@@ -103,6 +110,7 @@ fn exposure_auth_and_risk_of_real_containers() {
 }
 
 #[test]
+#[ignore = "needs a Docker engine"]
 fn fail_on_sets_the_exit_status() {
     if !need_docker("fail_on_sets_the_exit_status") {
         return;
@@ -135,6 +143,7 @@ impl Drop for HostServer {
 }
 
 #[test]
+#[ignore = "needs a Docker engine and busybox"]
 fn host_listeners_are_listed_with_owner_and_exposure() {
     let available = docker_available() && tool_available("busybox");
     if !need(
@@ -200,6 +209,7 @@ fn host_listeners_are_listed_with_owner_and_exposure() {
 }
 
 #[test]
+#[ignore = "needs a Docker engine"]
 fn hostile_strings_in_labels_and_args_are_escaped() {
     if !need_docker("hostile_strings_in_labels_and_args_are_escaped") {
         return;
@@ -250,6 +260,7 @@ fn unreachable_daemon_gives_a_clear_error() {
 }
 
 #[test]
+#[ignore = "needs Docker, root and setpriv"]
 fn permission_denied_on_the_socket_is_explained() {
     let available = docker_available() && is_root() && tool_available("setpriv");
     if !need(
@@ -268,6 +279,7 @@ fn permission_denied_on_the_socket_is_explained() {
 }
 
 #[test]
+#[ignore = "needs a Docker engine"]
 fn unhealthy_containers_are_reported_unhealthy() {
     if !need_docker("unhealthy_containers_are_reported_unhealthy") {
         return;
@@ -312,6 +324,7 @@ fn unhealthy_containers_are_reported_unhealthy() {
 }
 
 #[test]
+#[ignore = "needs a Docker engine"]
 fn host_network_containers_get_their_ports_from_the_socket_table() {
     if !need_docker("host_network_containers_get_their_ports_from_the_socket_table") {
         return;

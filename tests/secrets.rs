@@ -4,11 +4,20 @@
 //! repository left byte-identical.
 
 mod common;
+#[path = "common/docker.rs"]
+mod docker;
+#[path = "common/git.rs"]
+mod git;
+#[path = "common/tmux.rs"]
+mod tmux;
 
-use common::*;
+use common::{Sandbox, need_docker, need_tmux, vigil, vigil_bin};
+use docker::Containers;
+use git::{commit_index_on_head, hash_tree};
 use git2::{Repository, Signature, Time};
 use serde_json::Value;
 use std::path::Path;
+use tmux::Tmux;
 
 const UPPER_DIGITS: &str = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
 const LETTERS: &str = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
@@ -582,6 +591,7 @@ fn a_damaged_repository_and_a_plain_directory_still_get_scanned() {
 }
 
 #[test]
+#[ignore = "needs a Docker engine"]
 fn a_secret_in_three_commits_and_a_container_is_one_finding_with_four_locations() {
     if !need_docker("a_secret_in_three_commits_and_a_container_is_one_finding_with_four_locations")
     {
@@ -672,6 +682,7 @@ fn a_secret_in_three_commits_and_a_container_is_one_finding_with_four_locations(
 }
 
 #[test]
+#[ignore = "needs tmux"]
 fn the_secrets_pane_of_the_real_binary_never_shows_a_raw_secret() {
     if !need_tmux("the_secrets_pane_of_the_real_binary_never_shows_a_raw_secret") {
         return;

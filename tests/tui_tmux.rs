@@ -2,9 +2,15 @@
 //! every way out.
 
 mod common;
+#[path = "common/docker.rs"]
+mod docker;
+#[path = "common/tmux.rs"]
+mod tmux;
 
-use common::*;
+use common::{Sandbox, need, need_docker, need_tmux, random_token, tool_available, vigil_bin};
+use docker::{Containers, docker};
 use std::time::{Duration, Instant};
+use tmux::{Tmux, line_with, send_signal};
 
 fn start_vigil(sandbox: &Sandbox, args: &str, width: u16, height: u16) -> Tmux {
     Tmux::start(
@@ -16,6 +22,7 @@ fn start_vigil(sandbox: &Sandbox, args: &str, width: u16, height: u16) -> Tmux {
 }
 
 #[test]
+#[ignore = "needs Docker and tmux"]
 fn live_containers_markers_masking_and_resizes() {
     let test = "live_containers_markers_masking_and_resizes";
     if !need_docker(test) || !need_tmux(test) {
@@ -140,6 +147,7 @@ fn live_containers_markers_masking_and_resizes() {
 }
 
 #[test]
+#[ignore = "needs tmux"]
 fn read_only_mode_says_so_and_refuses_actions() {
     let test = "read_only_mode_says_so_and_refuses_actions";
     if !need_tmux(test) {
@@ -166,6 +174,7 @@ fn read_only_mode_says_so_and_refuses_actions() {
 
 /// After every kind of exit the pane must be back on the normal screen with mouse reporting off.
 #[test]
+#[ignore = "needs tmux"]
 fn terminal_is_restored_after_every_kind_of_exit() {
     let test = "terminal_is_restored_after_every_kind_of_exit";
     if !need_tmux(test) {
@@ -219,12 +228,11 @@ fn terminal_is_restored_after_every_kind_of_exit() {
             }
             Way::Panic => 101,
         };
-        let screen = tmux.wait_for(
+        tmux.wait_for(
             &format!("exit after {label}"),
             Duration::from_secs(5),
             |s| s.contains("VIGIL-EXITED:"),
         );
-        let _ = screen;
         let screen = tmux.capture();
         assert!(
             screen.contains(&format!("VIGIL-EXITED:{expected_code}")),
@@ -245,6 +253,7 @@ fn terminal_is_restored_after_every_kind_of_exit() {
 /// A terminal that goes away without a SIGHUP (vigil in its own session, as under some SSH and
 /// process supervisors): vigil notices and exits instead of spinning on the dead terminal.
 #[test]
+#[ignore = "needs tmux and setsid"]
 fn a_vanished_terminal_without_sighup_ends_vigil() {
     let test = "a_vanished_terminal_without_sighup_ends_vigil";
     if !need_tmux(test) || !need(test, tool_available("setsid"), "setsid (util-linux)") {

@@ -246,5 +246,53 @@ mod tests {
     }
 
     #[test]
-    fn hostile_names_are_quoted_and_escaped() {}
+    fn hostile_names_are_quoted_and_escaped() {
+        let plan = plan_stop(&running("it's a $(reboot)\u{1b}[2J"), None);
+        // One single-quoted word: the quote closed, escaped and reopened; `$(...)` inert inside
+        // single quotes; the escape sequence shown as `\e`, never raw.
+        let quoted = r"'it'\''s a $(reboot)\e[2J'";
+        assert_eq!(plan.steps[0].command, format!("docker stop {quoted}"));
+        assert_eq!(
+            plan.steps[1].command,
+            format!("docker inspect -f '{{{{.State.Status}}}}' {quoted}")
+        );
+        assert!(
+            plan.undo.ends_with(&format!(
+                "(starts the container again: docker start {quoted})"
+            )),
+            "{}",
+            plan.undo
+        );
+        // A shell reads the quoted name back as one word, with nothing substituted.
+        let output = std::process::Command::new("sh")
+            .args(["-c", &format!("printf '%s|' {quoted}")])
+            .output()
+            .expect("sh");
+        assert_eq!(
+            String::from_utf8_lossy(&output.stdout),
+            r"it's a $(reboot)\e[2J|"
+        );
+
+        let lines = plan.describe();
+        let text = lines.join("\n");
+        assert!(!text.contains('\u{1b}'), "raw escape in the plan: {text:?}");
+        assert_eq!(
+            lines[0],
+            format!(
+                r"STOP container it's a $(reboot)\e[2J ({}) image img on host {}",
+                "c".repeat(12),
+                crate::util::text::escape(&host())
+            )
+        );
+        assert!(
+            lines.contains(&format!("  $ docker stop {quoted}")),
+            "{text}"
+        );
+        assert!(
+            lines.contains(&format!(
+                "  1. send SIGTERM to {quoted}, wait up to 10 s (Docker's default), then SIGKILL"
+            )),
+            "{text}"
+        );
+    }
 }
