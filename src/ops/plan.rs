@@ -160,7 +160,10 @@ impl Plan {
         }
         lines.push(match &self.confirmation {
             Confirmation::YesNo => "Proceed? [y/N]".into(),
-            Confirmation::Type(text) => format!("Type `{text}` to proceed (anything else cancels)"),
+            Confirmation::Type(text) => format!(
+                "Type `{}` to proceed (anything else cancels)",
+                crate::util::text::escape(text)
+            ),
         });
         lines
     }
