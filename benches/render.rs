@@ -12,6 +12,7 @@ use vigil::model::{
 };
 use vigil::tui::app::App;
 use vigil::tui::keymap::Action;
+use vigil::tui::msg::Msg;
 
 fn app_with(containers: usize) -> App {
     let settings = Settings {
@@ -50,7 +51,14 @@ fn app_with(containers: usize) -> App {
             network_mode: "bridge".into(),
         })
         .collect();
-    app.apply_docker(DockerUpdate::Containers(list));
+    app.handle(Msg::Docker(DockerUpdate::Containers(list)));
+    app.handle(Msg::Listeners(app_listeners()));
+    app.take_effects();
+    app
+}
+
+/// Twenty host listeners.
+fn app_listeners() -> ListenerUpdate {
     let listeners = (0..20)
         .map(|i| Listener {
             address: "0.0.0.0".parse().expect("ip"),
@@ -63,8 +71,7 @@ fn app_with(containers: usize) -> App {
             owner: ListenerOwner::Host,
         })
         .collect();
-    app.apply_listeners(ListenerUpdate::Listeners(listeners));
-    app
+    ListenerUpdate::Listeners(listeners)
 }
 
 fn render(c: &mut Criterion) {
@@ -74,7 +81,7 @@ fn render(c: &mut Criterion) {
     c.bench_function("frame 200x50, 100 containers", |b| {
         b.iter(|| {
             terminal
-                .draw(|frame| vigil::tui::view::draw(&app, frame))
+                .draw(|frame| vigil::tui::frame::draw(&app, frame))
                 .expect("draw");
         })
     });
@@ -84,12 +91,19 @@ fn render(c: &mut Criterion) {
             app.update(if down { Action::Down } else { Action::Up });
             down = !down;
             terminal
-                .draw(|frame| vigil::tui::view::draw(&app, frame))
+                .draw(|frame| vigil::tui::frame::draw(&app, frame))
                 .expect("draw");
         })
     });
+    let listeners = match app_listeners() {
+        ListenerUpdate::Listeners(list) => list,
+        ListenerUpdate::Unavailable(_) => Vec::new(),
+    };
     c.bench_function("rebuild rows after a container update", |b| {
-        b.iter(|| app.rebuild_rows())
+        b.iter(|| {
+            app.handle(Msg::Listeners(ListenerUpdate::Listeners(listeners.clone())));
+            app.take_effects();
+        })
     });
 }
 

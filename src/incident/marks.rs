@@ -86,13 +86,19 @@ impl Marks {
         Ok(marks)
     }
 
-    fn remember(&mut self, mark: Mark) {
+    /// Takes a mark written to the file into the current state.
+    pub fn remember(&mut self, mark: Mark) {
         let key = (mark.kind, mark.key.clone());
         if mark.cleared {
             self.current.remove(&key);
         } else {
             self.current.insert(key, mark);
         }
+    }
+
+    /// The file these marks are kept in, if there is one.
+    pub fn path(&self) -> Option<&Path> {
+        self.path.as_deref()
     }
 
     pub fn get(&self, kind: MarkKind, key: &str) -> Option<&Mark> {
@@ -120,22 +126,31 @@ impl Marks {
         user: &str,
         cleared: bool,
     ) -> Result<Mark, String> {
-        let mark = Mark {
+        let mark = Mark::new(kind, key, note, user, cleared);
+        append(self.path.as_deref(), &mark)?;
+        self.remember(mark.clone());
+        Ok(mark)
+    }
+}
+
+impl Mark {
+    /// A mark made now by `user`; the note is cut to one printable line.
+    pub fn new(kind: MarkKind, key: &str, note: &str, user: &str, cleared: bool) -> Mark {
+        Mark {
             kind,
             key: key.to_string(),
             note: crate::util::text::one_line(note, NOTE_MAX),
             at: jiff::Timestamp::now().to_string(),
             user: user.to_string(),
             cleared,
-        };
-        let path = self
-            .path
-            .clone()
-            .ok_or("no state directory for marks (set XDG_STATE_HOME or HOME)")?;
-        append_line(&path, &mark)?;
-        self.remember(mark.clone());
-        Ok(mark)
+        }
     }
+}
+
+/// Appends a mark to the marks file at `path`, fsynced before this returns.
+pub fn append(path: Option<&Path>, mark: &Mark) -> Result<(), String> {
+    let path = path.ok_or("no state directory for marks (set XDG_STATE_HOME or HOME)")?;
+    append_line(path, mark)
 }
 
 fn append_line(path: &Path, mark: &Mark) -> Result<(), String> {

@@ -62,16 +62,30 @@ pub fn assemble<'a>(
     held: Held<'a>,
     mut problems: Vec<String>,
 ) -> Snapshot<'a> {
-    let actions = match settings.audit_path() {
+    let (actions, problem) = read_actions(settings);
+    problems.extend(problem);
+    complete(settings, held, actions, problems)
+}
+
+/// The actions recorded in the audit log, and why they could not be read. The only I/O of a
+/// snapshot from held parts: the TUI does it off its event loop.
+pub fn read_actions(settings: &Settings) -> (Vec<ActionSummary>, Option<String>) {
+    match settings.audit_path() {
         Some(path) => match audit::read_all(&path) {
-            Ok(records) => audit::summarize(&records),
-            Err(err) => {
-                problems.push(format!("audit log: {err}"));
-                Vec::new()
-            }
+            Ok(records) => (audit::summarize(&records), None),
+            Err(err) => (Vec::new(), Some(format!("audit log: {err}"))),
         },
-        None => Vec::new(),
-    };
+        None => (Vec::new(), None),
+    }
+}
+
+/// A snapshot from held parts and the actions read already. Pure.
+pub fn complete<'a>(
+    settings: &Settings,
+    held: Held<'a>,
+    actions: Vec<ActionSummary>,
+    problems: Vec<String>,
+) -> Snapshot<'a> {
     let checklist = checklist::compute(
         held.inventory,
         held.findings,

@@ -17,6 +17,7 @@ pub mod graph;
 
 pub mod paths;
 pub mod signals;
+pub mod stages;
 
 pub use crate::git::CommitId;
 use changes::ChangeFacts;
@@ -399,36 +400,42 @@ impl AnalyzeOptions {
     }
 }
 
-/// The whole timeline at once, for the command line: metadata, line counts (cached), scores.
+/// The whole timeline at once, for the command line: the same stages the pane reads, folded in
+/// as they come; then the secrets each commit introduced and the scores.
 pub fn analyze(
     path: &Path,
     scoring: &signals::Scoring,
     options: &AnalyzeOptions,
     secrets: &HashMap<CommitId, Vec<IntroducedSecret>>,
 ) -> Result<Timeline, String> {
+    use stages::Stage;
     let rules = scoring.path_rules()?;
-    let mut timeline = read(path)?;
-    if options.line_counts {
-        let ids: Vec<CommitId> = timeline.commits.iter().map(|c| c.id).collect();
-        // Counts become compact facts as they come, applied in rounds.
-        let mut pending: HashMap<CommitId, ChangeFacts> = HashMap::new();
-        changes::count_with_cache(
-            path,
-            &ids,
-            options.threads.max(1),
-            options.use_cache,
-            &std::sync::atomic::AtomicBool::new(false),
-            |batch, _| {
-                for (id, summary) in batch {
-                    pending.insert(id, ChangeFacts::of(&summary, &rules));
+    let mut read: Option<Result<Timeline, String>> = None;
+    let mut waiting = stages::Waiting::default();
+    let mut count_error = None;
+    let cancel = std::sync::atomic::AtomicBool::new(false);
+    stages::read_in_stages(
+        &[path.to_path_buf()],
+        options,
+        &cancel,
+        &mut |stage| match (stage, &mut read) {
+            (Stage::Read(_, result), _) => read = Some(*result),
+            (Stage::Dangling(_, found), Some(Ok(timeline))) => timeline.add_commits(found),
+            (Stage::Counts(_, batch, _), Some(Ok(timeline))) => {
+                waiting.add(batch, &rules);
+                if waiting.len() >= 4096 {
+                    waiting.apply_to(timeline);
                 }
-                if pending.len() >= 4096 {
-                    timeline.apply_facts(&mut pending);
-                }
-            },
-        )?;
-        timeline.apply_facts(&mut pending);
+            }
+            (Stage::CountsDone(_, result), _) => count_error = result.err(),
+            _ => {}
+        },
+    );
+    let mut timeline = read.unwrap_or_else(|| Err(format!("{}: not read", path.display())))?;
+    if let Some(message) = count_error {
+        return Err(message);
     }
+    waiting.apply_to(&mut timeline);
     timeline.apply_secrets(secrets);
     timeline.rescore(scoring);
     Ok(timeline)

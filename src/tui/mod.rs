@@ -1,34 +1,49 @@
-//! The full-screen triage view: app state, keymap, layout, drawing and the event loop.
+//! The full-screen triage view.
+//!
+//! - `app` is a shell that routes: it owns each feature's state and the `Shell` they share,
+//!   and changes only in `App::handle(Msg)`. It does no I/O; it asks for `Effect`s.
+//! - One folder per feature, its state and update in `mod.rs` beside its drawing:
+//!   `containers`, `gpu`, `timeline`, `secrets`, plus `actions` (plan, confirm, progress,
+//!   undo) and `marking` (the checklist's marks).
+//! - `runner` carries out the effects off the event loop (latest-wins jobs in `jobs`),
+//!   `producers` starts the collectors, `event_loop` turns all of it into `Msg`s.
+//! - `frame` draws one frame from the app through small per-pane contexts; `widgets`,
+//!   `layout`, `keymap`, `theme`, `help` are shared by the views.
 
+pub mod actions;
 pub mod app;
+pub mod containers;
+pub mod effect;
 mod event_loop;
+pub mod frame;
 pub mod gpu;
+pub mod help;
+mod jobs;
 pub mod keymap;
 pub mod layout;
 pub mod marking;
-pub mod panes;
-pub mod popups;
-pub mod remediation;
+pub mod msg;
+mod producers;
 pub mod report;
+pub mod runner;
 pub mod secrets;
+pub mod shell;
 pub mod terminal;
 pub mod theme;
 pub mod timeline;
-pub mod view;
 mod watchdog;
+pub mod widgets;
+
+use std::process::ExitCode;
 
 /// Runs the TUI until the user quits or a signal arrives. `problems` (a broken config file …)
 /// are shown in the status bar. Returns the exit status.
-pub fn run(settings: crate::config::Settings, problems: Vec<String>) -> std::process::ExitCode {
+pub fn run(settings: crate::config::Settings, problems: Vec<String>) -> ExitCode {
     let log = crate::util::logging::init();
     terminal::install_panic_hook();
-    let no_color = theme::no_color_requested();
-    let (theme, theme_problem) = theme::load(&settings.theme, no_color);
+    let (theme, theme_problem) = theme::load(&settings.theme, theme::no_color_requested());
     let mut problems = problems;
     problems.extend(theme_problem);
-    for problem in &problems {
-        tracing::warn!(%problem, "configuration problem");
-    }
     let runtime = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -36,28 +51,14 @@ pub fn run(settings: crate::config::Settings, problems: Vec<String>) -> std::pro
         Ok(runtime) => runtime,
         Err(err) => {
             eprintln!("vigil: cannot start the async runtime: {err}");
-            return std::process::ExitCode::FAILURE;
+            return ExitCode::FAILURE;
         }
     };
-    let mut app = app::App::new(settings.clone(), theme);
-    // The recovery checklist's marks of this host (never in the suspect repository).
-    if let Some(path) = crate::incident::marks::Marks::default_path() {
-        match crate::incident::marks::Marks::load(&path) {
-            Ok(marks) => {
-                if marks.unreadable_lines > 0 {
-                    problems.push(format!(
-                        "{}: {} unreadable line(s) skipped",
-                        path.display(),
-                        marks.unreadable_lines
-                    ));
-                }
-                app.marks = marks;
-                app.rebuild_rows();
-            }
-            Err(message) => problems.push(message),
-        }
-    }
+    let (marks, marks_problem) = load_marks();
+    problems.extend(marks_problem);
+    let mut app = app::App::new(settings.clone(), theme).with_marks(marks);
     for problem in problems {
+        tracing::warn!(%problem, "configuration problem");
         app.show_problem(problem);
     }
     let outcome = runtime.block_on(event_loop::run(app, settings));
@@ -65,19 +66,34 @@ pub fn run(settings: crate::config::Settings, problems: Vec<String>) -> std::pro
     runtime.shutdown_background();
     drop(log);
     match outcome {
-        Ok(exit) => std::process::ExitCode::from(exit.code()),
+        Ok(exit) => ExitCode::from(exit.code()),
         Err(err) => {
             eprintln!("vigil: {err:?}");
-            std::process::ExitCode::FAILURE
+            ExitCode::FAILURE
         }
     }
 }
 
-#[cfg(test)]
-mod gpu_tests;
-#[cfg(test)]
-mod marking_tests;
+/// The recovery checklist's marks of this host (never in the suspect repository).
+fn load_marks() -> (crate::incident::marks::Marks, Option<String>) {
+    use crate::incident::marks::Marks;
+    let Some(path) = Marks::default_path() else {
+        return (Marks::default(), None);
+    };
+    match Marks::load(&path) {
+        Ok(marks) => {
+            let problem = (marks.unreadable_lines > 0).then(|| {
+                format!(
+                    "{}: {} unreadable line(s) skipped",
+                    path.display(),
+                    marks.unreadable_lines
+                )
+            });
+            (marks, problem)
+        }
+        Err(message) => (Marks::default(), Some(message)),
+    }
+}
+
 #[cfg(test)]
 mod tests;
-#[cfg(test)]
-mod timeline_tests;

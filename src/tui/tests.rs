@@ -1,7 +1,9 @@
 //! Rendering tests on ratatui's TestBackend: text snapshots plus per-cell style checks.
 
-use super::app::{App, Popup, RowId};
+use super::app::{App, Effect, Popup};
+use super::containers::RowId;
 use super::keymap::Action;
+use super::msg::Msg;
 use crate::collect::docker::DockerUpdate;
 use crate::collect::listeners::ListenerUpdate;
 use crate::config::Settings;
@@ -10,6 +12,7 @@ use crate::model::{
     AuthKind, Container, ContainerDetails, ContainerState, Health, Listener, ListenerOwner,
     PortBinding, ProbeHit, ProbeReport, Protocol, RiskLevel,
 };
+use crossterm::event::{Event, KeyCode, KeyEvent};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::buffer::Buffer;
@@ -70,6 +73,55 @@ fn report(auth: AuthKind, path: &str, status: u16, product: Option<&str>) -> Pro
     }
 }
 
+/// Carries out the app's mark effects through the real runner, as the event loop does (an
+/// fsynced append to the marks file), and hands each answer back to the app.
+pub(super) fn save_marks(app: &mut App) {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    runtime.block_on(async {
+        let mut runner = super::runner::Runner::new(&app.settings, None);
+        let mut asked = 0;
+        for effect in app.take_effects() {
+            if matches!(effect, Effect::SaveMark { .. }) {
+                runner.run(effect);
+                asked += 1;
+            }
+        }
+        for _ in 0..asked {
+            let answer = runner.next().await;
+            app.handle(answer);
+        }
+    });
+}
+
+/// Who the runner records as the marking user.
+pub(super) fn marking_user() -> String {
+    let identity = crate::ops::identity::Identity::current();
+    identity.login_user.unwrap_or(identity.user)
+}
+
+/// Calls `view` with the context the frame would draw the app with.
+pub(super) fn with_ctx<R>(app: &App, view: impl FnOnce(&super::widgets::Ctx) -> R) -> R {
+    let areas = app.areas();
+    let ctx = super::widgets::Ctx {
+        theme: &app.theme,
+        now: app.shell.now,
+        focus: app.shell.focus,
+        read_only: app.shell.read_only,
+        areas: &areas,
+        settings: &app.settings,
+        marks: &app.marks,
+    };
+    view(&ctx)
+}
+
+/// A key press, as the terminal would send it.
+pub(super) fn press(app: &mut App, code: KeyCode) {
+    app.handle(Msg::Terminal(Event::Key(KeyEvent::from(code))));
+}
+
 /// A fixed scene: an open Gradio UI, a protected one with a weak password, a loopback API,
 /// an unhealthy container, a stopped one, and a host listener.
 pub(super) fn scene() -> App {
@@ -84,8 +136,8 @@ fn scene_with_token() -> (App, String) {
         ..Settings::default()
     };
     let mut app = App::new(settings, crate::tui::theme::default_theme());
-    app.host_name = "gpu-host-01".into();
-    app.now = "2026-11-22T03:00:00Z".parse().expect("timestamp");
+    app.shell.host_name = "gpu-host-01".into();
+    app.shell.now = "2026-11-22T03:00:00Z".parse().expect("timestamp");
     let sdnext = container(
         1,
         "sdnext",
@@ -111,39 +163,46 @@ fn scene_with_token() -> (App, String) {
         .iter()
         .map(|c| c.id.clone())
         .collect();
-    app.apply_docker(DockerUpdate::Connected {
+    app.handle(Msg::Docker(DockerUpdate::Connected {
         endpoint: "unix:///var/run/docker.sock".into(),
         server_version: "28.2.2".into(),
         api_version: "1.50".into(),
-    });
-    app.apply_docker(DockerUpdate::Containers(vec![
-        sdnext, whisper, vllm, comfy, flux,
-    ]));
-    app.apply_docker(DockerUpdate::Details(Box::new(details(
-        &ids[1],
-        &[
-            "app.py",
-            "--listen",
-            "--username",
-            "admin",
-            "--password",
-            "goldman",
-        ],
-        &[&format!("HF_TOKEN={token}")],
+    }));
+    let list = vec![sdnext, whisper, vllm, comfy, flux];
+    app.handle(Msg::Docker(DockerUpdate::Containers(list)));
+    let args = [
+        "app.py",
+        "--listen",
+        "--username",
+        "admin",
+        "--password",
+        "goldman",
+    ];
+    let whisper_details = details(&ids[1], &args, &[&format!("HF_TOKEN={token}")]);
+    app.handle(Msg::Docker(DockerUpdate::Details(Box::new(
+        whisper_details,
     ))));
-    app.apply_probe(
-        ProbeKey::new(&ids[0], &binding("0.0.0.0", 36325, 7860)),
-        report(AuthKind::None, "/config", 200, Some("Gradio")),
-    );
-    app.apply_probe(
-        ProbeKey::new(&ids[1], &binding("0.0.0.0", 7861, 7860)),
-        report(AuthKind::Login, "/config", 401, Some("Gradio")),
-    );
-    app.apply_probe(
-        ProbeKey::new(&ids[2], &binding("127.0.0.1", 5000, 8000)),
-        report(AuthKind::ApiKey, "/v1/models", 401, None),
-    );
-    app.apply_listeners(ListenerUpdate::Listeners(vec![Listener {
+    let probes = [
+        (
+            &ids[0],
+            binding("0.0.0.0", 36325, 7860),
+            report(AuthKind::None, "/config", 200, Some("Gradio")),
+        ),
+        (
+            &ids[1],
+            binding("0.0.0.0", 7861, 7860),
+            report(AuthKind::Login, "/config", 401, Some("Gradio")),
+        ),
+        (
+            &ids[2],
+            binding("127.0.0.1", 5000, 8000),
+            report(AuthKind::ApiKey, "/v1/models", 401, None),
+        ),
+    ];
+    for (id, bound, answer) in probes {
+        app.handle(Msg::Probe(ProbeKey::new(id, &bound), answer));
+    }
+    app.handle(Msg::Listeners(ListenerUpdate::Listeners(vec![Listener {
         address: "0.0.0.0".parse().expect("ip"),
         port: 5003,
         protocol: "tcp",
@@ -152,7 +211,7 @@ fn scene_with_token() -> (App, String) {
         process: Some("busybox".into()),
         user: Some("root".into()),
         owner: ListenerOwner::Host,
-    }]));
+    }])));
     (app, token)
 }
 
@@ -160,7 +219,7 @@ pub(super) fn render(app: &mut App, width: u16, height: u16) -> Buffer {
     app.resize(width, height);
     let mut terminal = Terminal::new(TestBackend::new(width, height)).expect("test terminal");
     terminal
-        .draw(|frame| super::view::draw(app, frame))
+        .draw(|frame| super::frame::draw(app, frame))
         .expect("draw");
     terminal.backend().buffer().clone()
 }
@@ -223,7 +282,9 @@ fn risk_cells_use_the_theme_colour_of_their_level() {
         let (x, y) = find(&buffer, word).unwrap_or_else(|| panic!("{word} on screen"));
         let cell = &buffer[(x, y)];
         let expected = app.theme.risk(level);
-        assert_eq!(cell.fg, expected.fg.unwrap_or(cell.fg), "{word} foreground");
+        // Every level of the dark theme has a foreground of its own: the cell must carry it.
+        let fg = expected.fg.expect("the dark theme colours every level");
+        assert_eq!(cell.fg, fg, "{word} foreground");
         if let Some(bg) = expected.bg {
             assert_eq!(cell.bg, bg, "{word} background");
         }
@@ -262,13 +323,14 @@ fn monochrome_still_writes_every_level() {
 fn details_mask_secrets_and_show_probe_results() {
     let (mut app, token) = scene_with_token();
     let whisper = app
-        .container_rows
+        .containers
+        .rows
         .iter()
         .find(|r| r.name == "whisper-webui")
         .expect("row")
         .id
         .clone();
-    app.popup = Some(Popup::Details {
+    app.shell.popup = Some(Popup::Details {
         row: RowId::Container(whisper),
         scroll: 0,
     });
@@ -296,9 +358,9 @@ fn hostile_strings_are_escaped_on_screen() {
         ContainerState::Running,
         vec![],
     );
-    let mut list = app.inventory.containers.clone();
+    let mut list = app.containers.inventory.containers.clone();
     list.push(evil);
-    app.apply_docker(DockerUpdate::Containers(list));
+    app.handle(Msg::Docker(DockerUpdate::Containers(list)));
     let buffer = render(&mut app, 140, 30);
     let text = text_of(&buffer);
     assert!(text.contains("evil\\e[2Jname\\u{202e}gpj"), "{text}");
@@ -318,8 +380,10 @@ fn every_size_renders_without_panic() {
         (80, 24),
         (200, 60),
     ] {
-        let buffer = render(&mut app, w, h);
-        assert_eq!(buffer.area.width, w);
+        let text = text_of(&render(&mut app, w, h));
+        // Something is said at every size: the panes, or that the terminal is too small.
+        let said = text.contains("vigil") || text.contains("too small");
+        assert!(said || w * h < 20, "{w}x{h} drew nothing:\n{text}");
     }
     let buffer = render(&mut app, 40, 12);
     let text = text_of(&buffer);
@@ -331,36 +395,35 @@ fn every_size_renders_without_panic() {
 fn keys_move_focus_selection_and_filter() {
     let mut app = scene();
     app.resize(140, 30);
-    let first = app.selected.clone();
+    let first = app.containers.selected.clone();
     app.update(Action::Down);
-    assert_ne!(app.selected, first);
+    assert_ne!(app.containers.selected, first);
     app.update(Action::End);
-    assert!(matches!(app.selected, Some(RowId::Listener(_, 5003))));
+    assert!(matches!(
+        app.containers.selected,
+        Some(RowId::Listener(_, 5003))
+    ));
     app.update(Action::Home);
-    assert_eq!(app.selected, first);
+    assert_eq!(app.containers.selected, first);
     app.update(Action::FocusNext);
-    assert_eq!(app.focus, super::layout::PaneId::Gpu);
+    assert_eq!(app.shell.focus, super::layout::PaneId::Gpu);
     app.update(Action::FocusPrev);
     app.update(Action::Filter);
     for ch in "vllm".chars() {
-        app.on_key(crossterm::event::KeyEvent::from(
-            crossterm::event::KeyCode::Char(ch),
-        ));
+        press(&mut app, KeyCode::Char(ch));
     }
-    assert_eq!(app.container_rows.len(), 1);
-    assert_eq!(app.container_rows[0].name, "vllm");
-    app.on_key(crossterm::event::KeyEvent::from(
-        crossterm::event::KeyCode::Esc,
-    ));
-    assert_eq!(app.container_rows.len(), 5);
+    assert_eq!(app.containers.rows.len(), 1);
+    assert_eq!(app.containers.rows[0].name, "vllm");
+    press(&mut app, KeyCode::Esc);
+    assert_eq!(app.containers.rows.len(), 5);
 }
 
 #[test]
 fn read_only_refuses_remediation_keys() {
     let mut app = scene();
-    app.read_only = true;
+    app.shell.read_only = true;
     app.update(Action::Remediate(super::keymap::Remediation::Stop));
-    let status = app.status.clone().expect("a status message");
+    let status = app.shell.status.clone().expect("a status message");
     assert!(status.text.starts_with("read-only"), "{}", status.text);
     let buffer = render(&mut app, 140, 30);
     assert!(text_of(&buffer).contains("[RO]"));
@@ -369,13 +432,13 @@ fn read_only_refuses_remediation_keys() {
 #[test]
 fn docker_down_is_explained_and_rows_are_kept() {
     let mut app = scene();
-    app.apply_docker(DockerUpdate::Down {
+    app.handle(Msg::Docker(DockerUpdate::Down {
         endpoint: "unix:///var/run/docker.sock".into(),
         reason:
             "connection refused at unix:///var/run/docker.sock: the daemon is stopped or restarting"
                 .into(),
         retry_in: Duration::from_secs(2),
-    });
+    }));
     let buffer = render(&mut app, 140, 30);
     let text = text_of(&buffer);
     assert!(
@@ -393,23 +456,23 @@ fn mouse_click_selects_pane_and_row() {
     app.resize(140, 30);
     let areas = app.areas();
     let gpu = areas.pane(super::layout::PaneId::Gpu).expect("gpu pane");
-    app.on_mouse(MouseEvent {
+    app.handle(Msg::Terminal(Event::Mouse(MouseEvent {
         kind: MouseEventKind::Down(MouseButton::Left),
         column: gpu.x + 2,
         row: gpu.y + 2,
         modifiers: KeyModifiers::NONE,
-    });
-    assert_eq!(app.focus, super::layout::PaneId::Gpu);
+    })));
+    assert_eq!(app.shell.focus, super::layout::PaneId::Gpu);
     let table = areas.container_table.expect("table");
-    app.on_mouse(MouseEvent {
+    app.handle(Msg::Terminal(Event::Mouse(MouseEvent {
         kind: MouseEventKind::Down(MouseButton::Left),
         column: table.x + 3,
         row: table.y + 3,
         modifiers: KeyModifiers::NONE,
-    });
-    assert_eq!(app.focus, super::layout::PaneId::Containers);
-    let third = app.container_rows[2].id.clone();
-    assert_eq!(app.selected, Some(RowId::Container(third)));
+    })));
+    assert_eq!(app.shell.focus, super::layout::PaneId::Containers);
+    let third = app.containers.rows[2].id.clone();
+    assert_eq!(app.containers.selected, Some(RowId::Container(third)));
 }
 
 #[test]
@@ -426,7 +489,7 @@ fn help_lists_every_binding() {
 #[test]
 fn confirmation_question_stays_visible_when_the_plan_is_taller_than_the_screen() {
     use crate::ops::plan::{ActionKind, Confirmation, Plan, Step, Target};
-    use crate::tui::remediation::ConfirmState;
+    use crate::tui::actions::ConfirmState;
     let mut app = scene();
     let steps = (0..30)
         .map(|i| Step {
@@ -453,26 +516,20 @@ fn confirmation_question_stays_visible_when_the_plan_is_taller_than_the_screen()
         firewall: None,
     });
     state.typed = "sdn".into();
-    app.popup = Some(Popup::Confirm(Box::new(state)));
+    app.shell.popup = Some(Popup::Confirm(Box::new(state)));
     let text = text_of(&render(&mut app, 80, 24));
     assert!(text.contains("Type `sdnext` and Enter"), "{text}");
     assert!(text.contains("> sdn"), "{text}");
     assert!(text.contains("PgDn"), "{text}");
     assert!(!text.contains("docker something 29"), "{text}");
     // Scrolling to the end shows the last step; typing still goes to the answer.
-    app.on_key(crossterm::event::KeyEvent::from(
-        crossterm::event::KeyCode::End,
-    ));
-    app.on_key(crossterm::event::KeyEvent::from(
-        crossterm::event::KeyCode::Char('e'),
-    ));
+    press(&mut app, KeyCode::End);
+    press(&mut app, KeyCode::Char('e'));
     let text = text_of(&render(&mut app, 80, 24));
     assert!(text.contains("docker something 29"), "{text}");
     assert!(text.contains("Undo: vigil undo id"), "{text}");
     assert!(text.contains("> sdne"), "{text}");
-    app.on_key(crossterm::event::KeyEvent::from(
-        crossterm::event::KeyCode::Home,
-    ));
+    press(&mut app, KeyCode::Home);
     let text = text_of(&render(&mut app, 80, 24));
     assert!(text.contains("REBIND container sdnext"), "{text}");
     let text = text_of(&render(&mut app, 140, 80));
@@ -484,7 +541,7 @@ fn confirmation_question_stays_visible_when_the_plan_is_taller_than_the_screen()
 fn running_steps_show_live_in_the_confirmation() {
     use crate::ops::StepUpdate;
     use crate::ops::plan::{ActionKind, Confirmation, Plan, Step, Target};
-    use crate::tui::remediation::{ConfirmPhase, ConfirmState};
+    use crate::tui::actions::{ConfirmPhase, ConfirmState};
     let mut app = scene();
     let steps = ["create the replacement", "stop the original", "verify"]
         .iter()
@@ -514,18 +571,30 @@ fn running_steps_show_live_in_the_confirmation() {
     state.phase = ConfirmPhase::Running {
         since: std::time::Instant::now(),
     };
-    app.popup = Some(Popup::Confirm(Box::new(state)));
-    app.action_progress("rebind-1", StepUpdate::Started(0));
-    app.action_progress("rebind-1", StepUpdate::Finished(0));
-    app.action_progress("rebind-1", StepUpdate::Started(1));
+    app.shell.popup = Some(Popup::Confirm(Box::new(state)));
+    app.handle(Msg::StepProgress("rebind-1".into(), StepUpdate::Started(0)));
+    app.handle(Msg::StepProgress(
+        "rebind-1".into(),
+        StepUpdate::Finished(0),
+    ));
+    app.handle(Msg::StepProgress("rebind-1".into(), StepUpdate::Started(1)));
     // An update for another action changes nothing here.
-    app.action_progress("other", StepUpdate::Failed(2, "x".into()));
+    app.handle(Msg::StepProgress(
+        "other".into(),
+        StepUpdate::Failed(2, "x".into()),
+    ));
     let text = text_of(&render(&mut app, 120, 40));
     assert!(text.contains("✓ 1/3 create the replacement"), "{text}");
     assert!(text.contains("▶ 2/3 stop the original"), "{text}");
     assert!(text.contains("· 3/3 verify"), "{text}");
-    app.action_progress("rebind-1", StepUpdate::Failed(1, "daemon said no".into()));
-    app.action_progress("rebind-1", StepUpdate::Note("rolling back".into()));
+    app.handle(Msg::StepProgress(
+        "rebind-1".into(),
+        StepUpdate::Failed(1, "daemon said no".into()),
+    ));
+    app.handle(Msg::StepProgress(
+        "rebind-1".into(),
+        StepUpdate::Note("rolling back".into()),
+    ));
     let text = text_of(&render(&mut app, 120, 40));
     assert!(
         text.contains("✗ 2/3 stop the original: daemon said no"),
@@ -608,68 +677,113 @@ fn secrets_pane_shows_live_history_progress() {
     use crate::secrets::sources::history::HistoryProgress;
     let mut app = scene();
     app.start_secret_scan();
-    let generation = app.secrets.generation;
-    app.secrets_progress(generation, ScanProgress::Stage("history".into()));
-    app.secrets_progress(
-        generation,
-        ScanProgress::History(HistoryProgress {
+    app.handle(Msg::SecretsProgress(ScanProgress::Stage("history".into())));
+    app.handle(Msg::SecretsProgress(ScanProgress::History(
+        HistoryProgress {
             objects_done: 500,
             objects_total: 2000,
             bytes_done: 50_000_000,
-        }),
-    );
-    // Updates of an older scan are ignored.
-    app.secrets_progress(generation - 1, ScanProgress::Stage("containers".into()));
+        },
+    )));
     let text = text_of(&render(&mut app, 140, 30));
     assert!(text.contains("history 500/2000 objects"), "{text}");
     assert!(text.contains("50 MB"), "{text}");
 }
 
+/// The secret scans the app asked for since the last call.
+fn scans_asked(app: &mut App) -> Vec<crate::secrets::scan::ScanOptions> {
+    app.take_effects()
+        .into_iter()
+        .filter_map(|effect| match effect {
+            Effect::ScanSecrets(options) => Some(*options),
+            _ => None,
+        })
+        .collect()
+}
+
+fn scan_done(app: &mut App, seconds: f64) {
+    use crate::secrets::scan::{ScanReport, Summary};
+    let summary = Summary {
+        seconds,
+        ..Summary::default()
+    };
+    let report = ScanReport {
+        findings: Vec::new(),
+        summary,
+    };
+    app.handle(Msg::SecretsDone(Box::new(Ok(report))));
+}
+
 #[test]
 fn a_quick_secret_scan_is_repeated_when_containers_change() {
-    use crate::secrets::scan::{ScanReport, Summary};
     let mut app = scene();
     app.start_secret_scan();
-    let first = app.secrets.generation;
-    app.secrets_done(
-        first,
-        Ok(ScanReport {
-            findings: Vec::new(),
-            summary: Summary {
-                seconds: 0.4,
-                ..Summary::default()
-            },
-        }),
-    );
+    scans_asked(&mut app);
+    scan_done(&mut app, 0.4);
     // Same containers: nothing to do.
     app.secrets_containers_changed();
-    assert_eq!(app.secrets.generation, first);
-    // One more container: a quick scan runs again by itself.
-    app.inventory.details.insert(
-        "f".repeat(64),
-        crate::model::ContainerDetails {
-            id: "f".repeat(64),
-            name: "late-starter".into(),
-            ..Default::default()
-        },
-    );
-    app.secrets_containers_changed();
-    assert_eq!(app.secrets.generation, first + 1);
+    assert!(scans_asked(&mut app).is_empty());
+    // One more container: a quick scan runs again by itself, with it.
+    let late = details(&"f".repeat(64), &[], &["VLLM_API_KEY=x"]);
+    app.handle(Msg::Docker(DockerUpdate::Details(Box::new(late))));
+    let again = scans_asked(&mut app);
+    assert_eq!(again.len(), 1);
+    let covered = again[0].containers.as_ref().expect("containers").len();
+    assert_eq!(covered, 2, "whisper-webui and the late one");
     // After a long scan the pane offers the rescan instead.
-    app.secrets_done(
-        first + 1,
-        Ok(ScanReport {
-            findings: Vec::new(),
-            summary: Summary {
-                seconds: 60.0,
-                ..Summary::default()
-            },
-        }),
-    );
-    app.inventory.details.remove(&"f".repeat(64));
+    scan_done(&mut app, 60.0);
+    app.containers.inventory.details.remove(&"f".repeat(64));
     app.secrets_containers_changed();
-    assert_eq!(app.secrets.generation, first + 1);
+    assert!(scans_asked(&mut app).is_empty());
     assert!(app.secrets.stale);
     let text = text_of(&render(&mut app, 200, 30));
     assert!(text.contains("r rescans"), "{text}");
+}
+
+#[test]
+fn the_secret_scan_waits_for_the_containers_details() {
+    // Started inside a repository: the timeline is read at once, but the scan must not start
+    // before the containers are inspected, or their environments would be missing from it.
+    let repo = tempfile::tempdir().expect("tempdir");
+    let settings = Settings {
+        probe_enabled: false,
+        repos: vec![repo.path().to_path_buf()],
+        ..Settings::default()
+    };
+    let mut app = App::new(settings, crate::tui::theme::default_theme());
+    app.handle(Msg::Tick(jiff::Timestamp::now()));
+    let sdnext = container(1, "sdnext", ContainerState::Running, vec![]);
+    let id = sdnext.id.clone();
+    app.handle(Msg::Docker(DockerUpdate::Containers(vec![sdnext])));
+    let read = Box::new(crate::timeline::read(repo.path()));
+    app.handle(Msg::Timeline(crate::timeline::stages::Stage::Read(0, read)));
+    assert!(app.timeline.all_read());
+    assert!(
+        scans_asked(&mut app).is_empty(),
+        "no scan before the details"
+    );
+    let secret_args = ["serve", "--password", "goldman"];
+    app.handle(Msg::Docker(DockerUpdate::Details(Box::new(details(
+        &id,
+        &secret_args,
+        &[],
+    )))));
+    let scans = scans_asked(&mut app);
+    assert_eq!(scans.len(), 1);
+    let containers = scans[0].containers.as_ref().expect("containers");
+    assert_eq!(containers.len(), 1);
+    assert_eq!(containers[0].args, secret_args);
+}
+
+#[test]
+fn with_docker_down_the_secret_scan_starts_with_what_is_known() {
+    let mut app = App::new(Settings::default(), crate::tui::theme::default_theme());
+    app.handle(Msg::Tick(jiff::Timestamp::now()));
+    assert!(scans_asked(&mut app).is_empty());
+    app.handle(Msg::Docker(DockerUpdate::Down {
+        endpoint: "unix:///nowhere".into(),
+        reason: "socket /nowhere not found: is dockerd running?".into(),
+        retry_in: Duration::from_secs(1),
+    }));
+    assert_eq!(scans_asked(&mut app).len(), 1);
 }

@@ -1,34 +1,34 @@
 //! Pane 4: secret findings, one row per secret, most urgent first (compromised, live in a
 //! running container, in HEAD, history only). Only masked values are ever drawn.
 
-use super::pane_block;
+use super::{ScanState, SecretsPane};
 use crate::secrets::finding::Finding;
 use crate::secrets::rules::Severity;
-use crate::tui::app::App;
 use crate::tui::layout::PaneId;
-use crate::tui::secrets::ScanState;
+use crate::tui::theme::Theme;
+use crate::tui::widgets::{Ctx, pane_block};
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Gauge, Paragraph, Wrap};
 
-pub fn severity_style(app: &App, finding: &Finding) -> Style {
+pub fn severity_style(theme: &Theme, finding: &Finding) -> Style {
     if finding.suppressed.is_some() {
-        return app.theme.muted;
+        return theme.muted;
     }
     if finding.compromised {
-        return app.theme.critical;
+        return theme.critical;
     }
     match finding.severity {
-        Severity::Critical => app.theme.critical,
-        Severity::High => app.theme.high,
-        Severity::Medium => app.theme.medium,
-        Severity::Low => app.theme.low,
+        Severity::Critical => theme.critical,
+        Severity::High => theme.high,
+        Severity::Medium => theme.medium,
+        Severity::Low => theme.low,
     }
 }
 
-fn title(app: &App) -> Option<String> {
-    let report = app.secrets.report.as_ref()?;
+fn title(pane: &SecretsPane) -> Option<String> {
+    let report = pane.report.as_ref()?;
     let s = &report.summary;
     let mut parts = vec![format!("{} findings", s.findings)];
     if s.critical > 0 {
@@ -40,21 +40,21 @@ fn title(app: &App) -> Option<String> {
     if s.suppressed > 0 {
         parts.push(format!("{} suppressed", s.suppressed));
     }
-    if matches!(app.secrets.state, ScanState::Running { .. }) {
+    if matches!(pane.state, ScanState::Running { .. }) {
         parts.push("rescanning…".into());
-    } else if app.secrets.stale {
+    } else if pane.stale {
         parts.push("containers changed: r rescans".into());
     }
     Some(parts.join(" · "))
 }
 
-fn row(app: &App, finding: &Finding, width: usize, selected: bool) -> Line<'static> {
+fn row(ctx: &Ctx, finding: &Finding, width: usize, selected: bool) -> Line<'static> {
     let severity = match (&finding.suppressed, finding.compromised) {
         (Some(_), _) => "suppr".to_string(),
         (None, true) => "ROTATE".to_string(),
         (None, false) => finding.severity.as_str().to_string(),
     };
-    let style = severity_style(app, finding);
+    let style = severity_style(ctx.theme, finding);
     let text = crate::util::text::truncate(
         &format!(
             "{:<22} {:<17} {}",
@@ -65,29 +65,29 @@ fn row(app: &App, finding: &Finding, width: usize, selected: bool) -> Line<'stat
         width.saturating_sub(9),
     );
     // ✓: rotated on the recovery checklist (`m`).
-    let rotated = app.marks.is_marked(
+    let rotated = ctx.marks.is_marked(
         crate::incident::marks::MarkKind::Secret,
         &finding.fingerprint,
     );
     let mut line = Line::from(vec![
-        Span::styled(if rotated { "✓" } else { " " }, app.theme.ok),
+        Span::styled(if rotated { "✓" } else { " " }, ctx.theme.ok),
         Span::styled(format!("{severity:<7} "), style),
-        Span::styled(text, app.theme.text),
+        Span::styled(text, ctx.theme.text),
     ]);
     if selected {
-        line = line.style(app.theme.selected);
+        line = line.style(ctx.theme.selected);
     }
     line
 }
 
-pub fn draw(app: &App, area: Rect, frame: &mut ratatui::Frame) {
-    let block = pane_block(app, PaneId::Secrets, title(app));
+pub fn draw(pane: &SecretsPane, ctx: &Ctx, area: Rect, frame: &mut ratatui::Frame) {
+    let block = pane_block(ctx, PaneId::Secrets, title(pane));
     let inner = block.inner(area);
     frame.render_widget(block, area);
     if inner.height == 0 || inner.width == 0 {
         return;
     }
-    let view = &app.secrets;
+    let view = pane;
     let gauge = view.gauge();
     let [gauge_area, list_area] = Layout::vertical([
         Constraint::Length(u16::from(gauge.is_some())),
@@ -99,7 +99,7 @@ pub fn draw(app: &App, area: Rect, frame: &mut ratatui::Frame) {
             Gauge::default()
                 .ratio(ratio)
                 .label(label)
-                .gauge_style(app.theme.warn),
+                .gauge_style(ctx.theme.warn),
             gauge_area,
         );
     }
@@ -107,24 +107,24 @@ pub fn draw(app: &App, area: Rect, frame: &mut ratatui::Frame) {
     match (&view.report, &view.state) {
         (_, ScanState::Failed(message)) => lines.push(Line::from(Span::styled(
             format!("secret scan failed: {}", crate::util::text::escape(message)),
-            app.theme.error,
+            ctx.theme.error,
         ))),
         (None, ScanState::NotStarted) => lines.push(Line::from(Span::styled(
             "the secret scan starts in a moment…",
-            app.theme.muted,
+            ctx.theme.muted,
         ))),
         (None, _) => lines.push(Line::from(Span::styled(
             "findings appear when the scan completes; the other panes work meanwhile",
-            app.theme.muted,
+            ctx.theme.muted,
         ))),
         (Some(report), _) => {
-            if app.settings.repos.is_empty() {
+            if ctx.settings.repos.is_empty() {
                 lines.push(Line::from(Span::styled(
                     crate::util::text::truncate(
                         "no repository scanned: start vigil inside it or pass --repo PATH",
                         list_area.width as usize,
                     ),
-                    app.theme.warn,
+                    ctx.theme.warn,
                 )));
             }
             // Notes (what was not scanned) one line each; the CLI prints them whole.
@@ -134,13 +134,13 @@ pub fn draw(app: &App, area: Rect, frame: &mut ratatui::Frame) {
                         &crate::util::text::escape(note),
                         list_area.width as usize,
                     ),
-                    app.theme.warn,
+                    ctx.theme.warn,
                 )));
             }
             if report.findings.is_empty() {
                 lines.push(Line::from(Span::styled(
                     "no secrets found in the working tree, the history or the containers",
-                    app.theme.ok,
+                    ctx.theme.ok,
                 )));
             }
             let room = (list_area.height as usize)
@@ -154,10 +154,10 @@ pub fn draw(app: &App, area: Rect, frame: &mut ratatui::Frame) {
             };
             for (index, finding) in report.findings.iter().enumerate().skip(offset).take(room) {
                 lines.push(row(
-                    app,
+                    ctx,
                     finding,
                     list_area.width as usize,
-                    app.focus == PaneId::Secrets && index == selected,
+                    ctx.focus == PaneId::Secrets && index == selected,
                 ));
             }
         }

@@ -2,11 +2,12 @@
 //! here with git2: chart, list, order toggle, details, safe state, hostile commit text, small
 //! terminals.
 
-use super::app::{App, Popup};
-use super::keymap::Action;
-use super::tests::{find, render, scene, text_of};
-use super::timeline::{TimelineEvent, read_in_background};
 use crate::timeline::CommitId;
+use crate::timeline::stages::{Stage, read_in_stages};
+use crate::tui::app::{App, Popup};
+use crate::tui::keymap::Action;
+use crate::tui::msg::Msg;
+use crate::tui::tests::{find, press, render, save_marks, scene, text_of};
 use git2::{Oid, Repository, Signature, Time};
 use std::path::Path;
 
@@ -83,23 +84,26 @@ fn incident_repo() -> (tempfile::TempDir, Oid, Vec<Oid>) {
     (dir, last, burst)
 }
 
-/// The app with the repository read by the real background reader (no cache).
+/// The app with the repository read in the stages the runner reads it in (no cache).
 fn app_with(dir: &Path) -> App {
     let mut app = scene();
     app.settings.repos = vec![dir.to_path_buf()];
-    app.start_timelines();
-    let generation = app.timeline.generation;
-    let events = std::sync::Mutex::new(Vec::new());
-    let send = |event: TimelineEvent| events.lock().expect("lock").push(event);
-    read_in_background(
+    app.handle(Msg::Tick(jiff::Timestamp::now()));
+    let options = crate::timeline::AnalyzeOptions {
+        line_counts: true,
+        use_cache: false,
+        threads: 2,
+    };
+    let mut stages = Vec::new();
+    let cancel = std::sync::atomic::AtomicBool::new(false);
+    read_in_stages(
         &[dir.to_path_buf()],
-        2,
-        false,
-        &std::sync::atomic::AtomicBool::new(false),
-        &send,
+        &options,
+        &cancel,
+        &mut |stage: Stage| stages.push(stage),
     );
-    for event in events.into_inner().expect("events") {
-        app.timeline_event(generation, event);
+    for stage in stages {
+        app.handle(Msg::Timeline(stage));
     }
     app
 }
@@ -172,10 +176,10 @@ fn order_toggle_details_and_small_terminals() {
     // Enter: the details with every signal explained; the raw object arrives afterwards.
     app.update(Action::Open);
     assert!(
-        matches!(&app.popup, Some(Popup::CommitDetails { id, .. }) if *id == CommitId::from_oid(burst[0]))
+        matches!(&app.shell.popup, Some(Popup::CommitDetails { id, .. }) if *id == CommitId::from_oid(burst[0]))
     );
     let details = crate::timeline::details::read(dir.path(), CommitId::from_oid(burst[0]));
-    app.commit_details_loaded(CommitId::from_oid(burst[0]), details);
+    app.handle(Msg::CommitDetails(CommitId::from_oid(burst[0]), details));
     let text = text_of(&render(&mut app, 140, 40));
     for expected in [
         "SUSPICIOUS",
@@ -191,7 +195,7 @@ fn order_toggle_details_and_small_terminals() {
     }
     // The safe state's details carry the read-only commands.
     app.update(Action::Back);
-    app.select_commit(&CommitId::from_oid(last_good));
+    app.timeline.select_commit(&CommitId::from_oid(last_good));
     app.update(Action::Open);
     let text = text_of(&render(&mut app, 140, 40));
     assert!(text.contains("git -C"), "{text}");
@@ -217,7 +221,7 @@ fn the_pane_says_when_there_is_no_repository_or_it_cannot_be_read() {
     let mut app = scene();
     app.update(Action::FocusPane(2));
     app.update(Action::Zoom);
-    app.start_timelines();
+    app.handle(Msg::Tick(jiff::Timestamp::now()));
     let text = text_of(&render(&mut app, 120, 30));
     assert!(text.contains("no repository"), "{text}");
     let dir = tempfile::tempdir().expect("tempdir");
@@ -234,7 +238,7 @@ fn the_help_shows_the_scoring_weights_and_threshold_in_use() {
     let mut app = scene();
     app.settings.timeline.threshold = 4.5;
     app.settings.timeline.burst = 2.25;
-    let text: String = crate::tui::popups::help::lines(&app)
+    let text: String = crate::tui::tests::with_ctx(&app, crate::tui::help::lines)
         .iter()
         .map(|line| {
             line.spans
@@ -254,10 +258,11 @@ fn the_help_shows_the_scoring_weights_and_threshold_in_use() {
 #[test]
 fn marking_a_suspicious_commit_counts_it_reviewed() {
     let (dir, _, _) = incident_repo();
-    let mut app = app_with(dir.path());
+    let app = app_with(dir.path());
     let marks_dir = tempfile::tempdir().expect("tempdir");
-    app.marks =
+    let marks =
         crate::incident::marks::Marks::load(&marks_dir.path().join("marks.jsonl")).expect("marks");
+    let mut app = app.with_marks(marks);
     let before = app.checklist;
     assert!(
         before.commits_flagged > 0,
@@ -274,12 +279,9 @@ fn marking_a_suspicious_commit_counts_it_reviewed() {
         .map(|c| c.id)
         .expect("selected commit");
     app.update(Action::Mark);
-    assert!(matches!(app.popup, Some(Popup::MarkPrompt { .. })));
-    app.on_key(crossterm::event::KeyEvent::new(
-        crossterm::event::KeyCode::Enter,
-        crossterm::event::KeyModifiers::NONE,
-    ));
-    super::marking_tests::carry_out(&mut app);
+    assert!(matches!(app.shell.popup, Some(Popup::MarkPrompt { .. })));
+    press(&mut app, crossterm::event::KeyCode::Enter);
+    save_marks(&mut app);
     assert!(
         app.marks
             .is_marked(crate::incident::marks::MarkKind::Commit, &id.to_string())

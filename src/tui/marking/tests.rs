@@ -1,37 +1,21 @@
 //! `m` on TestBackend: the prompt, the saved mark (through the real file), the ✓ in the panes,
 //! the checklist in the header, unmarking, observer mode.
 
-use super::app::{App, Effect, Popup};
-use super::keymap::Action;
-use super::layout::PaneId;
-use super::tests::{render, scene, text_of};
 use crate::incident::marks::{MarkKind, Marks};
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use crate::tui::app::{App, Effect, Popup};
+use crate::tui::keymap::Action;
+use crate::tui::layout::PaneId;
+use crate::tui::tests::{marking_user, press, render, save_marks, scene, text_of};
+use crossterm::event::KeyCode;
 
-fn key(code: KeyCode) -> KeyEvent {
-    KeyEvent::new(code, KeyModifiers::NONE)
-}
-
-/// Does what the event loop does with a SaveMark effect.
-pub(super) fn carry_out(app: &mut App) {
-    for effect in app.take_effects() {
-        if let Effect::SaveMark {
-            kind,
-            key,
-            note,
-            cleared,
-        } = effect
-        {
-            let result = app.marks.record(kind, &key, &note, "tester", cleared);
-            app.mark_saved(result);
-        }
-    }
+fn key(app: &mut App, code: KeyCode) {
+    press(app, code);
 }
 
 fn with_marks(dir: &tempfile::TempDir) -> App {
-    let mut app = scene();
-    app.marks = Marks::load(&dir.path().join("marks.jsonl")).expect("marks");
-    app
+    let app = scene();
+    let marks = Marks::load(&dir.path().join("marks.jsonl")).expect("marks");
+    app.with_marks(marks)
 }
 
 #[test]
@@ -47,19 +31,19 @@ fn marking_a_container_shows_it_persists_and_counts() {
     app.update(Action::FocusPane(PaneId::Containers.index()));
     app.update(Action::Home);
     app.update(Action::Mark);
-    assert!(matches!(app.popup, Some(Popup::MarkPrompt { .. })));
+    assert!(matches!(app.shell.popup, Some(Popup::MarkPrompt { .. })));
     let text = text_of(&render(&mut app, 140, 30));
     assert!(text.contains("Mark container sdnext as reviewed"), "{text}");
     assert!(text.contains("> isolated█"), "a suggestion to edit: {text}");
     for _ in 0.."isolated".len() {
-        app.on_key(key(KeyCode::Backspace));
+        key(&mut app, KeyCode::Backspace);
     }
     for ch in "rebound to 127.0.0.1\u{7}".chars() {
-        app.on_key(key(KeyCode::Char(ch)));
+        key(&mut app, KeyCode::Char(ch));
     }
-    app.on_key(key(KeyCode::Enter));
-    carry_out(&mut app);
-    assert!(app.popup.is_none());
+    key(&mut app, KeyCode::Enter);
+    save_marks(&mut app);
+    assert!(app.shell.popup.is_none());
     let after = app.checklist;
     assert_eq!((after.exposures_isolated, after.exposures_found), (1, 1));
     let text = text_of(&render(&mut app, 200, 30));
@@ -73,11 +57,11 @@ fn marking_a_container_shows_it_persists_and_counts() {
         mark.note, "rebound to 127.0.0.1",
         "control characters are not stored"
     );
-    assert_eq!(mark.user, "tester");
+    assert_eq!(mark.user, marking_user());
 
     // m again takes it back.
     app.update(Action::Mark);
-    carry_out(&mut app);
+    save_marks(&mut app);
     assert_eq!(app.checklist.exposures_isolated, 0);
     assert!(!text_of(&render(&mut app, 200, 30)).contains("✓sdnext"));
 }
@@ -93,13 +77,13 @@ fn escape_cancels_and_observer_mode_cannot_mark() {
     };
     let mut app = with_marks(&dir);
     app.update(Action::Mark);
-    app.on_key(key(KeyCode::Esc));
-    assert!(app.popup.is_none());
+    key(&mut app, KeyCode::Esc);
+    assert!(app.shell.popup.is_none());
     assert_eq!(saves(&mut app), 0);
     let mut observer = with_marks(&dir);
-    observer.read_only = true;
+    observer.shell.read_only = true;
     observer.update(Action::Mark);
-    assert!(observer.popup.is_none());
+    assert!(observer.shell.popup.is_none());
     assert_eq!(saves(&mut observer), 0);
     let text = text_of(&render(&mut observer, 140, 30));
     assert!(
@@ -140,8 +124,8 @@ fn marking_a_secret_counts_it_rotated_and_shows_a_check() {
         !text.contains(&token),
         "the prompt never shows the raw secret"
     );
-    app.on_key(key(KeyCode::Enter));
-    carry_out(&mut app);
+    key(&mut app, KeyCode::Enter);
+    save_marks(&mut app);
     let list = app.checklist;
     assert_eq!((list.secrets_rotated, list.secrets_found), (1, found));
     assert!(app.marks.is_marked(MarkKind::Secret, &fingerprint));

@@ -1,15 +1,14 @@
 //! The confirmation popup: the full plan, warnings, the question, then live progress and the
 //! result. Default answer No.
 
+use super::{ConfirmPhase, ConfirmState, StepState};
 use crate::ops::Confirmation;
-use crate::tui::app::App;
-use crate::tui::remediation::{ConfirmPhase, ConfirmState, StepState};
+use crate::tui::theme::Theme;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
 
 /// The plan lines (may be cut on a small screen) and the answer lines (always shown).
-pub fn lines(app: &App, state: &ConfirmState) -> (Vec<Line<'static>>, Vec<Line<'static>>) {
-    let theme = &app.theme;
+pub fn lines(theme: &Theme, state: &ConfirmState) -> (Vec<Line<'static>>, Vec<Line<'static>>) {
     let mut plan: Vec<Line<'static>> = Vec::new();
     for line in state.plan.describe() {
         let style = if line.starts_with("WARNING") || line.starts_with("REFUSED") {
@@ -53,7 +52,7 @@ pub fn lines(app: &App, state: &ConfirmState) -> (Vec<Line<'static>>, Vec<Line<'
             }
         },
         ConfirmPhase::Running { since } => {
-            out.extend(progress_lines(app, state));
+            out.extend(progress_lines(theme, state));
             out.push(Line::from(Span::styled(
                 format!(
                     "Running … {:.1}s (the screen stays live; the result appears here)",
@@ -63,7 +62,7 @@ pub fn lines(app: &App, state: &ConfirmState) -> (Vec<Line<'static>>, Vec<Line<'
             )));
         }
         ConfirmPhase::Done { ok, message } => {
-            out.extend(progress_lines(app, state));
+            out.extend(progress_lines(theme, state));
             out.push(Line::from(Span::styled(
                 format!(
                     "{} {}",
@@ -83,8 +82,7 @@ pub fn lines(app: &App, state: &ConfirmState) -> (Vec<Line<'static>>, Vec<Line<'
 
 /// One line per plan step with where it stands (· pending, ▶ running, ✓ done, ✗ failed), then
 /// any notes the executor sent (an automatic rollback).
-fn progress_lines(app: &App, state: &ConfirmState) -> Vec<Line<'static>> {
-    let theme = &app.theme;
+fn progress_lines(theme: &Theme, state: &ConfirmState) -> Vec<Line<'static>> {
     let total = state.steps.len();
     let mut lines: Vec<Line<'static>> = state
         .steps
@@ -130,8 +128,8 @@ fn wrapped_height(lines: &[Line<'_>], width: usize) -> usize {
         .sum()
 }
 
-pub fn draw(app: &App, state: &ConfirmState, frame: &mut ratatui::Frame) {
-    let (plan, answer) = lines(app, state);
+pub fn draw(theme: &Theme, state: &ConfirmState, frame: &mut ratatui::Frame) {
+    let (plan, answer) = lines(theme, state);
     // Tall enough for the whole plan (long steps wrap), never taller than the screen; the answer
     // lines keep their place at the bottom even when the plan has to be cut.
     let width = frame.area().width.min(120);
@@ -139,14 +137,14 @@ pub fn draw(app: &App, state: &ConfirmState, frame: &mut ratatui::Frame) {
     let plan_rows = wrapped_height(&plan, inner_width);
     let answer_rows = wrapped_height(&answer, inner_width);
     let needed = (plan_rows + answer_rows + 3).min(u16::MAX as usize) as u16;
-    let area = super::centered(frame.area(), width, needed);
+    let area = crate::tui::widgets::centered(frame.area(), width, needed);
     frame.render_widget(Clear, area);
     let block = Block::default()
         .borders(Borders::ALL)
-        .border_style(app.theme.warn)
+        .border_style(theme.warn)
         .title(Span::styled(
             format!(" Confirm: {} ", state.plan.kind.as_str()),
-            app.theme.title,
+            theme.title,
         ));
     let inner = block.inner(area);
     frame.render_widget(block, area);
@@ -178,10 +176,7 @@ pub fn draw(app: &App, state: &ConfirmState, frame: &mut ratatui::Frame) {
             scroll + 1,
             (scroll + visible).min(plan_rows as u16)
         );
-        frame.render_widget(
-            Paragraph::new(Span::styled(hint, app.theme.warn)),
-            hint_area,
-        );
+        frame.render_widget(Paragraph::new(Span::styled(hint, theme.warn)), hint_area);
     } else {
         state.max_scroll.set(0);
         frame.render_widget(Paragraph::new(plan).wrap(Wrap { trim: false }), plan_area);

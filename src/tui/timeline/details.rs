@@ -3,15 +3,21 @@
 //! introduced (masked), every signal with its weight and a sentence, and for the safe state the
 //! read-only commands to look at it. Everything from the repository is escaped.
 
+use super::TimelinePane;
+use super::view::short_time;
 use crate::timeline::{CommitEntry, Timeline};
-use crate::tui::app::App;
-use crate::tui::panes::timeline::short_time;
+use crate::tui::widgets::Ctx;
 use crate::util::text::escape;
 use ratatui::text::{Line, Span};
 
-pub fn lines(app: &App, timeline: &Timeline, commit: &CommitEntry) -> Vec<Line<'static>> {
-    let theme = &app.theme;
-    let scoring = &app.settings.timeline;
+pub fn lines(
+    pane: &TimelinePane,
+    ctx: &Ctx,
+    timeline: &Timeline,
+    commit: &CommitEntry,
+) -> Vec<Line<'static>> {
+    let theme = ctx.theme;
+    let scoring = &ctx.settings.timeline;
     let field = |label: &str, value: String| {
         Line::from(vec![
             Span::styled(format!("{label:<11}"), theme.muted),
@@ -91,12 +97,7 @@ pub fn lines(app: &App, timeline: &Timeline, commit: &CommitEntry) -> Vec<Line<'
         out.push(field("reachable", "from no ref: dangling".into()));
     }
     // The raw object, read on demand.
-    match app
-        .timeline
-        .details
-        .as_ref()
-        .filter(|(id, _)| *id == commit.id)
-    {
+    match pane.details.as_ref().filter(|(id, _)| *id == commit.id) {
         Some((_, Ok(details))) => {
             out.push(field(
                 "raw author",
@@ -175,8 +176,7 @@ pub fn lines(app: &App, timeline: &Timeline, commit: &CommitEntry) -> Vec<Line<'
                 facts.files_changed, facts.lines_added, facts.lines_removed
             )));
             // The list itself comes with the raw object (the timeline keeps totals only).
-            let files = app
-                .timeline
+            let files = pane
                 .details
                 .as_ref()
                 .filter(|(id, _)| *id == commit.id)
@@ -237,13 +237,19 @@ pub fn lines(app: &App, timeline: &Timeline, commit: &CommitEntry) -> Vec<Line<'
     out
 }
 
-pub fn draw(app: &App, id: &crate::timeline::CommitId, scroll: u16, frame: &mut ratatui::Frame) {
-    let Some(timeline) = app.timeline.current().and_then(|r| r.timeline.as_ref()) else {
+pub fn draw(
+    pane: &TimelinePane,
+    ctx: &Ctx,
+    id: &crate::timeline::CommitId,
+    scroll: u16,
+    frame: &mut ratatui::Frame,
+) {
+    let Some(timeline) = pane.current().and_then(|r| r.timeline.as_ref()) else {
         return;
     };
     let Some(commit) = timeline.find(id) else {
         return;
     };
-    let content = lines(app, timeline, commit);
-    super::scrolling(app, "Commit (Esc closes)", content, scroll, frame);
+    let content = lines(pane, ctx, timeline, commit);
+    crate::tui::widgets::scrolling(ctx.theme, "Commit (Esc closes)", content, scroll, frame);
 }

@@ -1,8 +1,12 @@
-//! The GPU pane's state: the latest sample, a bounded utilization history per card for the
-//! sparklines, the host summary for the header, and which GPU process is selected.
+//! Pane 2's state: the latest sample, a bounded utilization history per card for the
+//! sparklines, the host summary for the header, and which GPU process is selected. `view` draws
+//! it.
 
-use super::app::{App, Popup, RowId, Severity};
-use super::keymap::Action;
+pub mod view;
+
+use super::app::{Popup, Shell};
+use super::containers::RowId;
+use super::keymap::{Action, Remediation};
 use crate::collect::host::HostSummary;
 use crate::collect::sampler::Sample;
 use crate::model::GpuSnapshot;
@@ -28,7 +32,7 @@ impl CardHistory {
 }
 
 #[derive(Debug, Default)]
-pub struct GpuView {
+pub struct GpuPane {
     /// `None` until the first sample arrives.
     pub snapshot: Option<GpuSnapshot>,
     pub host: Option<HostSummary>,
@@ -42,12 +46,12 @@ pub struct GpuView {
     pub faster_than_clock: bool,
 }
 
-impl GpuView {
-    pub fn new(interval_ms: u64, history_secs: u64) -> GpuView {
-        GpuView {
+impl GpuPane {
+    pub fn new(interval_ms: u64, history_secs: u64) -> GpuPane {
+        GpuPane {
             capacity: ((history_secs * 1000) / interval_ms.max(1)).clamp(2, 7200) as usize,
             faster_than_clock: interval_ms < 1000,
-            ..GpuView::default()
+            ..GpuPane::default()
         }
     }
 
@@ -101,49 +105,64 @@ fn history_key(card: &crate::model::GpuCard) -> String {
         .unwrap_or_else(|| format!("#{}", card.index))
 }
 
-impl App {
-    /// A new sample from the sampling thread.
-    pub fn apply_sample(&mut self, sample: Sample) {
+/// What a key in the GPU pane asks of the rest of the app.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum GpuRequest {
+    /// Stop, rebind or block for this container (or, for a block, the host process's port).
+    Remediate(Remediation, Option<String>),
+}
+
+/// What a new sample changed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SampleApplied {
+    /// Cards or processes came or went, or a card broke: worth a redraw now.
+    pub redraw: bool,
+}
+
+impl GpuPane {
+    /// A new sample from the sampling thread, with its processes' containers named.
+    pub fn apply_sample(
+        &mut self,
+        sample: Sample,
+        names: &HashMap<String, String>,
+    ) -> SampleApplied {
         let mut snapshot = sample.gpu;
-        let names: HashMap<String, String> = self
-            .inventory
-            .containers
-            .iter()
-            .map(|c| (c.id.clone(), c.name.clone()))
-            .collect();
-        snapshot.attach_container_names(&names);
-        self.gpu.record(&snapshot);
+        snapshot.attach_container_names(names);
+        self.record(&snapshot);
         let structural = self
-            .gpu
             .snapshot
             .as_ref()
             .is_none_or(|old| structure_changed(old, &snapshot));
-        let risks_changed = self.inventory.apply_gpu(&snapshot);
-        self.gpu.snapshot = Some(snapshot);
-        self.gpu.host = Some(sample.host);
-        let rows = self.gpu.process_rows();
+        self.snapshot = Some(snapshot);
+        self.host = Some(sample.host);
+        let rows = self.process_rows();
         if self
-            .gpu
             .selected
             .is_none_or(|(card, pid)| !rows.iter().any(|r| r.0 == card && r.1 == pid))
         {
-            self.gpu.selected = rows.first().map(|r| (r.0, r.1));
-        }
-        if risks_changed {
-            self.rebuild_rows();
+            self.selected = rows.first().map(|r| (r.0, r.1));
         }
         // Figures that move with every sample are shown by the once-a-second clock redraw; a
-        // sample redraws on its own only when something appeared, went away or broke, so an idle
-        // screen is drawn once a second, not twice.
-        if structural || self.gpu.faster_than_clock {
-            self.dirty = true;
+        // sample redraws on its own only when something appeared, went away or broke, so an
+        // idle screen is drawn once a second, not twice.
+        SampleApplied {
+            redraw: structural || self.faster_than_clock,
         }
     }
 
-    pub fn gpu_action(&mut self, action: Action) {
-        let rows = self.gpu.process_rows();
+    /// The container of the selected process, if it runs in one.
+    pub fn selected_container(&self) -> Option<String> {
+        let (card, pid) = self.selected?;
+        self.process_rows()
+            .into_iter()
+            .find(|r| r.0 == card && r.1 == pid)?
+            .2
+    }
+
+    /// Keys while the pane has the focus.
+    pub fn handle(&mut self, action: Action, shell: &mut Shell) -> Option<GpuRequest> {
+        let rows = self.process_rows();
         let index = self
-            .gpu
             .selected
             .and_then(|(card, pid)| rows.iter().position(|r| r.0 == card && r.1 == pid))
             .unwrap_or(0);
@@ -158,40 +177,39 @@ impl App {
             _ => None,
         };
         if let Some(target) = target {
-            self.gpu.selected = rows.get(target).map(|r| (r.0, r.1));
-            return;
+            self.selected = rows.get(target).map(|r| (r.0, r.1));
+            return None;
         }
         let container = rows.get(index).and_then(|r| r.2.clone());
         match action {
             Action::Open => match container {
                 Some(id) => {
-                    self.popup = Some(Popup::Details {
+                    shell.popup = Some(Popup::Details {
                         row: RowId::Container(id),
                         scroll: 0,
                     })
                 }
-                None => self.say_status("this GPU process is not in a container", Severity::Info),
+                None => shell.say_info("this GPU process is not in a container"),
             },
             // Stop, rebind: act on the selected process's container, through the same
             // confirmation as in the containers pane.
             Action::Remediate(what) => match container {
-                Some(id) => {
-                    self.selected = Some(RowId::Container(id));
-                    self.selection_chosen = true;
-                    self.request_remediation(what);
+                Some(id) => return Some(GpuRequest::Remediate(what, Some(id))),
+                None if what == Remediation::Block => {
+                    return Some(GpuRequest::Remediate(what, None));
                 }
-                None if what == super::keymap::Remediation::Block => self.request_remediation(what),
-                None => self.say_status(
+                None => shell.say_info(
                     "this GPU process is not in a container: nothing to stop or rebind here",
-                    Severity::Info,
                 ),
             },
-            Action::Order | Action::NextSource | Action::PrevSource | Action::Refresh => self
-                .say_status(
-                    "o, [, ] and r work in the timeline and secrets panes",
-                    Severity::Info,
-                ),
+            Action::Order | Action::NextSource | Action::PrevSource | Action::Refresh => {
+                shell.say_info("o, [, ] and r work in the timeline and secrets panes")
+            }
             _ => {}
         }
+        None
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -1,9 +1,14 @@
 //! The TUI side of remediation: plan -> confirmation popup -> execution with live progress ->
-//! result, and the actions view with undo. State changes only; the event loop does the work
-//! (`Effect::PlanStop`, `Effect::Execute`, ...), through an `Operator` that observer mode never
-//! builds.
+//! result, and the actions view with undo. State changes only (on the shell, where popups
+//! live); the runner does the work (`Effect::PlanStop`, `Effect::Execute`, ...) through an
+//! `Operator` that observer mode never builds. `confirm`, `list` and `port_prompt` draw the
+//! three popups.
 
-use super::app::{App, Effect, Popup, RowId, Severity};
+pub mod confirm;
+pub mod list;
+pub mod port_prompt;
+
+use super::app::{Effect, Popup, Severity, Shell};
 use super::keymap::Remediation;
 use crate::ops::audit::ActionSummary;
 use crate::ops::{Confirmation, Outcome, Plan, StepUpdate};
@@ -114,11 +119,17 @@ pub struct ActionsView {
     pub loading: bool,
 }
 
-impl App {
-    /// `s`, `b`, `f`: refused in observer mode; otherwise a plan is asked for.
-    pub fn request_remediation(&mut self, what: Remediation) {
+impl Shell {
+    /// `s`, `b`, `f`: refused in observer mode; otherwise a plan is asked for. `selected` is
+    /// the selected container, `port` the port `f` suggests.
+    pub fn request_remediation(
+        &mut self,
+        what: Remediation,
+        selected: Option<&str>,
+        port: Option<String>,
+    ) {
         if self.read_only {
-            self.say_status(
+            self.say(
                 format!(
                     "read-only: observer mode cannot {} anything",
                     what.verb().split(' ').next().unwrap_or("change")
@@ -130,45 +141,25 @@ impl App {
         if what == Remediation::Block {
             // A port prompt, prefilled with the selected row's outside-reachable port; a range
             // like 5000-5003 can be typed instead.
-            let suggestion = self.suggested_block_port().unwrap_or_default();
-            self.popup = Some(Popup::PortPrompt { text: suggestion });
+            self.popup = Some(Popup::PortPrompt {
+                text: port.unwrap_or_default(),
+            });
             return;
         }
-        let Some(RowId::Container(id)) = self.selected.clone() else {
-            self.say_status("select a container first", Severity::Info);
+        let Some(id) = selected.map(str::to_string) else {
+            self.say("select a container first", Severity::Info);
             return;
         };
         match what {
             Remediation::Stop => {
-                self.say_status("planning stop…", Severity::Info);
-                self.push_effect(Effect::PlanStop(id));
+                self.say("planning stop…", Severity::Info);
+                self.push(Effect::PlanStop(id));
             }
             Remediation::Rebind => {
-                self.say_status("planning rebind…", Severity::Info);
-                self.push_effect(Effect::PlanRebind(id));
+                self.say("planning rebind…", Severity::Info);
+                self.push(Effect::PlanRebind(id));
             }
             Remediation::Block => {}
-        }
-    }
-
-    /// The port `f` suggests: the selected container's first public TCP port, or the selected
-    /// host listener's port.
-    fn suggested_block_port(&self) -> Option<String> {
-        match self.selected.as_ref()? {
-            RowId::Container(id) => {
-                let container = self.inventory.containers.iter().find(|c| &c.id == id)?;
-                let extra = self.inventory.host_network_ports(id);
-                container
-                    .ports
-                    .iter()
-                    .chain(extra.iter())
-                    .find(|p| {
-                        p.exposure() == crate::model::Exposure::Public
-                            && p.protocol == crate::model::Protocol::Tcp
-                    })
-                    .map(|p| p.host_port.to_string())
-            }
-            RowId::Listener(_, port) => Some(port.to_string()),
         }
     }
 
@@ -180,7 +171,7 @@ impl App {
         match key.code {
             KeyCode::Esc => {
                 self.popup = None;
-                self.say_status("cancelled; nothing was changed", Severity::Info);
+                self.say("cancelled; nothing was changed", Severity::Info);
             }
             KeyCode::Backspace => {
                 text.pop();
@@ -193,10 +184,10 @@ impl App {
                 match crate::ops::block::spec(&ports, crate::ops::firewall::Proto::Tcp) {
                     Ok(spec) => {
                         self.popup = None;
-                        self.say_status(format!("planning block of {ports}/tcp…"), Severity::Info);
-                        self.push_effect(Effect::PlanBlock(spec));
+                        self.say(format!("planning block of {ports}/tcp…"), Severity::Info);
+                        self.push(Effect::PlanBlock(spec));
                     }
-                    Err(error) => self.say_status(error.to_string(), Severity::Error),
+                    Err(error) => self.say(error.to_string(), Severity::Error),
                 }
             }
             _ => {}
@@ -210,7 +201,7 @@ impl App {
             loading: true,
             ..ActionsView::default()
         }));
-        self.push_effect(Effect::LoadActions);
+        self.push(Effect::LoadActions);
     }
 
     pub fn plan_ready(&mut self, result: Result<Plan, String>) {
@@ -220,7 +211,7 @@ impl App {
                 self.status = None;
                 self.popup = Some(Popup::Confirm(Box::new(ConfirmState::new(plan))));
             }
-            Err(error) => self.say_status(error.to_string(), Severity::Error),
+            Err(error) => self.say(error.to_string(), Severity::Error),
         }
     }
 
@@ -246,7 +237,7 @@ impl App {
             ),
             Err(message) => (false, message),
         };
-        self.say_status(
+        self.say(
             message.clone(),
             if ok { Severity::Info } else { Severity::Error },
         );
@@ -256,7 +247,7 @@ impl App {
             state.phase = ConfirmPhase::Done { ok, message };
         }
         if matches!(self.popup, Some(Popup::Actions(_))) {
-            self.push_effect(Effect::LoadActions);
+            self.push(Effect::LoadActions);
         }
     }
 
@@ -317,7 +308,7 @@ impl App {
 
     fn cancel_plan(&mut self, why: &str) {
         self.popup = None;
-        self.say_status(format!("{why}; nothing was changed"), Severity::Info);
+        self.say(format!("{why}; nothing was changed"), Severity::Info);
     }
 
     fn start_execution(&mut self) {
@@ -331,7 +322,7 @@ impl App {
             since: Instant::now(),
         };
         let plan = state.plan.clone();
-        self.push_effect(Effect::Execute(Box::new(plan)));
+        self.push(Effect::Execute(Box::new(plan)));
     }
 
     /// Keys in the actions view: move, `u` undo the selected action, `r` reload, Esc close.
@@ -345,22 +336,22 @@ impl App {
                 view.selected = (view.selected + 1).min(view.list.len().saturating_sub(1));
             }
             KeyCode::Char('k') | KeyCode::Up => view.selected = view.selected.saturating_sub(1),
-            KeyCode::Char('r') => self.push_effect(Effect::LoadActions),
+            KeyCode::Char('r') => self.push(Effect::LoadActions),
             KeyCode::Char('c') => {
                 let Some(action) = view.list.get(view.selected).cloned() else {
                     return;
                 };
                 if self.read_only {
-                    self.say_status(
+                    self.say(
                         "read-only: observer mode cannot commit anything",
                         Severity::Warn,
                     );
                 } else {
-                    self.say_status(
+                    self.say(
                         format!("planning commit of {}…", action.action_id),
                         Severity::Info,
                     );
-                    self.push_effect(Effect::PlanCommit(action.action_id));
+                    self.push(Effect::PlanCommit(action.action_id));
                 }
             }
             KeyCode::Char('u') => {
@@ -368,16 +359,16 @@ impl App {
                     return;
                 };
                 if self.read_only {
-                    self.say_status(
+                    self.say(
                         "read-only: observer mode cannot undo anything",
                         Severity::Warn,
                     );
                 } else {
-                    self.say_status(
+                    self.say(
                         format!("planning undo of {}…", action.action_id),
                         Severity::Info,
                     );
-                    self.push_effect(Effect::PlanUndo(action.action_id));
+                    self.push(Effect::PlanUndo(action.action_id));
                 }
             }
             _ => {}

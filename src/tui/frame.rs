@@ -1,9 +1,10 @@
-//! Draws one frame from `&App`. Pure: no I/O, no state changes.
+//! Draws one frame: the shell's own parts (header, tabs, status line) and each visible pane
+//! and popup from its feature's state, through a small `Ctx`. Pure: no I/O, no state changes.
 
-use super::app::{App, DockerStatus, Popup, Severity};
-use super::layout::PaneId;
-use super::panes;
-use super::popups;
+use super::app::{App, Popup, Severity};
+use super::containers::DockerStatus;
+use super::layout::{Areas, PaneId};
+use super::widgets::Ctx;
 use crate::model::RiskLevel;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
@@ -11,7 +12,13 @@ use ratatui::widgets::{Paragraph, Wrap};
 
 pub fn draw(app: &App, frame: &mut ratatui::Frame) {
     let area = frame.area();
-    let areas = super::layout::compute(area, app.focus, app.zoom, app.listener_rows.len());
+    let shell = &app.shell;
+    let areas = super::layout::compute(
+        area,
+        shell.focus,
+        shell.zoom,
+        app.containers.listener_rows.len(),
+    );
     if areas.too_small {
         let text = format!(
             "vigil: terminal too small ({}x{}); need {}x{}",
@@ -23,30 +30,63 @@ pub fn draw(app: &App, frame: &mut ratatui::Frame) {
         frame.render_widget(Paragraph::new(text).wrap(Wrap { trim: true }), area);
         return;
     }
+    let ctx = Ctx {
+        theme: &app.theme,
+        now: shell.now,
+        focus: shell.focus,
+        read_only: shell.read_only,
+        areas: &areas,
+        settings: &app.settings,
+        marks: &app.marks,
+    };
     draw_header(app, areas.header, frame);
     if let Some(tabs) = areas.tabs {
         draw_tabs(app, tabs, frame);
     }
+    draw_panes(app, &ctx, &areas, frame);
+    draw_status(app, areas.status, frame);
+    draw_popup(app, &ctx, frame);
+}
+
+fn draw_panes(app: &App, ctx: &Ctx, areas: &Areas, frame: &mut ratatui::Frame) {
     for pane in PaneId::ALL {
-        if let Some(rect) = areas.pane(pane) {
-            panes::draw_pane(app, pane, rect, frame);
+        let Some(rect) = areas.pane(pane) else {
+            continue;
+        };
+        match pane {
+            PaneId::Containers => super::containers::view::draw(&app.containers, ctx, rect, frame),
+            PaneId::Gpu => {
+                let view = super::gpu::view::GpuView {
+                    pane: &app.gpu,
+                    rows: &app.containers.rows,
+                    ctx,
+                };
+                super::gpu::view::draw(&view, rect, frame)
+            }
+            PaneId::Commits => super::timeline::view::draw(&app.timeline, ctx, rect, frame),
+            PaneId::Secrets => super::secrets::view::draw(&app.secrets, ctx, rect, frame),
         }
     }
-    draw_status(app, areas.status, frame);
-    match &app.popup {
-        Some(Popup::Help { scroll }) => popups::help::draw(app, *scroll, frame),
-        Some(Popup::Details { row, scroll }) => popups::details::draw(app, row, *scroll, frame),
-        Some(Popup::Confirm(state)) => popups::confirm::draw(app, state, frame),
-        Some(Popup::Actions(view)) => popups::actions::draw(app, view, frame),
-        Some(Popup::PortPrompt { text }) => popups::port_prompt::draw(app, text, frame),
+}
+
+fn draw_popup(app: &App, ctx: &Ctx, frame: &mut ratatui::Frame) {
+    let theme = ctx.theme;
+    match &app.shell.popup {
+        Some(Popup::Help { scroll }) => super::help::draw(ctx, *scroll, frame),
+        Some(Popup::Details { row, scroll }) => {
+            super::containers::details::draw(&app.containers.inventory, theme, row, *scroll, frame)
+        }
+        Some(Popup::Confirm(state)) => super::actions::confirm::draw(theme, state, frame),
+        Some(Popup::Actions(view)) => super::actions::list::draw(theme, ctx.read_only, view, frame),
+        Some(Popup::PortPrompt { text }) => super::actions::port_prompt::draw(theme, text, frame),
         Some(Popup::MarkPrompt { target, text }) => {
-            popups::mark_prompt::draw(app, target, text, frame)
+            super::marking::prompt::draw(theme, target, text, frame)
         }
         Some(Popup::SecretDetails { index, scroll }) => {
-            popups::secret_details::draw(app, *index, *scroll, frame)
+            super::secrets::details::draw(&app.secrets, theme, *index, *scroll, frame)
         }
         Some(Popup::CommitDetails { id, scroll }) => {
-            popups::commit_details::draw(app, id, *scroll, frame)
+            super::timeline::details::draw(&app.timeline, ctx, id, *scroll, frame)
         }
         None => {}
     }
@@ -54,12 +94,12 @@ pub fn draw(app: &App, frame: &mut ratatui::Frame) {
 
 fn draw_header(app: &App, area: Rect, frame: &mut ratatui::Frame) {
     let theme = &app.theme;
-    let badge = if app.read_only {
+    let badge = if app.shell.read_only {
         Span::styled(" [RO] ", theme.read_only)
     } else {
         Span::styled(" [RW] ", theme.read_write)
     };
-    let docker = match &app.docker {
+    let docker = match &app.containers.docker {
         DockerStatus::Connected {
             endpoint,
             server_version,
@@ -75,11 +115,11 @@ fn draw_header(app: &App, area: Rect, frame: &mut ratatui::Frame) {
             Span::styled(format!("docker {endpoint} DOWN"), theme.error)
         }
     };
-    let clock = app.now.strftime("%Y-%m-%d %H:%M:%S UTC").to_string();
+    let clock = app.shell.now.strftime("%Y-%m-%d %H:%M:%S UTC").to_string();
     let left = vec![
         Span::styled(" vigil ", theme.title),
         badge,
-        Span::styled(format!(" {} ", app.host_name), theme.header),
+        Span::styled(format!(" {} ", app.shell.host_name), theme.header),
         Span::styled("│ ", theme.header),
         docker,
     ];
@@ -154,7 +194,7 @@ fn draw_tabs(app: &App, area: Rect, frame: &mut ratatui::Frame) {
         .iter()
         .map(|pane| {
             let label = format!(" {} {} ", pane.index() + 1, pane.short_title());
-            if *pane == app.focus {
+            if *pane == app.shell.focus {
                 Span::styled(label, app.theme.selected)
             } else {
                 Span::styled(label, app.theme.muted)
@@ -166,13 +206,13 @@ fn draw_tabs(app: &App, area: Rect, frame: &mut ratatui::Frame) {
 
 fn draw_status(app: &App, area: Rect, frame: &mut ratatui::Frame) {
     let theme = &app.theme;
-    let left: Vec<Span> = if app.filter_editing {
+    let left: Vec<Span> = if app.containers.filter_editing {
         vec![
             Span::styled("filter: ", theme.title),
-            Span::styled(format!("{}█", app.filter), theme.text),
+            Span::styled(format!("{}█", app.containers.filter), theme.text),
             Span::styled("  Enter keep · Esc clear", theme.muted),
         ]
-    } else if let Some(status) = &app.status {
+    } else if let Some(status) = &app.shell.status {
         let style = match status.severity {
             Severity::Info => theme.text,
             Severity::Warn => theme.warn,
@@ -183,7 +223,7 @@ fn draw_status(app: &App, area: Rect, frame: &mut ratatui::Frame) {
             style,
         )]
     } else {
-        let hints = if app.popup.is_some() {
+        let hints = if app.shell.popup.is_some() {
             "Esc close · ↑↓ scroll"
         } else {
             "q quit · ? keys · Tab pane · ↑↓ move · Enter details · / filter · z zoom"
@@ -192,11 +232,7 @@ fn draw_status(app: &App, area: Rect, frame: &mut ratatui::Frame) {
     };
     let mut counts: Vec<Span> = Vec::new();
     for level in [RiskLevel::Critical, RiskLevel::High] {
-        let n = app
-            .container_rows
-            .iter()
-            .filter(|r| r.risk == level)
-            .count();
+        let n = app.containers.count_at(level);
         if n > 0 {
             counts.push(Span::styled(
                 format!(" {n} {} ", level.as_str()),

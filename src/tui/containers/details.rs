@@ -1,49 +1,50 @@
 //! `Enter`: everything about one container or listener. Every secret value is masked and every
 //! host string escaped before it becomes a Span.
 
+use super::RowId;
+use super::view::{auth_style, exposure_style};
 use crate::assess::credentials::mask_argv;
 use crate::assess::credentials::mask_env_entry;
 use crate::assess::{assess_container, risk::HostContext};
+use crate::incident::inventory::Inventory;
 use crate::incident::inventory::ProbeKey;
 use crate::model::Exposure;
-use crate::tui::app::{App, RowId};
-use crate::tui::panes::containers::{auth_style, exposure_style};
+use crate::tui::theme::Theme;
 use crate::util::text::escape;
 use ratatui::text::{Line, Span};
 
-fn heading(app: &App, text: &str) -> Line<'static> {
-    Line::from(Span::styled(text.to_string(), app.theme.title))
+fn heading(theme: &Theme, text: &str) -> Line<'static> {
+    Line::from(Span::styled(text.to_string(), theme.title))
 }
 
-fn field(app: &App, label: &str, value: String) -> Line<'static> {
+fn field(theme: &Theme, label: &str, value: String) -> Line<'static> {
     Line::from(vec![
-        Span::styled(format!("{label:<15}"), app.theme.muted),
-        Span::styled(value, app.theme.text),
+        Span::styled(format!("{label:<15}"), theme.muted),
+        Span::styled(value, theme.text),
     ])
 }
 
 /// The detail lines for a row; `None` when the row no longer exists.
-pub fn lines(app: &App, row: &RowId) -> Option<Vec<Line<'static>>> {
+pub fn lines(inventory: &Inventory, theme: &Theme, row: &RowId) -> Option<Vec<Line<'static>>> {
     match row {
-        RowId::Container(id) => container_lines(app, id),
+        RowId::Container(id) => container_lines(inventory, theme, id),
         RowId::Listener(address, port) => {
-            let listener = app
-                .inventory
+            let listener = inventory
                 .listeners
                 .iter()
                 .find(|l| l.address == *address && l.port == *port)?;
             Some(vec![
                 heading(
-                    app,
+                    theme,
                     &format!("Host listener {}", listener.address_display()),
                 ),
-                field(app, "exposure", listener.exposure().marker().to_string()),
+                field(theme, "exposure", listener.exposure().marker().to_string()),
                 field(
-                    app,
+                    theme,
                     "process",
                     escape(&listener.owner_display()).into_owned(),
                 ),
-                field(app, "socket inode", listener.inode.to_string()),
+                field(theme, "socket inode", listener.inode.to_string()),
                 Line::from(""),
                 Line::from(Span::styled(
                     match listener.exposure() {
@@ -52,15 +53,14 @@ pub fn lines(app: &App, row: &RowId) -> Option<Vec<Line<'static>>> {
                         }
                         _ => "Reachable from this host only.",
                     },
-                    app.theme.muted,
+                    theme.muted,
                 )),
             ])
         }
     }
 }
 
-fn container_lines(app: &App, id: &str) -> Option<Vec<Line<'static>>> {
-    let inventory = &app.inventory;
+fn container_lines(inventory: &Inventory, theme: &Theme, id: &str) -> Option<Vec<Line<'static>>> {
     let container = inventory.containers.iter().find(|c| c.id == id)?;
     let details = inventory.details.get(id);
     let extra = inventory.host_network_ports(id);
@@ -68,15 +68,15 @@ fn container_lines(app: &App, id: &str) -> Option<Vec<Line<'static>>> {
     let mut out = Vec::new();
 
     out.push(Line::from(vec![
-        Span::styled(escape(&container.name).into_owned(), app.theme.title),
-        Span::styled(format!("  {}", container.short_id()), app.theme.muted),
+        Span::styled(escape(&container.name).into_owned(), theme.title),
+        Span::styled(format!("  {}", container.short_id()), theme.muted),
     ]));
-    out.push(field(app, "image", escape(&container.image).into_owned()));
+    out.push(field(theme, "image", escape(&container.image).into_owned()));
     if let Some(d) = details {
-        out.push(field(app, "image id", escape(&d.image_id).into_owned()));
+        out.push(field(theme, "image id", escape(&d.image_id).into_owned()));
     }
     out.push(field(
-        app,
+        theme,
         "state",
         format!(
             "{} ({})",
@@ -85,17 +85,17 @@ fn container_lines(app: &App, id: &str) -> Option<Vec<Line<'static>>> {
         ),
     ));
     let health = details.map_or(container.health, |d| d.health);
-    out.push(field(app, "health", health.as_str().to_string()));
+    out.push(field(theme, "health", health.as_str().to_string()));
     if let Some(started) = details.and_then(|d| d.started_at.as_deref()) {
-        out.push(field(app, "started", escape(started).into_owned()));
+        out.push(field(theme, "started", escape(started).into_owned()));
     }
     out.push(Line::from(""));
 
     out.push(Line::from(vec![
-        Span::styled(format!("{:<15}", "risk"), app.theme.muted),
+        Span::styled(format!("{:<15}", "risk"), theme.muted),
         Span::styled(
             assessment.risk.level.as_str().to_uppercase(),
-            app.theme.risk(assessment.risk.level),
+            theme.risk(assessment.risk.level),
         ),
     ]));
     for (reason, level) in assessment
@@ -105,18 +105,15 @@ fn container_lines(app: &App, id: &str) -> Option<Vec<Line<'static>>> {
         .zip(&assessment.risk.reason_levels)
     {
         out.push(Line::from(vec![
-            Span::styled(format!("  {:<9}", level.as_str()), app.theme.risk(*level)),
-            Span::styled(escape(reason).into_owned(), app.theme.text),
+            Span::styled(format!("  {:<9}", level.as_str()), theme.risk(*level)),
+            Span::styled(escape(reason).into_owned(), theme.text),
         ]));
     }
     out.push(Line::from(""));
 
-    out.push(heading(app, "Ports"));
+    out.push(heading(theme, "Ports"));
     if assessment.ports.is_empty() {
-        out.push(Line::from(Span::styled(
-            "  nothing published",
-            app.theme.muted,
-        )));
+        out.push(Line::from(Span::styled("  nothing published", theme.muted)));
         if let Some(d) = details.filter(|d| !d.configured_ports.is_empty()) {
             for port in &d.configured_ports {
                 out.push(Line::from(Span::styled(
@@ -125,7 +122,7 @@ fn container_lines(app: &App, id: &str) -> Option<Vec<Line<'static>>> {
                         port.display(),
                         container.state.as_str()
                     ),
-                    app.theme.muted,
+                    theme.muted,
                 )));
             }
         }
@@ -133,14 +130,14 @@ fn container_lines(app: &App, id: &str) -> Option<Vec<Line<'static>>> {
     for port in &assessment.ports {
         out.push(Line::from(vec![
             Span::raw("  "),
-            Span::styled(format!("{:<28}", port.binding.display()), app.theme.text),
+            Span::styled(format!("{:<28}", port.binding.display()), theme.text),
             Span::styled(
                 format!("{:<7}", port.exposure.marker()),
-                exposure_style(app, port.exposure),
+                exposure_style(theme, port.exposure),
             ),
             Span::styled(
                 format!("auth {}", port.auth.as_str()),
-                auth_style(app, port.auth),
+                auth_style(theme, port.auth),
             ),
         ]));
         let key = ProbeKey::new(id, &port.binding);
@@ -149,33 +146,30 @@ fn container_lines(app: &App, id: &str) -> Option<Vec<Line<'static>>> {
                 let product = report.product.as_deref().unwrap_or("no known product");
                 out.push(Line::from(Span::styled(
                     format!("    probe of {}: {product}", report.target),
-                    app.theme.muted,
+                    theme.muted,
                 )));
                 for hit in &report.hits {
                     let status = hit.status.map_or("---".to_string(), |s| s.to_string());
                     out.push(Line::from(vec![
-                        Span::styled(
-                            format!("      GET {:<22} ", escape(&hit.path)),
-                            app.theme.muted,
-                        ),
-                        Span::styled(format!("{status:<4}"), app.theme.text),
-                        Span::styled(escape(&hit.note).into_owned(), app.theme.muted),
+                        Span::styled(format!("      GET {:<22} ", escape(&hit.path)), theme.muted),
+                        Span::styled(format!("{status:<4}"), theme.text),
+                        Span::styled(escape(&hit.note).into_owned(), theme.muted),
                     ]));
                 }
                 for leak in &report.leaks {
                     out.push(Line::from(Span::styled(
                         format!("    leak: {}", escape(leak)),
-                        app.theme.high,
+                        theme.high,
                     )));
                 }
             }
             None if inventory.pending.contains(&key) => out.push(Line::from(Span::styled(
                 "    probe under way…",
-                app.theme.muted,
+                theme.muted,
             ))),
             None => out.push(Line::from(Span::styled(
                 "    not probed (probes disabled, not TCP, or not running)",
-                app.theme.muted,
+                theme.muted,
             ))),
         }
     }
@@ -184,35 +178,31 @@ fn container_lines(app: &App, id: &str) -> Option<Vec<Line<'static>>> {
     let Some(d) = details else {
         out.push(Line::from(Span::styled(
             "inspect details not loaded yet…",
-            app.theme.muted,
+            theme.muted,
         )));
         return Some(out);
     };
-    out.push(heading(app, "Command"));
+    out.push(heading(theme, "Command"));
     out.push(Line::from(Span::styled(
         format!("  {}", mask_argv(&d.command_line()).join(" ")),
-        app.theme.text,
+        theme.text,
     )));
     out.push(Line::from(""));
-    out.push(heading(app, "Environment (secret values masked)"));
+    out.push(heading(theme, "Environment (secret values masked)"));
     if d.env.is_empty() {
-        out.push(Line::from(Span::styled("  (none)", app.theme.muted)));
+        out.push(Line::from(Span::styled("  (none)", theme.muted)));
     }
     for entry in &d.env {
         let (shown, masked) = mask_env_entry(entry);
         out.push(Line::from(Span::styled(
             format!("  {shown}"),
-            if masked {
-                app.theme.warn
-            } else {
-                app.theme.text
-            },
+            if masked { theme.warn } else { theme.text },
         )));
     }
     out.push(Line::from(""));
-    out.push(heading(app, "Mounts"));
+    out.push(heading(theme, "Mounts"));
     if d.mounts.is_empty() {
-        out.push(Line::from(Span::styled("  (none)", app.theme.muted)));
+        out.push(Line::from(Span::styled("  (none)", theme.muted)));
     }
     for mount in &d.mounts {
         let source = mount
@@ -228,13 +218,13 @@ fn container_lines(app: &App, id: &str) -> Option<Vec<Line<'static>>> {
                 escape(&mount.destination),
                 if mount.read_write { "rw" } else { "ro" }
             ),
-            app.theme.text,
+            theme.text,
         )));
     }
     out.push(Line::from(""));
-    out.push(heading(app, "Networks"));
+    out.push(heading(theme, "Networks"));
     out.push(field(
-        app,
+        theme,
         "  mode",
         escape(&container.network_mode).into_owned(),
     ));
@@ -250,14 +240,14 @@ fn container_lines(app: &App, id: &str) -> Option<Vec<Line<'static>>> {
                 escape(&network.name),
                 escape(&network.ip_address)
             ),
-            app.theme.text,
+            theme.text,
         )));
     }
     out.push(Line::from(""));
-    out.push(heading(app, "Configuration"));
+    out.push(heading(theme, "Configuration"));
     match (container.compose_project(), container.compose_service()) {
         (Some(project), service) => out.push(field(
-            app,
+            theme,
             "compose",
             format!(
                 "project {} service {}",
@@ -265,22 +255,22 @@ fn container_lines(app: &App, id: &str) -> Option<Vec<Line<'static>>> {
                 escape(service.unwrap_or("?"))
             ),
         )),
-        _ => out.push(field(app, "compose", "not compose-managed".into())),
+        _ => out.push(field(theme, "compose", "not compose-managed".into())),
     }
     out.push(field(
-        app,
+        theme,
         "restart policy",
         escape(&d.restart_policy).into_owned(),
     ));
     if d.auto_remove {
         out.push(field(
-            app,
+            theme,
             "auto-remove",
             "yes (--rm): stopping deletes it".into(),
         ));
     }
     out.push(field(
-        app,
+        theme,
         "runtime",
         escape(if d.runtime.is_empty() {
             "default"
@@ -290,34 +280,37 @@ fn container_lines(app: &App, id: &str) -> Option<Vec<Line<'static>>> {
         .into_owned(),
     ));
     if d.gpu_requests.is_empty() {
-        out.push(field(app, "GPU requests", "none".into()));
+        out.push(field(theme, "GPU requests", "none".into()));
     }
     for request in &d.gpu_requests {
-        out.push(field(app, "GPU requests", escape(request).into_owned()));
+        out.push(field(theme, "GPU requests", escape(request).into_owned()));
     }
     if !container.labels.is_empty() {
         out.push(Line::from(""));
-        out.push(heading(app, "Labels"));
+        out.push(heading(theme, "Labels"));
         for (key, value) in &container.labels {
             let (shown, _) = mask_env_entry(&format!("{key}={value}"));
-            out.push(Line::from(Span::styled(
-                format!("  {shown}"),
-                app.theme.muted,
-            )));
+            out.push(Line::from(Span::styled(format!("  {shown}"), theme.muted)));
         }
     }
     Some(out)
 }
 
-pub fn draw(app: &App, row: &RowId, scroll: u16, frame: &mut ratatui::Frame) {
-    let content = lines(app, row).unwrap_or_else(|| {
+pub fn draw(
+    inventory: &Inventory,
+    theme: &Theme,
+    row: &RowId,
+    scroll: u16,
+    frame: &mut ratatui::Frame,
+) {
+    let content = lines(inventory, theme, row).unwrap_or_else(|| {
         vec![Line::from(Span::styled(
             "This row no longer exists.",
-            app.theme.muted,
+            theme.muted,
         ))]
     });
-    super::scrolling(
-        app,
+    crate::tui::widgets::scrolling(
+        theme,
         "Details (Esc closes, ↑↓ scroll)",
         content,
         scroll,

@@ -1,13 +1,13 @@
 //! `Enter` on a secret finding: every place it lives, the commit that introduced it, the refs
 //! that still reach it, and what to do. Masked value and fingerprint only.
 
+use super::SecretsPane;
 use crate::secrets::finding::{Finding, Source};
-use crate::tui::app::App;
+use crate::tui::theme::Theme;
 use crate::util::text::escape;
 use ratatui::text::{Line, Span};
 
-pub fn lines(app: &App, finding: &Finding) -> Vec<Line<'static>> {
-    let theme = &app.theme;
+pub fn lines(theme: &Theme, finding: &Finding) -> Vec<Line<'static>> {
     let field = |label: &str, value: String| {
         Line::from(vec![
             Span::styled(format!("{label:<13}"), theme.muted),
@@ -95,21 +95,25 @@ pub fn lines(app: &App, finding: &Finding) -> Vec<Line<'static>> {
     out
 }
 
-pub fn draw(app: &App, index: usize, scroll: u16, frame: &mut ratatui::Frame) {
-    let content = app
-        .secrets
-        .report
-        .as_ref()
-        .and_then(|r| r.findings.get(index))
-        .map(|f| lines(app, f))
+pub fn draw(
+    pane: &SecretsPane,
+    theme: &Theme,
+    index: usize,
+    scroll: u16,
+    frame: &mut ratatui::Frame,
+) {
+    let content = pane
+        .findings()
+        .get(index)
+        .map(|f| lines(theme, f))
         .unwrap_or_else(|| {
             vec![Line::from(Span::styled(
                 "This finding no longer exists.",
-                app.theme.muted,
+                theme.muted,
             ))]
         });
-    super::scrolling(
-        app,
+    crate::tui::widgets::scrolling(
+        theme,
         "Secret (Esc closes, ↑↓ scroll)",
         content,
         scroll,

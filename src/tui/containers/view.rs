@@ -1,10 +1,11 @@
 //! Pane 1: every container with its exposure, authentication, risk and ports, and below it the
 //! host listeners that are not containers.
 
-use super::pane_block;
+use super::{ContainerRow, ContainersPane, DockerStatus, ListenerRow, RowId};
 use crate::model::{AuthKind, ContainerState, Exposure, Health};
-use crate::tui::app::{App, ContainerRow, DockerStatus, ListenerRow, RowId};
 use crate::tui::layout::PaneId;
+use crate::tui::theme::Theme;
+use crate::tui::widgets::{Ctx, pane_block};
 use crate::util::text::{human_duration, truncate};
 use crate::util::time::seconds_since;
 use ratatui::layout::{Constraint, Rect};
@@ -36,19 +37,19 @@ fn columns_for(width: u16) -> Columns {
     }
 }
 
-pub fn exposure_style(app: &App, exposure: Exposure) -> Style {
+pub fn exposure_style(theme: &Theme, exposure: Exposure) -> Style {
     match exposure {
-        Exposure::Public => app.theme.high,
-        Exposure::Local => app.theme.low,
-        Exposure::None => app.theme.muted,
+        Exposure::Public => theme.high,
+        Exposure::Local => theme.low,
+        Exposure::None => theme.muted,
     }
 }
 
-pub fn auth_style(app: &App, auth: AuthKind) -> Style {
+pub fn auth_style(theme: &Theme, auth: AuthKind) -> Style {
     match auth {
-        AuthKind::None => app.theme.high,
-        AuthKind::Unknown => app.theme.warn,
-        _ => app.theme.ok,
+        AuthKind::None => theme.high,
+        AuthKind::Unknown => theme.warn,
+        _ => theme.ok,
     }
 }
 
@@ -67,25 +68,25 @@ pub fn state_label(row: &ContainerRow) -> String {
     }
 }
 
-fn state_style(app: &App, row: &ContainerRow) -> Style {
+fn state_style(theme: &Theme, row: &ContainerRow) -> Style {
     match (row.state, row.health) {
-        (ContainerState::Running, Health::Unhealthy) => app.theme.critical,
-        (ContainerState::Running, Health::Starting) => app.theme.warn,
-        (ContainerState::Running, _) => app.theme.ok,
+        (ContainerState::Running, Health::Unhealthy) => theme.critical,
+        (ContainerState::Running, Health::Starting) => theme.warn,
+        (ContainerState::Running, _) => theme.ok,
         (ContainerState::Restarting | ContainerState::Paused | ContainerState::Dead, _) => {
-            app.theme.warn
+            theme.warn
         }
-        _ => app.theme.muted,
+        _ => theme.muted,
     }
 }
 
-fn uptime(app: &App, row: &ContainerRow) -> String {
+fn uptime(now: jiff::Timestamp, row: &ContainerRow) -> String {
     if row.state != ContainerState::Running {
         return "-".into();
     }
     row.started_at
         .as_deref()
-        .and_then(|t| seconds_since(t, app.now))
+        .and_then(|t| seconds_since(t, now))
         .map(human_duration)
         .unwrap_or_else(|| "?".into())
 }
@@ -100,38 +101,38 @@ fn auth_label(row: &ContainerRow) -> String {
     }
 }
 
-fn title_summary(app: &App) -> String {
-    let total = app.inventory.containers.len();
-    let running = app
+fn title_summary(pane: &ContainersPane) -> String {
+    let total = pane.inventory.containers.len();
+    let running = pane
         .inventory
         .containers
         .iter()
         .filter(|c| c.state == ContainerState::Running)
         .count();
     let mut text = format!("{running}/{total} running");
-    if !app.filter.is_empty() {
+    if !pane.filter.is_empty() {
         text.push_str(&format!(
             " · filter \"{}\" ({} shown)",
-            app.filter,
-            app.container_rows.len()
+            pane.filter,
+            pane.rows.len()
         ));
     }
     text
 }
 
-pub fn draw(app: &App, area: Rect, frame: &mut ratatui::Frame) {
-    let block = pane_block(app, PaneId::Containers, Some(title_summary(app)));
+pub fn draw(pane: &ContainersPane, ctx: &Ctx, area: Rect, frame: &mut ratatui::Frame) {
+    let block = pane_block(ctx, PaneId::Containers, Some(title_summary(pane)));
     frame.render_widget(block, area);
-    let areas = app.areas();
+    let areas = ctx.areas;
     let Some(table_area) = areas.container_table else {
         return;
     };
 
-    if let Some(notice) = docker_notice(app) {
+    if let Some(notice) = docker_notice(pane, ctx) {
         let message = Paragraph::new(notice).wrap(Wrap { trim: true });
-        if app.container_rows.is_empty() {
+        if pane.rows.is_empty() {
             frame.render_widget(message, table_area);
-            draw_listeners(app, &areas, frame);
+            draw_listeners(pane, ctx, areas, frame);
             return;
         }
         // Keep the last known rows visible under the notice: stale data is labelled, not hidden.
@@ -141,72 +142,77 @@ pub fn draw(app: &App, area: Rect, frame: &mut ratatui::Frame) {
         ])
         .areas(table_area);
         frame.render_widget(message, notice_area);
-        draw_containers(app, rest, frame);
-    } else if app.container_rows.is_empty() {
-        let text = if app.filter.is_empty() {
+        draw_containers(pane, ctx, rest, frame);
+    } else if pane.rows.is_empty() {
+        let text = if pane.filter.is_empty() {
             "No containers on this engine."
         } else {
             "No container matches the filter (Esc clears it)."
         };
         frame.render_widget(
-            Paragraph::new(Span::styled(text, app.theme.muted)),
+            Paragraph::new(Span::styled(text, ctx.theme.muted)),
             table_area,
         );
     } else {
-        draw_containers(app, table_area, frame);
+        draw_containers(pane, ctx, table_area, frame);
     }
-    draw_listeners(app, &areas, frame);
-    draw_reason(app, &areas, frame);
+    draw_listeners(pane, ctx, areas, frame);
+    draw_reason(pane, ctx, areas, frame);
 }
 
 /// The selected container's most severe reason, so the "why" is visible without opening details.
-fn draw_reason(app: &App, areas: &crate::tui::layout::Areas, frame: &mut ratatui::Frame) {
+fn draw_reason(
+    pane: &ContainersPane,
+    ctx: &Ctx,
+    areas: &crate::tui::layout::Areas,
+    frame: &mut ratatui::Frame,
+) {
     let Some(area) = areas.reason_line else {
         return;
     };
-    let Some(RowId::Container(id)) = &app.selected else {
+    let Some(RowId::Container(id)) = &pane.selected else {
         return;
     };
-    let Some(row) = app.container_rows.iter().find(|r| &r.id == id) else {
+    let Some(row) = pane.rows.iter().find(|r| &r.id == id) else {
         return;
     };
     let line = Line::from(vec![
-        Span::styled("why ", app.theme.muted),
+        Span::styled("why ", ctx.theme.muted),
         Span::styled(
             format!("{} ", row.risk.as_str().to_uppercase()),
-            app.theme.risk(row.risk),
+            ctx.theme.risk(row.risk),
         ),
-        Span::styled(format!(" {}", row.top_reason), app.theme.text),
-        Span::styled("  (Enter: all reasons)", app.theme.muted),
+        Span::styled(format!(" {}", row.top_reason), ctx.theme.text),
+        Span::styled("  (Enter: all reasons)", ctx.theme.muted),
     ]);
     frame.render_widget(Paragraph::new(line), area);
 }
 
 /// A line saying why the list may be stale or empty: connecting, or the engine is down.
-fn docker_notice(app: &App) -> Option<Line<'static>> {
-    match &app.docker {
+fn docker_notice(pane: &ContainersPane, ctx: &Ctx) -> Option<Line<'static>> {
+    match &pane.docker {
         DockerStatus::Connected { .. } => None,
-        DockerStatus::Connecting { endpoint } if app.first_list_at.is_none() => Some(Line::from(
-            Span::styled(format!("Connecting to {endpoint} …"), app.theme.muted),
+        DockerStatus::Connecting { endpoint } if pane.first_list_at.is_none() => Some(Line::from(
+            Span::styled(format!("Connecting to {endpoint} …"), ctx.theme.muted),
         )),
         DockerStatus::Connecting { .. } => None,
         DockerStatus::Down {
             reason, retry_in, ..
         } => Some(Line::from(vec![
-            Span::styled("Docker unavailable: ", app.theme.error),
+            Span::styled("Docker unavailable: ", ctx.theme.error),
             Span::styled(
                 format!(
                     "{} (retrying every {:.1}s; rows below may be stale)",
                     crate::util::text::escape(reason),
                     retry_in.as_secs_f32()
                 ),
-                app.theme.text,
+                ctx.theme.text,
             ),
         ])),
     }
 }
 
-fn draw_containers(app: &App, area: Rect, frame: &mut ratatui::Frame) {
+fn draw_containers(pane: &ContainersPane, ctx: &Ctx, area: Rect, frame: &mut ratatui::Frame) {
     if area.height == 0 {
         return;
     }
@@ -227,8 +233,8 @@ fn draw_containers(app: &App, area: Rect, frame: &mut ratatui::Frame) {
         widths.push(Constraint::Length(11));
     }
     // Only when a container uses a GPU: an empty column is noise.
-    let gpu_width = app
-        .container_rows
+    let gpu_width = pane
+        .rows
         .iter()
         .map(|r| r.gpu.chars().count())
         .max()
@@ -256,73 +262,76 @@ fn draw_containers(app: &App, area: Rect, frame: &mut ratatui::Frame) {
     }
 
     let visible = area.height.saturating_sub(1) as usize;
-    let selected_id = match &app.selected {
+    let selected_id = match &pane.selected {
         Some(RowId::Container(id)) => Some(id.as_str()),
         _ => None,
     };
-    let rows: Vec<Row> = app
-        .container_rows
+    let rows: Vec<Row> = pane
+        .rows
         .iter()
-        .skip(app.container_offset)
+        .skip(pane.offset)
         .take(visible)
         .map(|row| {
             // ✓: isolated or accepted on the recovery checklist (`m`).
             let name = if row.marked {
                 Line::from(vec![
-                    Span::styled("✓", app.theme.ok),
-                    Span::styled(row.name.clone(), app.theme.text),
+                    Span::styled("✓", ctx.theme.ok),
+                    Span::styled(row.name.clone(), ctx.theme.text),
                 ])
             } else {
-                Line::from(Span::styled(row.name.clone(), app.theme.text))
+                Line::from(Span::styled(row.name.clone(), ctx.theme.text))
             };
             let mut cells = vec![
                 Cell::from(name),
                 Cell::from(Span::styled(
                     row.exposure.marker(),
-                    exposure_style(app, row.exposure),
+                    exposure_style(ctx.theme, row.exposure),
                 )),
                 Cell::from(Span::styled(
                     row.risk.as_str().to_uppercase(),
-                    app.theme.risk(row.risk),
+                    ctx.theme.risk(row.risk),
                 )),
             ];
             if columns.auth {
                 cells.push(Cell::from(Span::styled(
                     auth_label(row),
-                    auth_style(app, row.auth),
+                    auth_style(ctx.theme, row.auth),
                 )));
             }
             if columns.state {
                 cells.push(Cell::from(Span::styled(
                     state_label(row),
-                    state_style(app, row),
+                    state_style(ctx.theme, row),
                 )));
             }
             if show_gpu {
-                cells.push(Cell::from(Span::styled(row.gpu.clone(), app.theme.info)));
+                cells.push(Cell::from(Span::styled(row.gpu.clone(), ctx.theme.info)));
             }
             if columns.uptime {
-                cells.push(Cell::from(Span::styled(uptime(app, row), app.theme.muted)));
+                cells.push(Cell::from(Span::styled(
+                    uptime(ctx.now, row),
+                    ctx.theme.muted,
+                )));
             }
             if columns.id {
                 cells.push(Cell::from(Span::styled(
                     row.short_id.clone(),
-                    app.theme.muted,
+                    ctx.theme.muted,
                 )));
             }
             if columns.image {
-                cells.push(Cell::from(Span::styled(row.image.clone(), app.theme.muted)));
+                cells.push(Cell::from(Span::styled(row.image.clone(), ctx.theme.muted)));
             }
             if columns.ports {
                 let ports = if row.ports.is_empty() {
-                    Span::styled("-", app.theme.muted)
+                    Span::styled("-", ctx.theme.muted)
                 } else {
-                    Span::styled(row.ports.join(", "), app.theme.text)
+                    Span::styled(row.ports.join(", "), ctx.theme.text)
                 };
                 cells.push(Cell::from(ports));
             }
             let style = if selected_id == Some(row.id.as_str()) {
-                app.theme.selected
+                ctx.theme.selected
             } else {
                 Style::default()
             };
@@ -330,38 +339,43 @@ fn draw_containers(app: &App, area: Rect, frame: &mut ratatui::Frame) {
         })
         .collect();
     let table = Table::new(rows, widths)
-        .header(Row::new(header).style(app.theme.title))
+        .header(Row::new(header).style(ctx.theme.title))
         .column_spacing(1);
     frame.render_widget(table, area);
 }
 
-fn draw_listeners(app: &App, areas: &crate::tui::layout::Areas, frame: &mut ratatui::Frame) {
+fn draw_listeners(
+    pane: &ContainersPane,
+    ctx: &Ctx,
+    areas: &crate::tui::layout::Areas,
+    frame: &mut ratatui::Frame,
+) {
     let Some(area) = areas.listener_table else {
         return;
     };
-    let title = match &app.listeners_problem {
+    let title = match &pane.listeners_problem {
         Some(problem) => Line::from(Span::styled(
             format!("Host listeners: {problem}"),
-            app.theme.error,
+            ctx.theme.error,
         )),
         None => Line::from(Span::styled(
             format!(
                 "Host listeners (not containers): {}",
-                app.listener_rows.len()
+                pane.listener_rows.len()
             ),
-            app.theme.title,
+            ctx.theme.title,
         )),
     };
     let [title_area, table_area] =
         ratatui::layout::Layout::vertical([Constraint::Length(1), Constraint::Min(0)]).areas(area);
     frame.render_widget(Paragraph::new(title), title_area);
     let visible = table_area.height.saturating_sub(1) as usize;
-    let rows: Vec<Row> = app
+    let rows: Vec<Row> = pane
         .listener_rows
         .iter()
-        .skip(app.listener_offset)
+        .skip(pane.listener_offset)
         .take(visible)
-        .map(|row| listener_row(app, row))
+        .map(|row| listener_row(pane, ctx, row))
         .collect();
     let table = Table::new(
         rows,
@@ -371,27 +385,26 @@ fn draw_listeners(app: &App, areas: &crate::tui::layout::Areas, frame: &mut rata
             Constraint::Fill(1),
         ],
     )
-    .header(Row::new(vec!["ADDRESS", "EXP", "PROCESS"]).style(app.theme.muted))
+    .header(Row::new(vec!["ADDRESS", "EXP", "PROCESS"]).style(ctx.theme.muted))
     .column_spacing(1);
     frame.render_widget(table, table_area);
 }
 
-fn listener_row<'a>(app: &App, row: &'a ListenerRow) -> Row<'a> {
-    let selected =
-        matches!(&app.selected, Some(RowId::Listener(a, p)) if *a == row.address && *p == row.port);
+fn listener_row<'a>(pane: &ContainersPane, ctx: &Ctx, row: &'a ListenerRow) -> Row<'a> {
+    let selected = matches!(&pane.selected, Some(RowId::Listener(a, p)) if *a == row.address && *p == row.port);
     Row::new(vec![
         Cell::from(Span::styled(
             truncate(&row.shown_address, 24),
-            app.theme.text,
+            ctx.theme.text,
         )),
         Cell::from(Span::styled(
             row.exposure.marker(),
-            exposure_style(app, row.exposure),
+            exposure_style(ctx.theme, row.exposure),
         )),
-        Cell::from(Span::styled(row.owner.clone(), app.theme.muted)),
+        Cell::from(Span::styled(row.owner.clone(), ctx.theme.muted)),
     ])
     .style(if selected {
-        app.theme.selected
+        ctx.theme.selected
     } else {
         Style::default()
     })

@@ -1,26 +1,26 @@
 //! `f`: the port or range to block, prefilled from the selected row.
 
-use crate::tui::app::App;
+use crate::tui::theme::Theme;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph};
 
-pub fn draw(app: &App, text: &str, frame: &mut ratatui::Frame) {
-    let area = super::centered(frame.area(), 64, 7);
+pub fn draw(theme: &Theme, text: &str, frame: &mut ratatui::Frame) {
+    let area = crate::tui::widgets::centered(frame.area(), 64, 7);
     frame.render_widget(Clear, area);
     let lines = vec![
         Line::from(Span::styled(
             "Block outside access (IPv4 and IPv6) to TCP port or range:",
-            app.theme.text,
+            theme.text,
         )),
-        Line::from(Span::styled(format!("> {text}█"), app.theme.title)),
+        Line::from(Span::styled(format!("> {text}█"), theme.title)),
         Line::from(Span::styled(
             "e.g. 36325 or 5000-5003 · Enter shows the plan · Esc cancels",
-            app.theme.muted,
+            theme.muted,
         )),
     ];
     let block = Block::default()
         .borders(Borders::ALL)
-        .border_style(app.theme.warn)
-        .title(Span::styled(" Block in the firewall ", app.theme.title));
+        .border_style(theme.warn)
+        .title(Span::styled(" Block in the firewall ", theme.title));
     frame.render_widget(Paragraph::new(lines).block(block), area);
 }

@@ -2,16 +2,25 @@
 //! on it with their containers; a process of a container that is open to the world without
 //! authentication is flagged.
 
-use super::pane_block;
+use super::GpuPane;
 use crate::model::{AuthKind, Exposure, GpuCard, GpuProcess, GpuSnapshot, short_bytes};
-use crate::tui::app::App;
+use crate::tui::containers::ContainerRow;
 use crate::tui::layout::PaneId;
+use crate::tui::widgets::{Ctx, pane_block};
 use crate::util::text::escape;
 use crate::util::text::truncate;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
+
+/// What the GPU pane draws from: its state, and the container rows (a process's container is
+/// flagged by its exposure and authentication).
+pub struct GpuView<'a> {
+    pub pane: &'a GpuPane,
+    pub rows: &'a [ContainerRow],
+    pub ctx: &'a Ctx<'a>,
+}
 
 /// Eight levels, lowest first; a reading of 0 is the lowest bar, so the time axis stays visible.
 const BARS: [char; 8] = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
@@ -20,14 +29,14 @@ const LABEL: usize = 10;
 /// Below this width a process row keeps only PID, memory, container and name.
 const FULL_ROW: usize = 64;
 
-pub fn draw(app: &App, area: Rect, frame: &mut ratatui::Frame) {
-    let block = pane_block(app, PaneId::Gpu, title_summary(app));
+pub fn draw(view: &GpuView, area: Rect, frame: &mut ratatui::Frame) {
+    let block = pane_block(view.ctx, PaneId::Gpu, title_summary(view));
     let inner = block.inner(area);
     frame.render_widget(block, area);
     if inner.height == 0 || inner.width == 0 {
         return;
     }
-    let (lines, selected_line) = content(app, inner.width as usize);
+    let (lines, selected_line) = content(view, inner.width as usize);
     // Scroll just enough to keep the selected process on screen; drawing stays a pure function.
     let height = inner.height as usize;
     let offset = selected_line.map_or(0, |line| (line + 1).saturating_sub(height));
@@ -35,8 +44,8 @@ pub fn draw(app: &App, area: Rect, frame: &mut ratatui::Frame) {
     frame.render_widget(Paragraph::new(shown), inner);
 }
 
-fn title_summary(app: &App) -> Option<String> {
-    let snapshot = app.gpu.snapshot.as_ref()?;
+fn title_summary(view: &GpuView) -> Option<String> {
+    let snapshot = view.pane.snapshot.as_ref()?;
     if !snapshot.available {
         return Some("n/a".into());
     }
@@ -52,16 +61,16 @@ fn title_summary(app: &App) -> Option<String> {
 }
 
 /// Every line of the pane and the index of the selected process's line.
-fn content(app: &App, width: usize) -> (Vec<Line<'static>>, Option<usize>) {
-    let theme = &app.theme;
-    let Some(snapshot) = &app.gpu.snapshot else {
+fn content(view: &GpuView, width: usize) -> (Vec<Line<'static>>, Option<usize>) {
+    let theme = view.ctx.theme;
+    let Some(snapshot) = &view.pane.snapshot else {
         return (
             vec![Line::from(Span::styled("Sampling GPUs…", theme.muted))],
             None,
         );
     };
     if !snapshot.available {
-        return (unavailable_lines(app, snapshot), None);
+        return (unavailable_lines(view, snapshot), None);
     }
     let mut lines = Vec::new();
     if let Some(reason) = &snapshot.reason {
@@ -80,40 +89,40 @@ fn content(app: &App, width: usize) -> (Vec<Line<'static>>, Option<usize>) {
     }
     let mut selected_line = None;
     for card in &snapshot.gpus {
-        card_lines(app, card, width, &mut lines);
+        card_lines(view, card, width, &mut lines);
         if !card.processes.is_empty() {
             lines.push(Line::from(Span::styled(process_header(width), theme.muted)));
         }
         for process in &card.processes {
-            let selected =
-                app.gpu.selected == Some((card.index, process.pid)) && app.focus == PaneId::Gpu;
-            if app.gpu.selected == Some((card.index, process.pid)) {
+            let selected = view.pane.selected == Some((card.index, process.pid))
+                && view.ctx.focus == PaneId::Gpu;
+            if view.pane.selected == Some((card.index, process.pid)) {
                 selected_line = Some(lines.len());
             }
-            lines.push(process_line(app, process, width, selected));
+            lines.push(process_line(view, process, width, selected));
         }
     }
     (lines, selected_line)
 }
 
-fn unavailable_lines(app: &App, snapshot: &GpuSnapshot) -> Vec<Line<'static>> {
+fn unavailable_lines(view: &GpuView, snapshot: &GpuSnapshot) -> Vec<Line<'static>> {
     vec![
         Line::from(vec![
-            Span::styled("No GPU data: ", app.theme.warn),
+            Span::styled("No GPU data: ", view.ctx.theme.warn),
             Span::styled(
                 escape(snapshot.reason.as_deref().unwrap_or("unknown reason")).into_owned(),
-                app.theme.text,
+                view.ctx.theme.text,
             ),
         ]),
         Line::from(Span::styled(
             "Everything else works without it; vigil tries NVML again every 30 s.",
-            app.theme.muted,
+            view.ctx.theme.muted,
         )),
     ]
 }
 
-fn card_lines(app: &App, card: &GpuCard, width: usize, lines: &mut Vec<Line<'static>>) {
-    let theme = &app.theme;
+fn card_lines(view: &GpuView, card: &GpuCard, width: usize, lines: &mut Vec<Line<'static>>) {
+    let theme = view.ctx.theme;
     let identity = vec![
         Span::styled(format!("GPU {} ", card.index), theme.title),
         Span::styled(
@@ -166,12 +175,12 @@ fn card_lines(app: &App, card: &GpuCard, width: usize, lines: &mut Vec<Line<'sta
             theme.error,
         )));
     }
-    let history = app.gpu.history_of(card);
+    let history = view.pane.history_of(card);
     let memory = match (card.memory_used_bytes, card.memory_total_bytes) {
         (Some(used), Some(total)) => format!(" mem {}/{}", short_bytes(used), short_bytes(total)),
         _ => " mem n/a".into(),
     };
-    let busy = card.busy_without_known_workload(app.settings.gpu_busy_percent);
+    let busy = card.busy_without_known_workload(view.ctx.settings.gpu_busy_percent);
     let util_style = if busy { theme.critical } else { theme.ok };
     lines.push(sparkline_line(
         "util",
@@ -180,7 +189,7 @@ fn card_lines(app: &App, card: &GpuCard, width: usize, lines: &mut Vec<Line<'sta
         width,
         "",
         util_style,
-        app,
+        view,
     ));
     lines.push(sparkline_line(
         "mem-bw",
@@ -189,7 +198,7 @@ fn card_lines(app: &App, card: &GpuCard, width: usize, lines: &mut Vec<Line<'sta
         width,
         &memory,
         theme.info,
-        app,
+        view,
     ));
     if busy {
         lines.push(Line::from(Span::styled(
@@ -209,16 +218,16 @@ fn sparkline_line(
     width: usize,
     suffix: &str,
     style: Style,
-    app: &App,
+    view: &GpuView,
 ) -> Line<'static> {
     let value = now.map_or("n/a".to_string(), |v| format!("{v}%"));
     let head = format!("{label:<6}{value:>4} ");
     let room = width.saturating_sub(LABEL + suffix.chars().count());
     let bars = history.map(|h| sparkline(h, room)).unwrap_or_default();
     Line::from(vec![
-        Span::styled(head, app.theme.text),
+        Span::styled(head, view.ctx.theme.text),
         Span::styled(bars, style),
-        Span::styled(suffix.to_string(), app.theme.muted),
+        Span::styled(suffix.to_string(), view.ctx.theme.muted),
     ])
 }
 
@@ -244,8 +253,13 @@ fn process_header(width: usize) -> String {
     truncate(&text, width)
 }
 
-fn process_line(app: &App, process: &GpuProcess, width: usize, selected: bool) -> Line<'static> {
-    let theme = &app.theme;
+fn process_line(
+    view: &GpuView,
+    process: &GpuProcess,
+    width: usize,
+    selected: bool,
+) -> Line<'static> {
+    let theme = view.ctx.theme;
     let marker = if selected { "▸" } else { " " };
     let memory = process
         .used_memory_bytes
@@ -266,7 +280,7 @@ fn process_line(app: &App, process: &GpuProcess, width: usize, selected: bool) -
         // Narrow: who it is (the container) matters more than its user and SM share.
         format!("{marker}{} {} ", process.pid, memory)
     };
-    let (container, flag) = container_cells(app, process, width >= FULL_ROW);
+    let (container, flag) = container_cells(view, process, width >= FULL_ROW);
     let flag_width = flag.as_ref().map_or(0, |(text, _)| text.chars().count());
     let room = width.saturating_sub(fixed.chars().count() + flag_width);
     let base = if selected { theme.selected } else { theme.text };
@@ -285,7 +299,7 @@ fn process_line(app: &App, process: &GpuProcess, width: usize, selected: bool) -
 
 /// The container's name (or `host`), and a flag when that container is reachable from outside.
 fn container_cells(
-    app: &App,
+    view: &GpuView,
     process: &GpuProcess,
     wide: bool,
 ) -> (String, Option<(String, Style)>) {
@@ -295,12 +309,12 @@ fn container_cells(
         } else {
             (
                 "? (pid not visible)".into(),
-                Some((" hidden".into(), app.theme.warn)),
+                Some((" hidden".into(), view.ctx.theme.warn)),
             )
         };
     };
     // The containers pane's row is fresher than the sample (the list may have arrived after it).
-    let row = app.container_rows.iter().find(|r| &r.id == id);
+    let row = view.rows.iter().find(|r| &r.id == id);
     let name = row
         .map(|r| r.name.clone())
         .or_else(|| {
@@ -312,13 +326,15 @@ fn container_cells(
         .unwrap_or_else(|| id.chars().take(12).collect());
     let pick = |long: &str, short: &str| if wide { long } else { short }.to_string();
     let flag = row.and_then(|row| match (row.exposure, row.auth) {
-        (Exposure::Public, AuthKind::None) => {
-            Some((pick(" ⚠ PUBLIC, NO AUTH", " ⚠ OPEN"), app.theme.critical))
-        }
-        (Exposure::Public, AuthKind::Unknown) => {
-            Some((pick(" public, auth unknown", " public?"), app.theme.high))
-        }
-        (Exposure::Public, _) => Some((" public".to_string(), app.theme.medium)),
+        (Exposure::Public, AuthKind::None) => Some((
+            pick(" ⚠ PUBLIC, NO AUTH", " ⚠ OPEN"),
+            view.ctx.theme.critical,
+        )),
+        (Exposure::Public, AuthKind::Unknown) => Some((
+            pick(" public, auth unknown", " public?"),
+            view.ctx.theme.high,
+        )),
+        (Exposure::Public, _) => Some((" public".to_string(), view.ctx.theme.medium)),
         _ => None,
     });
     (name, flag)

@@ -1,17 +1,19 @@
 //! The GPU pane on TestBackend: cards, sparklines, processes mapped to the scene's containers,
 //! flags and risk, the no-NVML line, the header summary, small terminals.
 
-use super::app::App;
-use super::keymap::Action;
-use super::layout::PaneId;
-use super::tests::{find, render, scene, text_of};
 use crate::collect::host::HostSummary;
 use crate::collect::sampler::Sample;
 use crate::model::{GpuCard, GpuProcess, GpuProcessKind, GpuSnapshot, RiskLevel};
+use crate::tui::app::App;
+use crate::tui::keymap::Action;
+use crate::tui::layout::PaneId;
+use crate::tui::msg::Msg;
+use crate::tui::tests::{find, render, scene, text_of};
 
 /// The scene's sdnext (public, no auth) and vllm (loopback) containers' ids.
 fn id_of(app: &App, name: &str) -> String {
-    app.inventory
+    app.containers
+        .inventory
         .containers
         .iter()
         .find(|c| c.name == name)
@@ -91,7 +93,7 @@ fn cards_processes_and_containers() {
     let mut app = scene();
     for _ in 0..5 {
         let snapshot = two_cards(&app);
-        app.apply_sample(sample(snapshot));
+        app.handle(Msg::Sample(Box::new(sample(snapshot))));
     }
     zoomed_gpu(&mut app);
     let buffer = render(&mut app, 140, 30);
@@ -146,16 +148,18 @@ fn gpu_use_raises_the_containers_risk_and_fills_the_gpu_column() {
     let mut app = scene();
     let sdnext = id_of(&app, "sdnext");
     let before = app
-        .container_rows
+        .containers
+        .rows
         .iter()
         .find(|r| r.id == sdnext)
         .expect("row")
         .clone();
     assert!(!before.top_reason.contains("GPU"));
     let snapshot = two_cards(&app);
-    app.apply_sample(sample(snapshot));
+    app.handle(Msg::Sample(Box::new(sample(snapshot))));
     let row = app
-        .container_rows
+        .containers
+        .rows
         .iter()
         .find(|r| r.id == sdnext)
         .expect("row");
@@ -174,9 +178,10 @@ fn gpu_use_raises_the_containers_risk_and_fills_the_gpu_column() {
     // A process that leaves the GPU takes the reason with it.
     let mut idle = two_cards(&app);
     idle.gpus[0].processes.clear();
-    app.apply_sample(sample(idle));
+    app.handle(Msg::Sample(Box::new(sample(idle))));
     let row = app
-        .container_rows
+        .containers
+        .rows
         .iter()
         .find(|r| r.id == sdnext)
         .expect("row");
@@ -188,7 +193,7 @@ fn gpu_use_raises_the_containers_risk_and_fills_the_gpu_column() {
 fn selection_moves_over_processes_and_enter_opens_the_container() {
     let mut app = scene();
     let snapshot = two_cards(&app);
-    app.apply_sample(sample(snapshot));
+    app.handle(Msg::Sample(Box::new(sample(snapshot))));
     app.update(Action::FocusPane(PaneId::Gpu.index()));
     assert_eq!(app.gpu.selected, Some((0, 4242)));
     app.update(Action::Down);
@@ -198,14 +203,14 @@ fn selection_moves_over_processes_and_enter_opens_the_container() {
     assert_eq!(app.gpu.selected, Some((1, 5151)), "stops at the last");
     app.update(Action::Open);
     assert!(matches!(
-        &app.popup,
-        Some(super::app::Popup::Details { row: super::app::RowId::Container(id), .. }) if *id == id_of(&app, "vllm")
+        &app.shell.popup,
+        Some(crate::tui::app::Popup::Details { row: crate::tui::containers::RowId::Container(id), .. }) if *id == id_of(&app, "vllm")
     ));
     app.update(Action::Back);
     app.update(Action::Up);
     assert_eq!(app.gpu.selected, Some((0, 777)));
     app.update(Action::Open);
-    assert!(app.popup.is_none(), "a host process has no container");
+    assert!(app.shell.popup.is_none(), "a host process has no container");
 }
 
 #[test]
@@ -214,7 +219,7 @@ fn busy_card_without_visible_process_stands_out() {
     let mut snapshot = two_cards(&app);
     snapshot.gpus[1].utilization_gpu = Some(98);
     snapshot.gpus[1].processes.clear();
-    app.apply_sample(sample(snapshot));
+    app.handle(Msg::Sample(Box::new(sample(snapshot))));
     zoomed_gpu(&mut app);
     let buffer = render(&mut app, 140, 30);
     let (x, y) = find(&buffer, "98% busy with no visible process").expect("alert");
@@ -225,7 +230,7 @@ fn busy_card_without_visible_process_stands_out() {
 fn eighty_by_twenty_four_keeps_the_container_and_its_flag() {
     let mut app = scene();
     let snapshot = two_cards(&app);
-    app.apply_sample(sample(snapshot));
+    app.handle(Msg::Sample(Box::new(sample(snapshot))));
     let buffer = render(&mut app, 80, 24);
     let text = text_of(&buffer);
     let line = text
@@ -251,7 +256,7 @@ fn pids_from_another_namespace_are_explained() {
             process.name = None;
         }
     }
-    app.apply_sample(sample(snapshot));
+    app.handle(Msg::Sample(Box::new(sample(snapshot))));
     zoomed_gpu(&mut app);
     let text = text_of(&render(&mut app, 140, 30));
     assert!(
@@ -266,9 +271,9 @@ fn no_nvml_is_one_line_and_waiting_is_said() {
     let mut app = scene();
     let text = text_of(&render(&mut app, 140, 30));
     assert!(text.contains("Sampling GPUs…"), "{text}");
-    app.apply_sample(sample(GpuSnapshot::unavailable(
+    app.handle(Msg::Sample(Box::new(sample(GpuSnapshot::unavailable(
         "NVIDIA driver not loaded: the NVML library is there but the kernel module is not running",
-    )));
+    )))));
     for (width, height) in [(140, 30), (80, 24)] {
         let mut zoomed = false;
         if width == 80 {
@@ -294,7 +299,7 @@ fn small_terminals_and_many_processes_keep_the_selection_visible() {
     snapshot.gpus[0].processes = (0..100)
         .map(|i| process(10_000 + i, None, (i as u64) << 20, "worker"))
         .collect();
-    app.apply_sample(sample(snapshot));
+    app.handle(Msg::Sample(Box::new(sample(snapshot))));
     app.update(Action::FocusPane(PaneId::Gpu.index()));
     app.update(Action::End);
     for (width, height) in [(80, 24), (60, 16), (40, 12), (20, 5)] {
@@ -311,26 +316,32 @@ fn small_terminals_and_many_processes_keep_the_selection_visible() {
 #[test]
 fn an_unchanged_structure_waits_for_the_clock_redraw() {
     let mut app = scene();
-    app.apply_sample(sample(two_cards(&app)));
-    assert!(app.dirty, "the first sample is drawn at once");
-    app.dirty = false;
+    app.handle(Msg::Sample(Box::new(sample(two_cards(&app)))));
+    assert!(app.needs_redraw(), "the first sample is drawn at once");
+    app.drawn();
     let mut moved = two_cards(&app);
     moved.gpus[0].utilization_gpu = Some(12);
-    app.apply_sample(sample(moved));
-    assert!(!app.dirty, "figures alone wait for the clock's redraw");
-    app.tick(jiff::Timestamp::now());
-    assert!(app.dirty);
-    app.dirty = false;
+    app.handle(Msg::Sample(Box::new(sample(moved))));
+    assert!(
+        !app.needs_redraw(),
+        "figures alone wait for the clock's redraw"
+    );
+    app.handle(Msg::Tick(jiff::Timestamp::now()));
+    assert!(app.needs_redraw());
+    app.drawn();
     let mut gone = two_cards(&app);
     gone.gpus[1].processes.clear();
-    app.apply_sample(sample(gone));
-    assert!(app.dirty, "a process that went away is drawn at once");
-    app.dirty = false;
+    app.handle(Msg::Sample(Box::new(sample(gone))));
+    assert!(
+        app.needs_redraw(),
+        "a process that went away is drawn at once"
+    );
+    app.drawn();
     let mut lost = two_cards(&app);
     lost.gpus[1].processes.clear();
     lost.gpus[1].problem = Some("GPU lost".into());
-    app.apply_sample(sample(lost));
-    assert!(app.dirty, "a lost card is drawn at once");
+    app.handle(Msg::Sample(Box::new(sample(lost))));
+    assert!(app.needs_redraw(), "a lost card is drawn at once");
 }
 
 #[test]
@@ -340,7 +351,7 @@ fn history_is_bounded_whatever_the_uptime() {
     assert_eq!(capacity, 300, "5 minutes at 1 Hz by default");
     for _ in 0..(capacity * 3) {
         let snapshot = two_cards(&app);
-        app.apply_sample(sample(snapshot));
+        app.handle(Msg::Sample(Box::new(sample(snapshot))));
     }
     for history in app.gpu.history.values() {
         assert_eq!(history.gpu.len(), capacity);
@@ -349,6 +360,6 @@ fn history_is_bounded_whatever_the_uptime() {
     // A card that disappears takes its history with it.
     let mut one = two_cards(&app);
     one.gpus.truncate(1);
-    app.apply_sample(sample(one));
+    app.handle(Msg::Sample(Box::new(sample(one))));
     assert_eq!(app.gpu.history.len(), 1);
 }

@@ -1,14 +1,13 @@
 //! `a`: the actions taken in this and earlier runs, from the audit log, newest first.
 
+use super::ActionsView;
 use crate::ops::audit::{ActionResult, ActionState};
-use crate::tui::app::App;
-use crate::tui::remediation::ActionsView;
+use crate::tui::theme::Theme;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph};
 
-pub fn draw(app: &App, view: &ActionsView, frame: &mut ratatui::Frame) {
-    let theme = &app.theme;
-    let area = super::centered(frame.area(), 120, 20);
+pub fn draw(theme: &Theme, read_only: bool, view: &ActionsView, frame: &mut ratatui::Frame) {
+    let area = crate::tui::widgets::centered(frame.area(), 120, 20);
     frame.render_widget(Clear, area);
     let mut lines = vec![Line::from(Span::styled(
         format!(
@@ -63,7 +62,7 @@ pub fn draw(app: &App, view: &ActionsView, frame: &mut ratatui::Frame) {
             .style(row_style),
         );
     }
-    let hint = if app.read_only {
+    let hint = if read_only {
         "j/k move · Esc close · read-only: no undo"
     } else {
         "j/k move · u undo · c commit rebind · r reload · Esc close"

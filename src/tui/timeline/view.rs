@@ -2,12 +2,11 @@
 //! time or by score), the safe state at the bottom. Commit text is attacker-controlled: every
 //! string from the repository is escaped before it is drawn.
 
-use super::pane_block;
-use super::timeline_chart::Chart;
+use super::chart::Chart;
+use super::{LoadState, Order, RepoTimeline, TimelinePane};
 use crate::timeline::CommitEntry;
-use crate::tui::app::App;
 use crate::tui::layout::PaneId;
-use crate::tui::timeline::{LoadState, Order, RepoTimeline};
+use crate::tui::widgets::{Ctx, pane_block};
 use crate::util::text::escape;
 use crate::util::text::truncate;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -25,8 +24,8 @@ pub fn short_time(seconds: i64, offset_minutes: i32) -> String {
     }
 }
 
-fn title(app: &App) -> Option<String> {
-    let view = &app.timeline;
+fn title(pane: &TimelinePane, ctx: &Ctx) -> Option<String> {
+    let view = pane;
     let repo = view.current()?;
     let name = repo
         .path
@@ -39,7 +38,7 @@ fn title(app: &App) -> Option<String> {
     }
     if let Some(timeline) = &repo.timeline {
         parts.push(format!("{} commits", timeline.commits.len()));
-        let threshold = app.settings.timeline.threshold;
+        let threshold = ctx.settings.timeline.threshold;
         parts.push(format!(
             "{} suspicious",
             timeline.suspicious(threshold).count()
@@ -76,14 +75,14 @@ fn marker(repo: &RepoTimeline, commit: &CommitEntry) -> &'static str {
 }
 
 fn row(
-    app: &App,
+    ctx: &Ctx,
     repo: &RepoTimeline,
     commit: &CommitEntry,
     width: usize,
     selected: bool,
 ) -> Line<'static> {
-    let theme = &app.theme;
-    let suspicious = commit.score >= app.settings.timeline.threshold;
+    let theme = ctx.theme;
+    let suspicious = commit.score >= ctx.settings.timeline.threshold;
     let score_style = if suspicious {
         theme.critical
     } else if commit.score > 0.0 {
@@ -97,7 +96,7 @@ fn row(
     let wide = width >= 100;
     let with_date = width >= 70;
     // ✓: reviewed on the recovery checklist (`m`).
-    let reviewed = app.marks.is_marked(
+    let reviewed = ctx.marks.is_marked(
         crate::incident::marks::MarkKind::Commit,
         &commit.id.to_string(),
     );
@@ -145,28 +144,27 @@ fn row(
     line
 }
 
-fn message(app: &App, text: String, style: ratatui::style::Style, width: u16) -> Line<'static> {
-    let _ = app;
+fn message(text: String, style: ratatui::style::Style, width: u16) -> Line<'static> {
     Line::from(Span::styled(truncate(&text, width as usize), style))
 }
 
-pub fn draw(app: &App, area: Rect, frame: &mut ratatui::Frame) {
-    let block = pane_block(app, PaneId::Commits, title(app));
+pub fn draw(pane: &TimelinePane, ctx: &Ctx, area: Rect, frame: &mut ratatui::Frame) {
+    let block = pane_block(ctx, PaneId::Commits, title(pane, ctx));
     let inner = block.inner(area);
     frame.render_widget(block, area);
     if inner.height == 0 || inner.width == 0 {
         return;
     }
-    let theme = &app.theme;
+    let theme = ctx.theme;
     let width = inner.width;
-    let Some(repo) = app.timeline.current() else {
-        let text = if app.settings.repos.is_empty() {
+    let Some(repo) = pane.current() else {
+        let text = if ctx.settings.repos.is_empty() {
             "no repository: start vigil inside one or pass --repo PATH (repeatable)"
         } else {
             "the commit history is read in a moment…"
         };
         frame.render_widget(
-            Paragraph::new(message(app, text.into(), theme.warn, width)),
+            Paragraph::new(message(text.into(), theme.warn, width)),
             inner,
         );
         return;
@@ -175,7 +173,6 @@ pub fn draw(app: &App, area: Rect, frame: &mut ratatui::Frame) {
         (LoadState::Failed(why), _) => {
             frame.render_widget(
                 Paragraph::new(message(
-                    app,
                     format!("cannot read the history: {}", escape(why)),
                     theme.error,
                     width,
@@ -188,7 +185,6 @@ pub fn draw(app: &App, area: Rect, frame: &mut ratatui::Frame) {
         _ => {
             frame.render_widget(
                 Paragraph::new(message(
-                    app,
                     format!(
                         "reading the commits of {}… the other panes work meanwhile",
                         escape(&repo.path.display().to_string())
@@ -208,11 +204,10 @@ pub fn draw(app: &App, area: Rect, frame: &mut ratatui::Frame) {
         .notes
         .iter()
         .take(if inner.height >= 16 { 2 } else { 1 })
-        .map(|n| message(app, format!("! {}", escape(n)), theme.warn, width))
+        .map(|n| message(format!("! {}", escape(n)), theme.warn, width))
         .collect();
     if let Some(error) = &repo.counts_error {
         notes.push(message(
-            app,
             format!(
                 "line counts failed: {} (metadata signals only)",
                 escape(error)
@@ -238,15 +233,15 @@ pub fn draw(app: &App, area: Rect, frame: &mut ratatui::Frame) {
         && let Some(chart) = Chart::build(
             timeline,
             chart_area.width as usize,
-            app.settings.timeline.threshold,
+            ctx.settings.timeline.threshold,
         )
     {
-        chart.draw(app, chart_area, frame.buffer_mut());
+        chart.draw(ctx.theme, chart_area, frame.buffer_mut());
     }
     frame.render_widget(Paragraph::new(notes), notes_area);
 
     let room = list_area.height as usize;
-    let selected = app.timeline.selected.min(repo.rows.len().saturating_sub(1));
+    let selected = pane.selected.min(repo.rows.len().saturating_sub(1));
     let offset = if selected >= room {
         selected + 1 - room
     } else {
@@ -254,16 +249,16 @@ pub fn draw(app: &App, area: Rect, frame: &mut ratatui::Frame) {
     };
     let mut lines: Vec<Line<'static>> = Vec::new();
     if timeline.commits.is_empty() {
-        lines.push(message(app, "no commits".into(), theme.muted, width));
+        lines.push(message("no commits".into(), theme.muted, width));
     }
     for (index, commit_index) in repo.rows.iter().enumerate().skip(offset).take(room) {
         let commit = &timeline.commits[*commit_index];
         lines.push(row(
-            app,
+            ctx,
             repo,
             commit,
             width as usize,
-            app.focus == PaneId::Commits && index == selected,
+            ctx.focus == PaneId::Commits && index == selected,
         ));
     }
     frame.render_widget(Paragraph::new(lines), list_area);
@@ -290,9 +285,6 @@ pub fn draw(app: &App, area: Rect, frame: &mut ratatui::Frame) {
             ),
             _ => String::new(),
         };
-        frame.render_widget(
-            Paragraph::new(message(app, text, theme.ok, width)),
-            footer_area,
-        );
+        frame.render_widget(Paragraph::new(message(text, theme.ok, width)), footer_area);
     }
 }

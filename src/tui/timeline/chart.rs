@@ -7,7 +7,7 @@
 //! drawn in the edge columns and counted on the axis (`◀3`, `2▶`).
 
 use crate::timeline::Timeline;
-use crate::tui::app::App;
+use crate::tui::theme::Theme;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
@@ -133,11 +133,10 @@ impl Chart {
     }
 
     /// Draws the chart: a marker row, `area.height - 2` rows of bars, an axis row.
-    pub fn draw(&self, app: &App, area: Rect, buffer: &mut Buffer) {
+    pub fn draw(&self, theme: &Theme, area: Rect, buffer: &mut Buffer) {
         if area.height < 3 || area.width == 0 {
             return;
         }
-        let theme = &app.theme;
         let bar_rows = (area.height - 2) as u32;
         let most = self
             .columns

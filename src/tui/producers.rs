@@ -1,0 +1,87 @@
+//! The collectors that feed the screen on their own, one function each: the Docker engine's
+//! containers and events, the host's listening sockets, and the sampler (host summary and
+//! GPUs). Each runs on its own task or thread; `next` hands their updates to the loop as `Msg`s.
+
+use super::msg::Msg;
+use crate::collect::docker::DockerUpdate;
+use crate::collect::listeners::{self, ListenerUpdate, RescanHandle};
+use crate::collect::sampler::{self, Sample};
+use crate::config::Settings;
+use std::time::Duration;
+use tokio::sync::mpsc;
+
+pub struct Producers {
+    docker: mpsc::Receiver<DockerUpdate>,
+    listeners: mpsc::Receiver<ListenerUpdate>,
+    samples: mpsc::Receiver<Sample>,
+    /// Asks the listener scanner for a scan now (containers changed, so did docker-proxy).
+    pub rescan: Option<RescanHandle>,
+}
+
+impl Producers {
+    /// Starts every collector. A collector that cannot start is a problem said on screen; the
+    /// others run.
+    pub fn start(settings: &Settings) -> (Producers, Vec<String>) {
+        let mut problems = Vec::new();
+        let docker = start_docker(settings);
+        let (listeners, rescan) = match start_listeners(settings) {
+            Ok(started) => (started.0, Some(started.1)),
+            Err((receiver, err)) => {
+                problems.push(format!("cannot start the listener scanner: {err}"));
+                (receiver, None)
+            }
+        };
+        let samples = start_sampler(settings).unwrap_or_else(|(receiver, err)| {
+            problems.push(format!("cannot start the GPU sampler: {err}"));
+            receiver
+        });
+        let producers = Producers {
+            docker,
+            listeners,
+            samples,
+            rescan,
+        };
+        (producers, problems)
+    }
+
+    /// The next update of any collector (pending forever once all have stopped).
+    pub async fn next(&mut self) -> Msg {
+        tokio::select! {
+            Some(update) = self.docker.recv() => Msg::Docker(update),
+            Some(update) = self.listeners.recv() => Msg::Listeners(update),
+            Some(sample) = self.samples.recv() => Msg::Sample(Box::new(sample)),
+            else => std::future::pending().await,
+        }
+    }
+}
+
+/// The Docker collector: connect, list, follow events, reconnect with backoff.
+fn start_docker(settings: &Settings) -> mpsc::Receiver<DockerUpdate> {
+    let (sender, receiver) = mpsc::channel(64);
+    tokio::spawn(crate::collect::docker::run(settings.docker(), sender));
+    receiver
+}
+
+type Started<T, E> = Result<T, (mpsc::Receiver<E>, std::io::Error)>;
+
+/// The socket-table scanner, on its own thread.
+fn start_listeners(
+    settings: &Settings,
+) -> Started<(mpsc::Receiver<ListenerUpdate>, RescanHandle), ListenerUpdate> {
+    let (sender, receiver) = mpsc::channel(4);
+    let interval = Duration::from_secs(settings.listener_scan_secs);
+    match listeners::spawn(interval, sender) {
+        Ok(handle) => Ok((receiver, handle)),
+        Err(err) => Err((receiver, err)),
+    }
+}
+
+/// The host and GPU sampler, on its own thread (NVML calls block in the driver).
+fn start_sampler(settings: &Settings) -> Started<mpsc::Receiver<Sample>, Sample> {
+    let (sender, receiver) = mpsc::channel(2);
+    let interval = Duration::from_millis(settings.gpu_interval_ms);
+    match sampler::spawn(settings.nvml_lib.clone(), interval, sender) {
+        Ok(()) => Ok(receiver),
+        Err(err) => Err((receiver, err)),
+    }
+}
