@@ -216,3 +216,45 @@ fn no_color_renders_without_colour_but_with_every_level_as_text() {
         "background colour used under NO_COLOR"
     );
 }
+
+#[test]
+fn completions_and_the_manual_come_from_the_same_definitions() {
+    let sandbox = Sandbox::new();
+    for shell in ["bash", "zsh", "fish"] {
+        let (code, script, stderr) = vigil(&sandbox, &["completions", shell]);
+        assert_eq!(code, 0, "{shell}: {stderr}");
+        for word in ["scan", "rebind", "read-only", "fail-on"] {
+            assert!(script.contains(word), "{shell} completion lacks {word}");
+        }
+    }
+    // The bash script is valid bash.
+    let (_, script, _) = vigil(&sandbox, &["completions", "bash"]);
+    let file = sandbox.path().join("vigil.bash");
+    std::fs::write(&file, script).expect("write");
+    let checked = std::process::Command::new("bash")
+        .arg("-n")
+        .arg(&file)
+        .output()
+        .expect("bash");
+    assert!(checked.status.success(), "{checked:?}");
+    let (code, roff, stderr) = vigil(&sandbox, &["man"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(roff.contains(".TH vigil 1"), "{roff}");
+    assert!(roff.contains("\\-\\-read\\-only"), "{roff}");
+    let dir = sandbox.path().join("man");
+    let (code, _, stderr) = vigil(&sandbox, &["man", "--out-dir", dir.to_str().expect("utf8")]);
+    assert_eq!(code, 0, "{stderr}");
+    for page in [
+        "vigil.1",
+        "vigil-scan-secrets.1",
+        "vigil-rebind.1",
+        "vigil-undo.1",
+    ] {
+        let text = std::fs::read_to_string(dir.join(page)).expect(page);
+        assert!(text.starts_with(".ie"), "{page} is roff");
+    }
+    // An unknown shell is refused with the list of the known ones.
+    let (code, _, stderr) = vigil(&sandbox, &["completions", "tcsh"]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("possible values"), "{stderr}");
+}

@@ -717,6 +717,64 @@ fn the_secrets_pane_of_the_real_binary_never_shows_a_raw_secret() {
     tmux.keys(&["Escape", "q"]);
 }
 
+/// Started inside a repository (no `--repo`), the TUI's secrets pane must show what the
+/// containers' launch arguments and environment leak, not only the repository's findings: the
+/// scan waits for the containers' details.
+#[test]
+#[ignore = "needs Docker and tmux"]
+fn a_tui_started_in_a_repository_shows_the_containers_secrets_in_pane_4() {
+    let test = "a_tui_started_in_a_repository_shows_the_containers_secrets_in_pane_4";
+    if !need_docker(test) || !need_tmux(test) {
+        return;
+    }
+    let mut fixture = Fixture::new();
+    let in_repository = vllm_key();
+    fixture.write(".env", &format!("VLLM_API_KEY={in_repository}\n"));
+    fixture.commit("init", &[".env"], &[]);
+    let password = word(10);
+    let in_environment = vllm_key();
+    let mut containers = Containers::new();
+    let env = format!("VLLM_API_KEY={in_environment}");
+    let name = containers.add(
+        "tui-secrets",
+        &["--init", "-e", &env],
+        &[
+            "/bin/busybox",
+            "sh",
+            "-c",
+            "exec /bin/busybox sleep 600",
+            "webui",
+            "--listen",
+            "--password",
+            &password,
+        ],
+        true,
+    );
+    let sandbox = Sandbox::new();
+    let repo = fixture.path().to_str().expect("utf8");
+    // No --repo: the repository is the one around the current directory.
+    let command = format!("sh -c 'cd {repo} && exec {} --read-only'", vigil_bin());
+    let tmux = Tmux::start(&command, &sandbox.env(), 200, 50);
+    tmux.keys(&["4", "z"]);
+    let wait = std::time::Duration::from_secs(30);
+    tmux.wait_for("the container's findings in pane 4", wait, |s| {
+        s.contains("cli-password-flag") && s.matches(&format!("container {name}")).count() >= 2
+    });
+    let screen = tmux.capture();
+    assert!(screen.contains("vllm-api-key"), "{screen}");
+    assert!(
+        screen.contains("HEAD .env"),
+        "the repository's finding too:\n{screen}"
+    );
+    for secret in [&password, &in_environment, &in_repository] {
+        assert!(
+            !screen.contains(secret.as_str()),
+            "a raw secret reached the screen"
+        );
+    }
+    tmux.keys(&["q"]);
+}
+
 #[test]
 fn ignored_dependency_directories_are_skipped_and_said_so_but_ignored_files_are_not() {
     let mut fixture = Fixture::new();

@@ -106,6 +106,18 @@ pub enum Command {
     /// The incident report for the hand-over: exposure audit, GPUs, secrets (masked), suspicious
     /// commits, actions taken, the recovery checklist and what remains.
     Report(ReportArgs),
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell), e.g.
+    /// `vigil completions bash > /etc/bash_completion.d/vigil`.
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff), e.g. `vigil man | man -l -`; with `--out-dir`, write it and
+    /// one page per subcommand (vigil.1, vigil-scan.1, vigil-scan-secrets.1 …) there.
+    Man {
+        #[arg(long, value_name = "DIR")]
+        out_dir: Option<PathBuf>,
+    },
 }
 
 #[derive(Debug, Args)]

@@ -10,6 +10,7 @@ pub mod args;
 mod block;
 mod commit;
 mod config_file;
+mod manual;
 mod output;
 mod rebind;
 mod report;
@@ -53,6 +54,8 @@ pub fn run(command: Command, resolved: Resolved) -> ExitCode {
         Command::Unblock(args) => block::run(settings, args, false),
         Command::Undo(args) => undo::run(settings, args),
         Command::Actions(args) => actions::run(settings, args),
+        Command::Completions { shell } => manual::completions(*shell),
+        Command::Man { out_dir } => manual::man_page(out_dir.as_deref()),
     };
     output::exit_code(outcome)
 }

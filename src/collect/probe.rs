@@ -2,8 +2,8 @@
 //!
 //! Only `GET`, no credentials, short timeouts, bounded bodies, one connection per request. Each
 //! product has a signature path that answers 200 with JSON when it is open and 401 when it is not
-//! (see DESIGN.md). The verdict is computed by a pure function over what came back, so it is
-//! tested without a network.
+//! (the `SIGNATURES` table below; `docs/verdicts.md` lists them). The verdict is computed by a
+//! pure function over what came back, so it is tested without a network.
 
 use crate::model::{AuthKind, ProbeHit, ProbeReport};
 use bytes::Bytes;
