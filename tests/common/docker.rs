@@ -195,6 +195,11 @@ fn request_lines(chunk: &[u8]) -> Vec<String> {
 #[allow(dead_code)] // used by the outage and observer-mode tests only
 impl DockerProxy {
     pub fn start(path: &Path) -> DockerProxy {
+        DockerProxy::start_delayed(path, std::time::Duration::ZERO)
+    }
+
+    /// A proxy that holds every request `delay` before passing it on: a slow engine.
+    pub fn start_delayed(path: &Path, delay: std::time::Duration) -> DockerProxy {
         let _ = std::fs::remove_file(path);
         let listener = std::os::unix::net::UnixListener::bind(path).expect("bind proxy socket");
         listener.set_nonblocking(true).expect("nonblocking");
@@ -228,6 +233,7 @@ impl DockerProxy {
                                             Ok(n) => n,
                                         };
                                         recorded.lock().expect("lock").extend(request_lines(&buffer[..n]));
+                                        tokio::time::sleep(delay).await;
                                         if daemon_write.write_all(&buffer[..n]).await.is_err() {
                                             break;
                                         }
