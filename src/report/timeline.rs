@@ -3,21 +3,8 @@
 //! control characters itself).
 
 use crate::timeline::{CommitEntry, CommitId, Timeline};
+use crate::util::time::local_time;
 use serde::Serialize;
-
-/// RFC 3339 with the commit's own UTC offset, as the committer's clock said.
-pub fn local_time(seconds: i64, offset_minutes: i32) -> String {
-    let Ok(timestamp) = jiff::Timestamp::from_second(seconds) else {
-        return seconds.to_string();
-    };
-    let Ok(offset) = jiff::tz::Offset::from_seconds(offset_minutes * 60) else {
-        return timestamp.to_string();
-    };
-    timestamp
-        .to_zoned(jiff::tz::TimeZone::fixed(offset))
-        .strftime("%Y-%m-%dT%H:%M:%S%:z")
-        .to_string()
-}
 
 #[derive(Serialize)]
 struct CommitJson<'a> {

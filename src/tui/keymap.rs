@@ -37,6 +37,23 @@ pub enum Action {
     Remediate(Remediation),
 }
 
+impl Action {
+    /// Where a movement key takes the selection `index` in a list of `len` rows (`page` rows at
+    /// a time); `None` for keys that do not move.
+    pub fn moved(self, index: usize, len: usize, page: usize) -> Option<usize> {
+        let last = len.saturating_sub(1);
+        Some(match self {
+            Action::Up => index.saturating_sub(1),
+            Action::Down => (index + 1).min(last),
+            Action::PageUp => index.saturating_sub(page),
+            Action::PageDown => (index + page).min(last),
+            Action::Home => 0,
+            Action::End => last,
+            _ => return None,
+        })
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Remediation {
     Stop,

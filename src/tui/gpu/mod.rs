@@ -166,17 +166,7 @@ impl GpuPane {
             .selected
             .and_then(|(card, pid)| rows.iter().position(|r| r.0 == card && r.1 == pid))
             .unwrap_or(0);
-        let last = rows.len().saturating_sub(1);
-        let target = match action {
-            Action::Up => Some(index.saturating_sub(1)),
-            Action::Down => Some((index + 1).min(last)),
-            Action::PageUp => Some(index.saturating_sub(10)),
-            Action::PageDown => Some((index + 10).min(last)),
-            Action::Home => Some(0),
-            Action::End => Some(last),
-            _ => None,
-        };
-        if let Some(target) = target {
+        if let Some(target) = action.moved(index, rows.len(), 10) {
             self.selected = rows.get(target).map(|r| (r.0, r.1));
             return None;
         }

@@ -153,16 +153,12 @@ impl SecretsPane {
     /// Keys while the pane has the focus. True when the user asked for a new scan.
     pub fn handle(&mut self, action: Action, shell: &mut Shell) -> bool {
         let count = self.findings().len();
-        let last = count.saturating_sub(1);
-        let page = 10;
         let selected = self.selected;
+        if let Some(moved) = action.moved(selected, count, 10) {
+            self.selected = moved;
+            return false;
+        }
         match action {
-            Action::Up => self.selected = selected.saturating_sub(1),
-            Action::Down => self.selected = (selected + 1).min(last),
-            Action::PageUp => self.selected = selected.saturating_sub(page),
-            Action::PageDown => self.selected = (selected + page).min(last),
-            Action::Home => self.selected = 0,
-            Action::End => self.selected = last,
             Action::Open if count > 0 => {
                 shell.popup = Some(Popup::SecretDetails {
                     index: selected,

@@ -221,16 +221,11 @@ impl TimelinePane {
     /// Keys while the pane has the focus. True when the user asked to read everything again.
     pub fn handle(&mut self, action: Action, shell: &mut Shell) -> bool {
         let rows = self.current().map_or(0, |r| r.rows.len());
-        let last = rows.saturating_sub(1);
-        let page = 10;
-        let selected = self.selected;
+        if let Some(moved) = action.moved(self.selected, rows, 10) {
+            self.selected = moved;
+            return false;
+        }
         match action {
-            Action::Up => self.selected = selected.saturating_sub(1),
-            Action::Down => self.selected = (selected + 1).min(last),
-            Action::PageUp => self.selected = selected.saturating_sub(page),
-            Action::PageDown => self.selected = (selected + page).min(last),
-            Action::Home => self.selected = 0,
-            Action::End => self.selected = last,
             Action::Order => self.toggle_order(),
             Action::NextSource | Action::PrevSource => {
                 self.switch_repository(action == Action::NextSource)
