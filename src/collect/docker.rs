@@ -192,13 +192,34 @@ pub async fn connect(settings: &DockerSettings) -> Result<Connection, DockerErro
     let docker = Docker::connect_with_host(&endpoint)
         .map_err(explain)?
         .with_timeout(Duration::from_secs(10));
-    let docker = docker.negotiate_version().await.map_err(explain)?;
+    // One `/version` both names the engine and gives the API version to speak (the crate's
+    // `negotiate_version` would ask the same question again, ~10 ms on the start-up path).
     let version = docker.version().await.map_err(explain)?;
+    let server = version.api_version.as_deref().and_then(parse_api_version);
+    let docker = match server {
+        Some(server) if server < docker.client_version() => {
+            if endpoint.starts_with("unix://") {
+                Docker::connect_with_unix(&endpoint, 10, &server).map_err(explain)?
+            } else {
+                docker.negotiate_version().await.map_err(explain)?
+            }
+        }
+        _ => docker,
+    };
     Ok(Connection {
         client: docker,
         server_version: version.version.unwrap_or_else(|| "?".into()),
         api_version: version.api_version.unwrap_or_else(|| "?".into()),
         endpoint,
+    })
+}
+
+/// `1.41` -> API version 1.41.
+fn parse_api_version(text: &str) -> Option<bollard::ClientVersion> {
+    let (major, minor) = text.split_once('.')?;
+    Some(bollard::ClientVersion {
+        major_version: major.parse().ok()?,
+        minor_version: minor.parse().ok()?,
     })
 }
 
@@ -340,6 +361,32 @@ pub async fn run(settings: DockerSettings, updates: mpsc::Sender<DockerUpdate>) 
     }
 }
 
+/// The task that drives the event stream; it ends when this is dropped.
+struct Subscription(tokio::task::JoinHandle<()>);
+
+impl Drop for Subscription {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
+type EventItem = Result<EventMessage, bollard::errors::Error>;
+
+/// The engine's container events, read by a task of its own into a channel.
+fn subscribe(docker: &Docker) -> (mpsc::Receiver<EventItem>, Subscription) {
+    let (sender, receiver) = mpsc::channel(64);
+    let docker = docker.clone();
+    let task = tokio::spawn(async move {
+        let mut events = Box::pin(docker.events(Some(events_options())));
+        while let Some(item) = events.next().await {
+            if sender.send(item).await.is_err() {
+                return;
+            }
+        }
+    });
+    (receiver, Subscription(task))
+}
+
 /// Follows one connection until it breaks. Returns the reason, or `None` when the receiver is gone.
 async fn follow(
     docker: &Docker,
@@ -347,8 +394,10 @@ async fn follow(
     endpoint: &str,
     updates: &mpsc::Sender<DockerUpdate>,
 ) -> Option<String> {
-    // Subscribe before listing so nothing that happens in between is missed.
-    let mut events = Box::pin(docker.events(Some(events_options())));
+    // Subscribe before listing so nothing that happens in between is missed: the event stream
+    // is driven by a task of its own, so its request goes out now, not after the first list and
+    // every inspect.
+    let (mut events, _subscription) = subscribe(docker);
     let mut inspected: HashMap<String, ContainerState> = HashMap::new();
     let mut must_inspect: HashSet<String> = HashSet::new();
     let mut relist_due: Option<tokio::time::Instant> = Some(tokio::time::Instant::now());
@@ -364,7 +413,7 @@ async fn follow(
             }
         };
         tokio::select! {
-            event = events.next() => match event {
+            event = events.recv() => match event {
                 Some(Ok(message)) => {
                     if let Some(id) = event_container_id(&message) {
                         must_inspect.insert(id);

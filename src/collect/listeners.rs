@@ -188,7 +188,13 @@ pub fn next_interval(
     configured.max(scan_cost.div_f64(MAX_DUTY_CYCLE))
 }
 
-/// Scans on a plain thread and sends only when the set changed.
+/// Without a container list (no engine), the first scan starts after this long anyway.
+const FIRST_SCAN_AT_THE_LATEST: std::time::Duration = std::time::Duration::from_secs(1);
+
+/// Scans on a plain thread and sends only when the set changed. The first scan waits for the
+/// first request (the first container list asks for one) or `FIRST_SCAN_AT_THE_LATEST`: the
+/// socket tables cost tens of milliseconds of CPU on hosts with many connections, and at
+/// start-up that CPU is what the first frame waits for.
 pub fn spawn(
     interval: std::time::Duration,
     updates: tokio::sync::mpsc::Sender<ListenerUpdate>,
@@ -199,6 +205,11 @@ pub fn spawn(
         .spawn(move || {
             let mut scanner = ListenerScanner::new();
             let mut last: Option<Vec<Listener>> = None;
+            if let Err(std::sync::mpsc::RecvTimeoutError::Disconnected) =
+                requests.recv_timeout(FIRST_SCAN_AT_THE_LATEST)
+            {
+                return;
+            }
             loop {
                 let started = std::time::Instant::now();
                 let update = match scanner.scan() {

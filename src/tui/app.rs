@@ -38,8 +38,9 @@ pub struct App {
     /// The recovery checklist's numbers, recomputed when containers, findings, timelines or
     /// marks change (never while drawing: it walks every commit).
     pub(super) checklist: Checklist,
-    /// The timeline's path globs, compiled once.
-    timeline_rules: crate::timeline::paths::PathRules,
+    /// The timeline's path globs, compiled when the first timeline arrives (not on the way to
+    /// the first frame).
+    timeline_rules: Option<crate::timeline::paths::PathRules>,
     /// When `R` was pressed, for the time shown with the written report.
     report_requested: Option<Instant>,
 }
@@ -55,7 +56,7 @@ impl App {
             secrets: SecretsPane::default(),
             marks: Marks::default(),
             checklist: Checklist::default(),
-            timeline_rules: compiled_rules(&settings.timeline),
+            timeline_rules: None,
             report_requested: None,
             settings,
             theme,
@@ -141,10 +142,12 @@ impl App {
             Msg::SecretsProgress(update) => self.secrets.progress(update),
             Msg::SecretsDone(result) => self.secrets_done(*result),
             Msg::Timeline(stage) => {
-                let findings = self.secrets.findings();
                 let scoring = &self.settings.timeline;
-                self.timeline
-                    .apply(stage, &self.timeline_rules, scoring, findings);
+                let rules = self
+                    .timeline_rules
+                    .get_or_insert_with(|| compiled_rules(scoring));
+                let findings = self.secrets.findings();
+                self.timeline.apply(stage, rules, scoring, findings);
                 self.refresh_checklist();
                 self.maybe_start_secret_scan();
             }

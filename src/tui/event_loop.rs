@@ -4,13 +4,11 @@
 
 use super::app::App;
 use super::msg::Msg;
-use super::producers::Producers;
+use super::producers::{Input, Producers};
 use super::runner::Runner;
 use super::terminal;
 use crate::config::Settings;
 use color_eyre::eyre::{Result, WrapErr};
-use crossterm::event::EventStream;
-use futures_util::StreamExt;
 use std::time::Duration;
 use tokio::signal::unix::{Signal, SignalKind, signal};
 use tokio::time::Instant;
@@ -77,12 +75,12 @@ impl Signals {
 async fn drive(app: &mut App, tui: &mut terminal::Tui, settings: Settings) -> Result<Exit> {
     let size = tui.size()?;
     app.resize(size.width, size.height);
+    let mut input = Input::start()?;
     let (mut producers, problems) = Producers::start(&settings);
     for problem in problems {
         app.show_problem(problem);
     }
     let mut runner = Runner::new(&settings, producers.rescan.take());
-    let mut terminal_events = EventStream::new();
     let mut signals = Signals::install()?;
     let mut clock = tokio::time::interval(Duration::from_secs(1));
     clock.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
@@ -92,9 +90,17 @@ async fn drive(app: &mut App, tui: &mut terminal::Tui, settings: Settings) -> Re
     let mut exit = ExitRequest::default();
     let heartbeat = super::watchdog::Heartbeat::new();
     super::watchdog::spawn(heartbeat.clone());
+    // The first container list is drawn at once, not held back by a frame drawn a moment before
+    // (the header's "connected", a host sample): that wait would be pure start-up latency.
+    let mut first_list_drawn = false;
     loop {
         heartbeat.beat();
-        if app.needs_redraw() && last_draw.elapsed() >= FRAME {
+        if heartbeat.terminal_gone() {
+            return Ok(Exit::TerminalGone);
+        }
+        let first_list = !first_list_drawn && app.first_list_at().is_some();
+        if app.needs_redraw() && (first_list || last_draw.elapsed() >= FRAME) {
+            first_list_drawn |= first_list;
             tui.draw(|frame| super::frame::draw(app, frame))?;
             app.drawn();
             last_draw = Instant::now();
@@ -110,10 +116,10 @@ async fn drive(app: &mut App, tui: &mut terminal::Tui, settings: Settings) -> Re
             }
         };
         tokio::select! {
-            event = terminal_events.next() => match event {
-                Some(Ok(event)) => app.handle(Msg::Terminal(event)),
+            event = input.next() => match event {
+                Some(event) => app.handle(Msg::Terminal(event)),
                 // The terminal is gone (SSH dropped without SIGHUP reaching us): stop cleanly.
-                Some(Err(_)) | None => return Ok(Exit::TerminalGone),
+                None => return Ok(Exit::TerminalGone),
             },
             msg = producers.next() => app.handle(msg),
             msg = runner.next() => app.handle(msg),
