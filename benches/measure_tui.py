@@ -2,7 +2,8 @@
 """Side-by-side measurement of vigil and, where installed, oxker and lazydocker.
 
 What it measures, with N running containers on the local engine (default 100):
-  * startup: time from launching the tool in tmux until container names are on screen;
+  * startup: time from launching the tool in tmux until container names are on screen, the
+    median of several start-ups per tool taken round-robin (--startups);
   * idle CPU (% of one core) and RSS of the tool, from /proc, over an idle window;
   * Docker API requests per second while idle, counted by a Unix-socket proxy that sits
     between the tool and /var/run/docker.sock (DOCKER_HOST points the tool at it);
@@ -13,7 +14,8 @@ It creates containers named vigil-test-bench-* and removes them at the end (also
 Run as root on a host with dockerd, tmux and busybox-static:
 
     cargo build --release && python3 benches/measure_tui.py [--containers 100] [--idle 30]
-        [--oxker PATH] [--lazydocker PATH] [--json results.json]
+        [--startups 7] [--vigil-before PATH] [--oxker PATH] [--lazydocker PATH]
+        [--json results.json]
 """
 
 import argparse
@@ -253,15 +255,37 @@ def key_latencies(pane, presses):
     return samples
 
 
-def measure(label, command, proxy_path, idle_seconds, baseline_dockerd_pct, presses):
-    home = tempfile.mkdtemp()
-    env = {
+def tool_env(proxy_path, home):
+    return {
         "DOCKER_HOST": f"unix://{proxy_path}",
         "HOME": home,
         "XDG_CONFIG_HOME": f"{home}/config",
         "XDG_STATE_HOME": f"{home}/state",
         "TERM": "xterm-256color",
     }
+
+
+def startup_samples(tools, proxy_path, rounds):
+    """Start-up of every tool `rounds` times, round-robin, so background load hits all alike."""
+    samples = {label: [] for label, _ in tools}
+    for _ in range(rounds):
+        for label, command in tools:
+            home = tempfile.mkdtemp()
+            proxy = CountingProxy(proxy_path)
+            pane = Pane(command, tool_env(proxy_path, home))
+            try:
+                samples[label].append(pane.wait_for(PREFIX) * 1000)
+            finally:
+                pane.close()
+                proxy.close()
+                shutil.rmtree(home, ignore_errors=True)
+            time.sleep(1)
+    return samples
+
+
+def measure(label, command, proxy_path, idle_seconds, baseline_dockerd_pct, presses):
+    home = tempfile.mkdtemp()
+    env = tool_env(proxy_path, home)
     proxy = CountingProxy(proxy_path)
     pane = Pane(command, env)
     try:
@@ -302,12 +326,17 @@ def main():
     parser.add_argument("--idle", type=int, default=30, help="seconds of idle sampling per tool")
     parser.add_argument("--presses", type=int, default=30)
     parser.add_argument("--vigil", default=os.path.join(os.path.dirname(__file__), "..", "target", "release", "vigil"))
+    parser.add_argument("--vigil-before", help="another vigil build, measured in the same run as \"vigil (before)\"")
     parser.add_argument("--oxker", default=shutil.which("oxker"))
     parser.add_argument("--lazydocker", default=shutil.which("lazydocker"))
+    parser.add_argument("--startups", type=int, default=7,
+                        help="start-ups per tool, round-robin; the median is reported")
     parser.add_argument("--json")
     args = parser.parse_args()
 
     tools = [("vigil", os.path.abspath(args.vigil))]
+    if args.vigil_before:
+        tools.append(("vigil (before)", os.path.abspath(args.vigil_before)))
     if args.oxker:
         tools.append(("oxker", args.oxker))
     if args.lazydocker:
@@ -330,9 +359,15 @@ def main():
         print(f"tmux start-up baseline {tmux_ms:.1f} ms, capture-pane {capture_ms:.1f} ms", file=sys.stderr)
         results = []
         proxy_path = f"/tmp/vigil-bench-{os.getpid()}.sock"
+        print(f"{args.startups} start-ups per tool, round-robin ...", file=sys.stderr)
+        starts = startup_samples(tools, proxy_path, args.startups)
         for label, command in tools:
             print(f"measuring {label} ...", file=sys.stderr)
-            results.append(measure(label, command, proxy_path, args.idle, baseline, args.presses))
+            result = measure(label, command, proxy_path, args.idle, baseline, args.presses)
+            samples = starts[label] + [result["startup_ms"]]
+            result["startup_samples_ms"] = [round(x, 1) for x in samples]
+            result["startup_ms"] = round(statistics.median(samples), 1)
+            results.append(result)
     finally:
         remove_containers()
 

@@ -3,7 +3,7 @@
 //! plan, print the plan, confirm, execute through an `Operator`, print each step as it goes.
 //! Same plans, same confirmation, same audit trail as the TUI.
 
-use super::output::{Failure, Outcome, Status, runtime};
+use super::output::{Failure, Outcome, Status, print_out, runtime};
 use crate::config::Settings;
 use crate::ops::{Operator, Plan};
 use std::io::{BufRead, IsTerminal, Write};
@@ -49,14 +49,12 @@ pub fn audit_location(settings: &Settings) -> Result<PathBuf, Failure> {
 
 /// Prints the plan; stops there for a refusal or a dry run.
 fn show(plan: &Plan, dry_run: bool) -> Option<Outcome> {
-    for line in plan.describe() {
-        println!("{line}");
-    }
+    print_out(&plan.describe().join("\n"));
     if let Some(reason) = &plan.refused {
         return Some(Err(Failure(format!("refused: {reason}"))));
     }
     if dry_run {
-        println!("(dry run: nothing was changed)");
+        print_out("(dry run: nothing was changed)");
         return Some(Ok(Status::Success));
     }
     None
@@ -75,8 +73,7 @@ fn confirm(plan: &Plan, yes: bool) -> Result<bool, Failure> {
             "no terminal to confirm on: review the plan with --dry-run, then pass --yes".into(),
         ));
     }
-    print!("> ");
-    let _ = std::io::stdout().flush();
+    super::output::write_stdout(|out| out.write_all(b"> "));
     let mut answer = String::new();
     std::io::stdin().lock().read_line(&mut answer)?;
     Ok(plan.is_confirmed_by(&answer))
@@ -89,13 +86,13 @@ async fn execute_confirmed(operator: &mut Operator, plan: Plan, yes: bool) -> Ou
     let outcome = operator.execute(&plan, &printed_progress(&plan)).await?;
     match &outcome.error {
         None => {
-            println!(
-                "{}: {} ({})",
+            print_out(&format!(
+                "{}: {} ({})\nundo: {}",
                 outcome.result,
                 plan.id,
-                operator.audit_path().display()
-            );
-            println!("undo: {}", plan.undo);
+                operator.audit_path().display(),
+                plan.undo
+            ));
             Ok(Status::Success)
         }
         Some(error) => Err(Failure(format!("{} failed: {error}", plan.kind.as_str()))),
