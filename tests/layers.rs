@@ -75,18 +75,21 @@ fn crate_references(source: &str) -> BTreeSet<String> {
             if let Some(group) = after.strip_prefix('{') {
                 found.extend(group_members(group));
             } else {
-                let name: String = after
-                    .chars()
-                    .take_while(|c| c.is_alphanumeric() || *c == '_')
-                    .collect();
-                if !name.is_empty() {
-                    found.insert(name);
-                }
+                found.extend(leading_identifier(after));
             }
         }
         rest = after;
     }
     found
+}
+
+/// The identifier `text` starts with, if it starts with one.
+fn leading_identifier(text: &str) -> Option<String> {
+    let name: String = text
+        .chars()
+        .take_while(|c| c.is_alphanumeric() || *c == '_')
+        .collect();
+    (!name.is_empty()).then_some(name)
 }
 
 /// The first path segment of each member of a `{ ... }` use group (up to its closing brace).
@@ -131,13 +134,7 @@ fn root_references_through_super(relative: &Path, source: &str) -> BTreeSet<Stri
     while let Some(at) = rest.find(&climb) {
         let after = &rest[at + climb.len()..];
         if !after.starts_with("super::") {
-            let name: String = after
-                .chars()
-                .take_while(|c| c.is_alphanumeric() || *c == '_')
-                .collect();
-            if !name.is_empty() {
-                found.insert(name);
-            }
+            found.extend(leading_identifier(after));
         }
         rest = after;
     }
