@@ -179,6 +179,28 @@ fn block_and_unblock_a_published_port_ipv4_and_ipv6() {
     assert_eq!(records[1]["result"], "applied");
     assert_eq!(records[1]["after"]["blocked"][0], format!("{port}/tcp"));
 
+    // Blocking it again changes nothing and records nothing: one applied block, never a second
+    // record that would go stale when the first is undone.
+    let again = std::process::Command::new(vigil_bin())
+        .args([
+            "block",
+            &port.to_string(),
+            "--yes",
+            "--audit-log",
+            audit_arg,
+        ])
+        .envs(sandbox.env())
+        .output()
+        .expect("vigil block again");
+    let stderr = String::from_utf8_lossy(&again.stderr);
+    assert_eq!(again.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("already blocked"), "{stderr}");
+    let lines = std::fs::read_to_string(&audit)
+        .expect("audit")
+        .lines()
+        .count();
+    assert_eq!(lines, 2, "a refused plan writes no record");
+
     let output = std::process::Command::new(vigil_bin())
         .args(["undo", &action_id, "--yes", "--audit-log", audit_arg])
         .envs(sandbox.env())

@@ -8,8 +8,16 @@ use crate::config::Settings;
 use crate::ops::audit;
 
 pub fn run(settings: &Settings, args: &ActionsArgs) -> Outcome {
-    let records = audit::read_all(&audit_location(settings)?)?;
-    let summary = audit::summarize(&records);
+    let path = audit_location(settings)?;
+    let journal = audit::read(&path)?;
+    if journal.unreadable > 0 {
+        super::output::warn(&format!(
+            "{}: {} unreadable line(s) skipped (a torn write after a crash, or damage)",
+            path.display(),
+            journal.unreadable
+        ));
+    }
+    let summary = audit::summarize(&journal.records);
     match args.format {
         OutputFormat::Json => print_json(&serde_json::json!({ "actions": summary })),
         OutputFormat::Table => print_out(&table(&summary)),

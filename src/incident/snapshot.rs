@@ -71,8 +71,17 @@ pub fn assemble<'a>(
 /// snapshot from held parts: the TUI does it off its event loop.
 pub fn read_actions(settings: &Settings) -> (Vec<ActionSummary>, Option<String>) {
     match settings.audit_path() {
-        Some(path) => match audit::read_all(&path) {
-            Ok(records) => (audit::summarize(&records), None),
+        Some(path) => match audit::read(&path) {
+            Ok(journal) => {
+                let problem = (journal.unreadable > 0).then(|| {
+                    format!(
+                        "audit log {}: {} unreadable line(s) skipped",
+                        path.display(),
+                        journal.unreadable
+                    )
+                });
+                (audit::summarize(&journal.records), problem)
+            }
             Err(err) => (Vec::new(), Some(format!("audit log: {err}"))),
         },
         None => (Vec::new(), None),

@@ -149,6 +149,7 @@ impl AuditLog {
     /// Opens (creating if needed) the log for appending. An unwritable log is an error here,
     /// before any action could start.
     pub fn open(path: &Path) -> Result<AuditLog, AuditError> {
+        // Read as well as append: an append looks at the last byte first (see `append`).
         if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
             std::fs::create_dir_all(parent).map_err(|source| AuditError::CreateDir {
                 path: path.to_path_buf(),
@@ -158,6 +159,7 @@ impl AuditLog {
         }
         let file = std::fs::OpenOptions::new()
             .create(true)
+            .read(true)
             .append(true)
             .open(path)
             .map_err(|source| AuditError::Open {
@@ -175,33 +177,78 @@ impl AuditLog {
     }
 
     /// Appends one record and fsyncs it: after a crash the record is there or was never written.
+    /// The file is locked meanwhile, so records of two vigil processes never interleave; a torn
+    /// last line (a crash mid-write) is ended first, so the new record stays readable.
     pub fn append(&mut self, record: &AuditRecord) -> Result<(), AuditError> {
-        use std::io::Write;
-        let mut line = serde_json::to_string(record)?;
-        line.push('\n');
-        self.file
-            .write_all(line.as_bytes())
-            .and_then(|()| self.file.sync_data())
-            .map_err(|source| AuditError::Write {
-                path: self.path.clone(),
-                source,
-            })
+        let line = serde_json::to_string(record)?;
+        let failed = |source| AuditError::Write {
+            path: self.path.clone(),
+            source,
+        };
+        self.file.lock().map_err(failed)?;
+        let written = append_line(&mut self.file, &line);
+        let unlocked = self.file.unlock();
+        written.and(unlocked).map_err(failed)
     }
 }
 
-/// Reads every record; lines that do not parse are skipped (a torn last line after a crash).
-pub fn read_all(path: &Path) -> Result<Vec<AuditRecord>, AuditError> {
-    match std::fs::read_to_string(path) {
-        Ok(text) => Ok(text
-            .lines()
-            .filter_map(|line| serde_json::from_str(line).ok())
-            .collect()),
-        Err(err) if err.kind() == std::io::ErrorKind::NotFound => Ok(Vec::new()),
-        Err(source) => Err(AuditError::Read {
-            path: path.to_path_buf(),
-            source,
-        }),
+/// Writes `line` and a newline at the end of `file`, after a newline of its own when the file
+/// ends in the middle of a line, then fsyncs.
+fn append_line(file: &mut std::fs::File, line: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    use std::os::unix::fs::FileExt;
+    let length = file.metadata()?.len();
+    let mut last = [b'\n'];
+    if length > 0 {
+        file.read_exact_at(&mut last, length - 1)?;
     }
+    let mut bytes = Vec::with_capacity(line.len() + 2);
+    if last[0] != b'\n' {
+        bytes.push(b'\n');
+    }
+    bytes.extend_from_slice(line.as_bytes());
+    bytes.push(b'\n');
+    file.write_all(&bytes)?;
+    file.sync_data()
+}
+
+/// The records of an audit log, and how many lines could not be read.
+#[derive(Debug, Default)]
+pub struct Journal {
+    pub records: Vec<AuditRecord>,
+    /// Lines that are not a record: a torn last line after a crash, invalid UTF-8, damage.
+    pub unreadable: usize,
+}
+
+/// Reads every record; a line that is not one (torn, not UTF-8, damaged) is skipped and counted,
+/// never fatal. A missing log is an empty one.
+pub fn read(path: &Path) -> Result<Journal, AuditError> {
+    let bytes = match std::fs::read(path) {
+        Ok(bytes) => bytes,
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => return Ok(Journal::default()),
+        Err(source) => {
+            return Err(AuditError::Read {
+                path: path.to_path_buf(),
+                source,
+            });
+        }
+    };
+    let mut journal = Journal::default();
+    for line in bytes.split(|b| *b == b'\n') {
+        if line.iter().all(u8::is_ascii_whitespace) {
+            continue;
+        }
+        match serde_json::from_slice(line) {
+            Ok(record) => journal.records.push(record),
+            Err(_) => journal.unreadable += 1,
+        }
+    }
+    Ok(journal)
+}
+
+/// Every readable record (see `read` for the count of the others).
+pub fn read_all(path: &Path) -> Result<Vec<AuditRecord>, AuditError> {
+    read(path).map(|journal| journal.records)
 }
 
 /// The latest recorded result of an action, if any.
@@ -316,6 +363,51 @@ mod tests {
         assert_eq!(summary[2]["state"], "interrupted");
         assert_eq!(summary[1]["state"], "rolled back");
         assert_eq!(summary[0]["action"], "stop");
+    }
+
+    #[test]
+    fn a_torn_or_foreign_line_is_counted_and_the_next_record_stays_whole() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("audit.jsonl");
+        // A crash mid-write left half a record, then a line that is not UTF-8.
+        let mut damaged = OLD_LOG.as_bytes().to_vec();
+        damaged.extend_from_slice(b"\n\xff\xfe not json");
+        std::fs::write(&path, &damaged).expect("write");
+        let before = read(&path).expect("read");
+        assert_eq!((before.records.len(), before.unreadable), (5, 2));
+        let mut log = AuditLog::open(&path).expect("open");
+        let mut record = before.records[0].clone();
+        record.action_id = "after-the-crash".into();
+        log.append(&record).expect("append");
+        let after = read(&path).expect("read again");
+        assert_eq!((after.records.len(), after.unreadable), (6, 2));
+        assert_eq!(after.records[5].action_id, "after-the-crash");
+    }
+
+    #[test]
+    fn two_writers_never_interleave_their_records() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("audit.jsonl");
+        std::fs::write(&path, OLD_LOG.lines().next().expect("a line")).expect("write");
+        let record = read(&path).expect("read").records[0].clone();
+        let writers: Vec<_> = (0..4)
+            .map(|n| {
+                let path = path.clone();
+                let mut record = record.clone();
+                std::thread::spawn(move || {
+                    let mut log = AuditLog::open(&path).expect("open");
+                    for i in 0..50 {
+                        record.action_id = format!("w{n}-{i}");
+                        log.append(&record).expect("append");
+                    }
+                })
+            })
+            .collect();
+        for writer in writers {
+            writer.join().expect("writer");
+        }
+        let journal = read(&path).expect("read");
+        assert_eq!((journal.records.len(), journal.unreadable), (201, 0));
     }
 
     #[test]

@@ -55,7 +55,8 @@ pub fn plan_block(spec: FirewallSpec, published_by: Vec<String>, undoes: Option<
         steps: backend.block_steps(spec.proto, spec.range),
         warnings,
         confirmation: Confirmation::Type(spec.range.element()),
-        refused: firewall::cannot_change_firewall(backend),
+        refused: firewall::cannot_change_firewall(backend)
+            .or_else(|| is_blocked(&spec).then(|| already_blocked(&spec))),
         undoes,
         before: snapshot(backend),
         firewall: Some(spec),
@@ -63,16 +64,29 @@ pub fn plan_block(spec: FirewallSpec, published_by: Vec<String>, undoes: Option<
     }
 }
 
+/// True when vigil's rules already block exactly these ports.
+fn is_blocked(spec: &FirewallSpec) -> bool {
+    spec.backend
+        .blocked()
+        .unwrap_or_default()
+        .iter()
+        .any(|(proto, element)| *proto == spec.proto && *element == spec.range.element())
+}
+
+fn already_blocked(spec: &FirewallSpec) -> String {
+    format!(
+        "{}/{} is already blocked by vigil: nothing to add (`vigil actions` names the action)",
+        spec.range.element(),
+        spec.proto.as_str()
+    )
+}
+
 /// Plans removing exactly these ports (and nft's table once it is empty).
 pub fn plan_unblock(spec: FirewallSpec, undoes: Option<String>) -> Plan {
     let target = target(&spec);
     let id = new_action_id(ActionKind::Unblock, &target);
     let backend = spec.backend;
-    let present = backend
-        .blocked()
-        .unwrap_or_default()
-        .iter()
-        .any(|(proto, element)| *proto == spec.proto && *element == spec.range.element());
+    let present = is_blocked(&spec);
     let reblock = backend
         .block_steps(spec.proto, spec.range)
         .last()
