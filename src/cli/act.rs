@@ -8,6 +8,8 @@ use crate::config::Settings;
 use crate::ops::{Operator, Plan};
 use std::io::{BufRead, IsTerminal, Write};
 use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// How the user asked for it to go.
 #[derive(Debug, Clone, Copy)]
@@ -37,7 +39,7 @@ where
             return outcome;
         }
         let mut operator = Operator::new(access, connection.client, &audit)?;
-        execute_confirmed(&mut operator, plan, mode.yes).await
+        execute_confirmed(&mut operator, plan, mode.yes, audit).await
     })
 }
 
@@ -79,11 +81,20 @@ fn confirm(plan: &Plan, yes: bool) -> Result<bool, Failure> {
     Ok(plan.is_confirmed_by(&answer))
 }
 
-async fn execute_confirmed(operator: &mut Operator, plan: Plan, yes: bool) -> Outcome {
+async fn execute_confirmed(
+    operator: &mut Operator,
+    plan: Plan,
+    yes: bool,
+    audit: PathBuf,
+) -> Outcome {
     if !confirm(&plan, yes)? {
         return Err(Failure("cancelled; nothing was changed".into()));
     }
-    let outcome = operator.execute(&plan, &printed_progress(&plan)).await?;
+    let interrupt = crate::ops::Interrupt::default();
+    let step = Arc::new(AtomicUsize::new(super::signals::NOT_STARTED));
+    let _watch = super::signals::watch(interrupt.clone(), plan.clone(), audit, step.clone())?;
+    let progress = printed_progress(&plan, step).with_interrupt(interrupt);
+    let outcome = operator.execute(&plan, &progress).await?;
     match &outcome.error {
         None => {
             print_out(&format!(
@@ -100,8 +111,8 @@ async fn execute_confirmed(operator: &mut Operator, plan: Plan, yes: bool) -> Ou
 }
 
 /// Prints each step to stderr as it starts and ends, with its duration, so a runbook's log shows
-/// where a slow or failed action stood.
-fn printed_progress(plan: &Plan) -> crate::ops::Progress {
+/// where a slow or failed action stood; `current` follows the step under way.
+fn printed_progress(plan: &Plan, current: Arc<AtomicUsize>) -> crate::ops::Progress {
     use crate::ops::StepUpdate;
     use std::time::Instant;
     let descriptions: Vec<String> = plan.steps.iter().map(|s| s.description.clone()).collect();
@@ -120,20 +131,30 @@ fn printed_progress(plan: &Plan) -> crate::ops::Progress {
         };
         match update {
             StepUpdate::Started(step) => {
+                current.store(step, Ordering::SeqCst);
                 if let Some(slot) = started.get_mut(step) {
                     *slot = Some(Instant::now());
                 }
                 let what = descriptions.get(step).map_or("", String::as_str);
-                eprintln!("  -> [{}/{total}] {what}", step + 1);
+                line(&format!("  -> [{}/{total}] {what}", step + 1));
             }
             StepUpdate::Finished(step) => {
-                eprintln!("  ok [{}/{total}]{}", step + 1, took(step, &mut started));
+                line(&format!(
+                    "  ok [{}/{total}]{}",
+                    step + 1,
+                    took(step, &mut started)
+                ));
             }
             StepUpdate::Failed(step, error) => {
                 let took = took(step, &mut started);
-                eprintln!("  FAILED [{}/{total}]{took}: {error}", step + 1);
+                line(&format!("  FAILED [{}/{total}]{took}: {error}", step + 1));
             }
-            StepUpdate::Note(text) => eprintln!("  !! {text}"),
+            StepUpdate::Note(text) => line(&format!("  !! {text}")),
         }
     })
+}
+
+/// One progress line on stderr; a terminal that hung up must not stop the action.
+fn line(text: &str) {
+    let _ = writeln!(std::io::stderr(), "{text}");
 }

@@ -20,6 +20,7 @@ mod scan_containers;
 mod scan_gpu;
 mod scan_secrets;
 mod scan_timeline;
+mod signals;
 mod stop;
 mod undo;
 

@@ -42,9 +42,9 @@ pub fn exit_code(outcome: Outcome) -> ExitCode {
     }
 }
 
-/// A problem said on stderr, the work going on.
+/// A problem said on stderr, the work going on (a terminal that is gone is ignored).
 pub fn warn(message: &str) {
-    eprintln!("vigil: {message}");
+    let _ = writeln!(std::io::stderr(), "vigil: {message}");
 }
 
 /// Writes a command's output to stdout, with one final newline.

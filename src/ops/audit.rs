@@ -192,6 +192,39 @@ impl AuditLog {
     }
 }
 
+/// Records that `plan` was stopped at once by a second `signal` while at `step` (its index, if
+/// a step had started): the outcome says exactly where, so whoever looks next knows the host
+/// may be half-changed.
+pub fn record_stopped_at_once(
+    audit: &Path,
+    plan: &Plan,
+    signal: u8,
+    step: Option<usize>,
+) -> Result<String, AuditError> {
+    let place = match step.and_then(|index| Some((index, plan.steps.get(index)?))) {
+        Some((index, current)) => format!(
+            "during step {}/{} ({})",
+            index + 1,
+            plan.steps.len(),
+            current.description
+        ),
+        None => "before its first step".to_string(),
+    };
+    let outcome = Outcome {
+        action_id: plan.id.clone(),
+        result: ActionResult::Failed,
+        error: Some(format!(
+            "stopped at once by a second {} {place}: the host may be half-changed; look at it \
+             before undoing",
+            super::error::signal_name(signal)
+        )),
+        after: serde_json::Value::Null,
+    };
+    let record = AuditRecord::outcome(plan, &Identity::current(), &outcome);
+    AuditLog::open(audit)?.append(&record)?;
+    Ok(place)
+}
+
 /// Writes `line` and a newline at the end of `file`, after a newline of its own when the file
 /// ends in the middle of a line, then fsyncs.
 fn append_line(file: &mut std::fs::File, line: &str) -> std::io::Result<()> {

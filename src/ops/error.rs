@@ -106,6 +106,9 @@ pub enum OpsError {
     /// The action ran but the host is not in the state it should be.
     #[error("{0}")]
     NotAsExpected(String),
+    /// A signal (SIGTERM, Ctrl-C) asked the action to stop at its next safe point.
+    #[error("interrupted by {}", signal_name(*signal))]
+    Interrupted { signal: u8 },
     /// Work handed to a thread did not come back.
     #[error("internal: {0}")]
     Task(String),
@@ -117,6 +120,16 @@ pub enum OpsError {
         failure: Box<OpsError>,
         rollback: Box<OpsError>,
     },
+}
+
+/// `SIGTERM` for 15: how a signal is named in messages and records.
+pub fn signal_name(signal: u8) -> String {
+    match signal {
+        1 => "SIGHUP".into(),
+        2 => "SIGINT (Ctrl-C)".into(),
+        15 => "SIGTERM".into(),
+        other => format!("signal {other}"),
+    }
 }
 
 impl OpsError {

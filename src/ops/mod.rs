@@ -38,10 +38,10 @@ pub mod rebind;
 pub mod stop;
 
 pub use audit::{ActionResult, AuditLog, AuditRecord};
-pub use error::{AuditError, FirewallError, OpsError};
+pub use error::{AuditError, FirewallError, OpsError, signal_name};
 pub use identity::Identity;
 pub use plan::{ActionKind, Confirmation, Plan, Step};
-pub use progress::{Progress, StepUpdate};
+pub use progress::{Interrupt, Progress, StepUpdate};
 
 use bollard::Docker;
 

@@ -5,6 +5,29 @@
 //! confirmed.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU8, Ordering};
+
+/// A request to stop a running action at its next safe point (SIGTERM, Ctrl-C): a recreate
+/// rolls back; a step that cannot be cut (one Docker call, one firewall transaction) finishes.
+#[derive(Debug, Clone, Default)]
+pub struct Interrupt(Arc<AtomicU8>);
+
+impl Interrupt {
+    /// Asks for the stop, naming the signal that asked.
+    pub fn request(&self, signal: u8) {
+        let _ = self
+            .0
+            .compare_exchange(0, signal.max(1), Ordering::SeqCst, Ordering::SeqCst);
+    }
+
+    /// The signal that asked, once one did.
+    pub fn requested(&self) -> Option<u8> {
+        match self.0.load(Ordering::SeqCst) {
+            0 => None,
+            signal => Some(signal),
+        }
+    }
+}
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum StepUpdate {
@@ -20,10 +43,12 @@ pub enum StepUpdate {
 
 type Sink = Arc<dyn Fn(StepUpdate) + Send + Sync>;
 
-/// Where step updates go. Cheap to clone; `silent()` drops them.
+/// Where step updates go, and the interrupt the action checks between its steps. Cheap to
+/// clone; `silent()` drops the updates.
 #[derive(Clone)]
 pub struct Progress {
     sink: Option<Sink>,
+    interrupt: Interrupt,
 }
 
 impl std::fmt::Debug for Progress {
@@ -38,13 +63,28 @@ impl std::fmt::Debug for Progress {
 
 impl Progress {
     pub fn silent() -> Progress {
-        Progress { sink: None }
+        Progress {
+            sink: None,
+            interrupt: Interrupt::default(),
+        }
     }
 
     pub fn new(sink: impl Fn(StepUpdate) + Send + Sync + 'static) -> Progress {
         Progress {
             sink: Some(Arc::new(sink)),
+            interrupt: Interrupt::default(),
         }
+    }
+
+    /// The same updates, checking `interrupt` between steps.
+    pub fn with_interrupt(mut self, interrupt: Interrupt) -> Progress {
+        self.interrupt = interrupt;
+        self
+    }
+
+    /// The signal that asked the action to stop at its next safe point, if one did.
+    pub fn interrupted(&self) -> Option<u8> {
+        self.interrupt.requested()
     }
 
     fn send(&self, update: StepUpdate) {

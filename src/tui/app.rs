@@ -95,6 +95,11 @@ impl App {
         self.shell.should_quit
     }
 
+    /// True once after Ctrl-C was pressed (the event loop treats it like SIGINT).
+    pub fn take_ctrl_c(&mut self) -> bool {
+        std::mem::take(&mut self.shell.ctrl_c)
+    }
+
     /// When the first container list arrived (for the start-up measurement).
     pub fn first_list_at(&self) -> Option<Instant> {
         self.containers.first_list_at
@@ -314,6 +319,7 @@ impl App {
         // Ctrl-C quits from anywhere, whatever is open; `q` first closes a popup.
         if key.code == KeyCode::Char('c') && key.modifiers.contains(KeyModifiers::CONTROL) {
             self.shell.should_quit = true;
+            self.shell.ctrl_c = true;
             return;
         }
         if self.containers.filter_editing {

@@ -34,8 +34,6 @@ impl Exit {
 
 /// Shortest interval between two frames: bursts of updates cost one redraw.
 const FRAME: Duration = Duration::from_millis(16);
-/// How long a signal waits for a running action to finish and be recorded.
-const ACTION_GRACE: Duration = Duration::from_secs(60);
 
 pub async fn run(mut app: App, settings: Settings) -> Result<Exit> {
     let mut tui = terminal::enter().wrap_err("cannot enter full-screen mode")?;
@@ -87,7 +85,7 @@ async fn drive(app: &mut App, tui: &mut terminal::Tui, settings: Settings) -> Re
     // Test hook: lets the tmux tests check that a panic restores the terminal.
     let panic_after_first_frame = std::env::var_os("VIGIL_TEST_PANIC").is_some();
     let mut last_draw = Instant::now() - FRAME;
-    let mut exit = ExitRequest::default();
+    let mut ending = Ending::default();
     let heartbeat = super::watchdog::Heartbeat::new();
     super::watchdog::spawn(heartbeat.clone());
     // The first container list is drawn at once, not held back by a frame drawn a moment before
@@ -96,10 +94,11 @@ async fn drive(app: &mut App, tui: &mut terminal::Tui, settings: Settings) -> Re
     loop {
         heartbeat.beat();
         if heartbeat.terminal_gone() {
-            return Ok(Exit::TerminalGone);
+            ending.terminal_closed();
         }
         let first_list = !first_list_drawn && app.first_list_at().is_some();
-        if app.needs_redraw() && (first_list || last_draw.elapsed() >= FRAME) {
+        let frame_wanted = app.needs_redraw() && !ending.terminal_gone;
+        if frame_wanted && (first_list || last_draw.elapsed() >= FRAME) {
             first_list_drawn |= first_list;
             tui.draw(|frame| super::frame::draw(app, frame))?;
             app.drawn();
@@ -109,59 +108,117 @@ async fn drive(app: &mut App, tui: &mut terminal::Tui, settings: Settings) -> Re
             }
         }
         let frame_due = async {
-            if app.needs_redraw() {
+            if frame_wanted {
                 tokio::time::sleep_until(last_draw + FRAME).await;
             } else {
                 std::future::pending::<()>().await;
             }
         };
         tokio::select! {
-            event = input.next() => match event {
+            event = input.next(), if !ending.terminal_gone => match event {
                 Some(event) => app.handle(Msg::Terminal(event)),
-                // The terminal is gone (SSH dropped without SIGHUP reaching us): stop cleanly.
-                None => return Ok(Exit::TerminalGone),
+                // The terminal is gone (SSH dropped without SIGHUP reaching us).
+                None => ending.terminal_closed(),
             },
             msg = producers.next() => app.handle(msg),
             msg = runner.next() => app.handle(msg),
             _ = clock.tick() => app.handle(Msg::Tick(jiff::Timestamp::now())),
-            signal = signals.next() => exit.requested = Some(signal),
+            signal = signals.next() => {
+                if let Some(exit) = ending.signal(signal, &runner, app) {
+                    return Ok(exit);
+                }
+            }
             () = frame_due => {}
         }
         for effect in app.take_effects() {
             runner.run(effect);
         }
-        if app.should_quit() {
-            return Ok(Exit::Quit);
+        if app.take_ctrl_c()
+            && let Some(exit) = ending.signal(Exit::Signal(2), &runner, app)
+        {
+            return Ok(exit);
         }
-        if let Some(exit) = exit.due(app, runner.actions_running()) {
+        if app.should_quit() {
+            ending.quit();
+        }
+        if let Some(exit) = ending.due(app, runner.actions_running()) {
             return Ok(exit);
         }
     }
 }
 
-/// A signal that asked vigil to end, and how long a running action may still take.
+/// Why vigil is ending, and what it still waits for. A started action always gets to its end
+/// or its rollback first, whatever happens to the terminal: a hang-up (SIGHUP, the terminal
+/// gone) or `q` waits for it; SIGTERM or Ctrl-C asks it to stop at its next safe point (a
+/// recreate rolls back) and waits; only a second one within a few seconds stops at once, after
+/// recording in the audit log where the action stood.
 #[derive(Default)]
-struct ExitRequest {
-    requested: Option<Exit>,
-    deadline: Option<Instant>,
+struct Ending {
+    exit: Option<Exit>,
+    /// When the last SIGTERM or Ctrl-C came.
+    interrupted_at: Option<Instant>,
+    /// No terminal to draw on or read from any more.
+    terminal_gone: bool,
+    waiting_said: bool,
 }
 
-impl ExitRequest {
-    /// The exit to take now, if any. A signal (SIGTERM, an SSH drop) while an action runs lets
-    /// the action finish and record its outcome first, so the host is never left half-changed
-    /// and unrecorded; bounded, so a hung engine cannot keep vigil alive forever.
+/// A second SIGTERM or Ctrl-C within this long stops at once.
+const AT_ONCE_WITHIN: Duration = Duration::from_secs(5);
+
+impl Ending {
+    fn terminal_closed(&mut self) {
+        self.terminal_gone = true;
+        self.exit.get_or_insert(Exit::TerminalGone);
+    }
+
+    fn quit(&mut self) {
+        self.exit.get_or_insert(Exit::Quit);
+    }
+
+    /// A signal arrived (or Ctrl-C was pressed). `Some` when vigil must stop now.
+    fn signal(&mut self, exit: Exit, runner: &Runner, app: &mut App) -> Option<Exit> {
+        let Exit::Signal(number) = exit else {
+            return None;
+        };
+        if number == 1 {
+            // The SSH session dropped: nothing to draw on; an action goes on to its end.
+            self.terminal_gone = true;
+            self.exit.get_or_insert(exit);
+            return None;
+        }
+        if runner.actions_running() == 0 {
+            return Some(exit);
+        }
+        if self
+            .interrupted_at
+            .is_some_and(|at| at.elapsed() <= AT_ONCE_WITHIN)
+        {
+            runner.record_stop_at_once(number);
+            return Some(exit);
+        }
+        self.interrupted_at = Some(Instant::now());
+        self.exit = Some(exit);
+        runner.interrupt(number);
+        tracing::warn!(number, "stopping the running action at its next safe point");
+        app.show_warning(&format!(
+            "{}: stopping the running action at its next safe point (a recreate rolls back); \
+             again within {} s stops at once",
+            crate::ops::signal_name(number),
+            AT_ONCE_WITHIN.as_secs()
+        ));
+        None
+    }
+
+    /// The exit to take now: the one asked for, once no action runs.
     fn due(&mut self, app: &mut App, actions_running: usize) -> Option<Exit> {
-        let exit = self.requested?;
+        let exit = self.exit?;
         if actions_running == 0 {
             return Some(exit);
         }
-        let deadline = *self.deadline.get_or_insert_with(|| {
-            app.show_warning("signal received: finishing the running action before exiting…");
-            Instant::now() + ACTION_GRACE
-        });
-        if Instant::now() >= deadline {
-            tracing::warn!("exiting with an action still running after {ACTION_GRACE:?}");
-            return Some(exit);
+        if !self.waiting_said {
+            self.waiting_said = true;
+            tracing::warn!("finishing the running action before exiting");
+            app.show_warning("finishing the running action before exiting…");
         }
         None
     }

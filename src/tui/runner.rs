@@ -18,6 +18,9 @@ use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender, unbounded_channel};
 /// At most this many probes run at once, so a host with hundreds of ports is not hammered.
 const PROBE_CONCURRENCY: usize = 8;
 
+/// The action under way and the index of its step, once one started.
+type Underway = (crate::ops::Plan, Option<usize>);
+
 pub struct Runner {
     settings: Settings,
     inbox: UnboundedSender<Envelope>,
@@ -29,6 +32,10 @@ pub struct Runner {
     secret_scan: LatestJob,
     timeline: LatestJob,
     actions_running: Arc<AtomicUsize>,
+    /// SIGTERM or Ctrl-C asked the running actions to stop at their next safe point.
+    interrupt: crate::ops::Interrupt,
+    /// The action under way and the index of its current step, for the record of a stop at once.
+    current: Arc<std::sync::Mutex<Option<Underway>>>,
     /// Who marks checklist items: the login user behind sudo when there is one, looked up at
     /// the first mark (it reads the user database).
     marking_user: Arc<OnceLock<String>>,
@@ -52,6 +59,8 @@ impl Runner {
             secret_scan: LatestJob::new(JobKind::SecretScan),
             timeline: LatestJob::new(JobKind::Timeline),
             actions_running: Arc::new(AtomicUsize::new(0)),
+            interrupt: crate::ops::Interrupt::default(),
+            current: Arc::new(std::sync::Mutex::new(None)),
             marking_user: Arc::new(OnceLock::new()),
         }
     }
@@ -59,6 +68,23 @@ impl Runner {
     /// Host-changing actions under way (a signal lets them finish first).
     pub fn actions_running(&self) -> usize {
         self.actions_running.load(Ordering::Relaxed)
+    }
+
+    /// Asks every running action to stop at its next safe point (a recreate rolls back).
+    pub fn interrupt(&self, signal: u8) {
+        self.interrupt.request(signal);
+    }
+
+    /// Records in the audit log where the running action stood, before vigil stops at once.
+    pub fn record_stop_at_once(&self, signal: u8) {
+        let current = self.current.lock().map(|c| c.clone()).unwrap_or(None);
+        let (Some((plan, step)), Some(audit)) = (current, self.settings.audit_path()) else {
+            return;
+        };
+        match crate::ops::audit::record_stopped_at_once(&audit, &plan, signal, step) {
+            Ok(place) => tracing::warn!(%place, action = %plan.id, "stopped at once"),
+            Err(err) => tracing::error!(%err, "cannot record where the action stopped"),
+        }
     }
 
     /// The next result for the app; a replaced job's late messages never come out.
@@ -208,22 +234,47 @@ impl Runner {
         let inbox = self.inbox.clone();
         let running = self.actions_running.clone();
         running.fetch_add(1, Ordering::Relaxed);
+        let current = self.current.clone();
+        if let Ok(mut slot) = current.lock() {
+            *slot = Some((plan.clone(), None));
+        }
+        let progress = self.progress_of(&plan);
         tokio::spawn(async move {
-            let plan_id = plan.id.clone();
-            let progress_inbox = inbox.clone();
-            let progress = Progress::new(move |update| {
-                let _ = progress_inbox.send(Envelope {
-                    job: None,
-                    msg: Msg::StepProgress(plan_id.clone(), update),
-                });
-            });
             let result = operator.execute(&plan, &progress).await;
+            if let Err(err) = &result {
+                tracing::warn!(action = %plan.id, %err, "action not carried out");
+            }
             let _ = inbox.send(Envelope {
                 job: None,
                 msg: Msg::ActionFinished(plan.id.clone(), result.map_err(|e| e.to_string())),
             });
+            if let Ok(mut slot) = current.lock() {
+                *slot = None;
+            }
             running.fetch_sub(1, Ordering::Relaxed);
         });
+    }
+
+    /// Each step's progress goes to the app and to the log (with no terminal left, the log and
+    /// the audit record are where it can be read); the action checks the interrupt between
+    /// its steps.
+    fn progress_of(&self, plan: &crate::ops::Plan) -> Progress {
+        let inbox = self.inbox.clone();
+        let current = self.current.clone();
+        let plan_id = plan.id.clone();
+        Progress::new(move |update| {
+            tracing::info!(action = %plan_id, ?update, "action progress");
+            if let (crate::ops::StepUpdate::Started(step), Ok(mut slot)) = (&update, current.lock())
+                && let Some((_, at)) = slot.as_mut()
+            {
+                *at = Some(*step);
+            }
+            let _ = inbox.send(Envelope {
+                job: None,
+                msg: Msg::StepProgress(plan_id.clone(), update),
+            });
+        })
+        .with_interrupt(self.interrupt.clone())
     }
 
     fn secret_scan(&mut self, options: crate::secrets::scan::ScanOptions) {

@@ -69,6 +69,8 @@ pub struct Shell {
     /// Something changed since the last frame.
     pub dirty: bool,
     pub should_quit: bool,
+    /// Ctrl-C was pressed: like SIGINT, it stops a running action at its next safe point.
+    pub ctrl_c: bool,
     /// Observer mode: every key that would change the host is refused here, and the runner has
     /// no `Operator` to do it with anyway.
     pub read_only: bool,
@@ -90,6 +92,7 @@ impl Shell {
             now: jiff::Timestamp::now(),
             dirty: true,
             should_quit: false,
+            ctrl_c: false,
             read_only,
             host_name: crate::util::text::escape(&crate::util::host::host_name()).into_owned(),
             started: Instant::now(),

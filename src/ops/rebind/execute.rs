@@ -114,9 +114,11 @@ async fn switch_over(switch: &Switch<'_>, progress: &Progress) -> Result<(), Ops
         new_id,
         ..
     } = switch;
+    stop_here_if_interrupted(progress)?;
     progress
         .step(2, stop_patiently(docker, &switch.inspect))
         .await?;
+    stop_here_if_interrupted(progress)?;
     progress
         .step(3, async {
             rename(docker, old_id, &format!("{name}{PREVIOUS_SUFFIX}")).await?;
@@ -127,6 +129,7 @@ async fn switch_over(switch: &Switch<'_>, progress: &Progress) -> Result<(), Ops
             set_restart(docker, old_id, Some(no_restart)).await
         })
         .await?;
+    stop_here_if_interrupted(progress)?;
     progress
         .step(4, async {
             rename(docker, new_id, name).await?;
@@ -136,10 +139,12 @@ async fn switch_over(switch: &Switch<'_>, progress: &Progress) -> Result<(), Ops
                 .map_err(OpsError::docker("start the replacement"))
         })
         .await?;
+    stop_here_if_interrupted(progress)?;
     let tcp_ports = rebound_tcp_ports(&switch.inspect);
     progress
         .step(5, verify_http(&tcp_ports, Duration::from_secs(15)))
         .await?;
+    stop_here_if_interrupted(progress)?;
     if !switch.guards.is_empty() {
         let to_add = switch.guards.clone();
         progress
@@ -193,6 +198,14 @@ impl Switch<'_> {
                 rollback: Box::new(rollback),
             },
         }
+    }
+}
+
+/// Between two steps: a SIGTERM or Ctrl-C turns into a rollback here, never mid-step.
+fn stop_here_if_interrupted(progress: &Progress) -> Result<(), OpsError> {
+    match progress.interrupted() {
+        Some(signal) => Err(OpsError::Interrupted { signal }),
+        None => Ok(()),
     }
 }
 
