@@ -53,10 +53,11 @@ fn stop_cancel_confirm_and_undo_through_the_tui() {
     });
     filter_to(&tmux, &name);
 
-    // The default answer is No: any key but `y` cancels.
+    // The default answer is No: any key but `y` cancels. The command names the container by id.
+    let short_id = docker(&["inspect", "-f", "{{.Id}}", &name])[..12].to_string();
     tmux.keys(&["s"]);
     tmux.wait_for("plan shown", Duration::from_secs(5), |s| {
-        s.contains("Proceed? [y/N]") && s.contains(&format!("$ docker stop {name}"))
+        s.contains("Proceed? [y/N]") && s.contains(&format!("$ docker stop {short_id}"))
     });
     tmux.keys(&["n"]);
     tmux.wait_for("cancelled", Duration::from_secs(5), |s| {
@@ -307,7 +308,7 @@ fn rebind_and_commit_through_the_tui() {
     tmux.keys(&["Enter"]);
     // Every step is reported done, the verification last.
     tmux.wait_for("rebind done", wait, |s| {
-        s.contains("Done: applied") && s.contains("✓ 6/") && s.contains("verify every")
+        s.contains("Done: applied") && s.contains("✓ 7/") && s.contains("verify that port")
     });
     assert_eq!(
         docker(&[

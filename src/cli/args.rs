@@ -92,15 +92,20 @@ pub enum Command {
     /// NAME-prev until `vigil commit`; undo restores it). On Docker < 28 it also adds a
     /// firewall guard so the loopback ports cannot be reached from the L2 segment.
     Rebind(RebindArgs),
-    /// Make a rebind final: remove NAME-prev (never its volumes).
+    /// Make a rebind final: remove NAME-prev (never its volumes), once vigil's replacement
+    /// holds the name.
     Commit(UndoArgs),
     /// Block outside access to a port or range (e.g. 36325 or 5000-5003) in vigil's nftables
     /// table, before Docker's DNAT; the host itself can still reach it.
     Block(FirewallArgs),
     /// Remove exactly that block again.
     Unblock(FirewallArgs),
-    /// Undo a recorded action by its id (see `vigil actions`).
+    /// Undo a recorded action by its id (see `vigil actions`), also one that was cut short:
+    /// the plan starts from what the host shows now and returns to the state before it.
     Undo(UndoArgs),
+    /// Complete an action that was cut short (a dropped session, SIGKILL, a Docker restart),
+    /// from what the host shows now.
+    Resume(UndoArgs),
     /// List the actions recorded in the audit log, with their state.
     Actions(ActionsArgs),
     /// The incident report for the hand-over: exposure audit, GPUs, secrets (masked), suspicious

@@ -29,7 +29,7 @@ pub fn run(settings: &Settings, args: &FirewallArgs, blocking: bool) -> Outcome 
         if blocking {
             crate::ops::planner::plan_block(&client, spec).await
         } else {
-            Ok(crate::ops::block::plan_unblock(spec, None))
+            Ok(crate::ops::block::plan_unblock(spec))
         }
     })
 }

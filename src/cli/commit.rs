@@ -1,4 +1,5 @@
-//! `vigil commit ID`: make a rebind final by removing NAME-prev (never its volumes).
+//! `vigil commit ID`: make a rebind final by removing NAME-prev (never its volumes), checked
+//! against the host first.
 
 use super::act::{Mode, act};
 use super::args::UndoArgs;
@@ -6,8 +7,8 @@ use super::output::Outcome;
 use crate::config::Settings;
 
 pub fn run(settings: &Settings, args: &UndoArgs) -> Outcome {
-    act(settings, args.mode(), |_, audit| async move {
-        crate::ops::planner::plan_commit(&audit, &args.action_id)
+    act(settings, args.mode(), |client, audit| async move {
+        crate::ops::planner::plan_commit(&client, &audit, &args.action_id).await
     })
 }
 

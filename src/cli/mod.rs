@@ -15,6 +15,7 @@ mod output;
 mod rebind;
 mod report;
 mod resolve;
+mod resume;
 mod scan_all;
 mod scan_containers;
 mod scan_gpu;
@@ -54,6 +55,7 @@ pub fn run(command: Command, resolved: Resolved) -> ExitCode {
         Command::Block(args) => block::run(settings, args, true),
         Command::Unblock(args) => block::run(settings, args, false),
         Command::Undo(args) => undo::run(settings, args),
+        Command::Resume(args) => resume::run(settings, args),
         Command::Actions(args) => actions::run(settings, args),
         Command::Completions { shell } => manual::completions(*shell),
         Command::Man { out_dir } => manual::man_page(out_dir.as_deref()),

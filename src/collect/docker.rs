@@ -635,6 +635,7 @@ pub fn details_from_inspect(response: ContainerInspectResponse) -> ContainerDeta
         stop_timeout: config.stop_timeout,
         stop_signal: config.stop_signal.clone().filter(|s| !s.is_empty()),
         image_id: response.image.unwrap_or_default(),
+        created: response.created.unwrap_or_default(),
         path: response.path.unwrap_or_default(),
         args: response.args.unwrap_or_default(),
         entrypoint: config.entrypoint.unwrap_or_default(),

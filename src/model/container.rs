@@ -237,6 +237,8 @@ pub struct ContainerDetails {
     /// Image as configured (tag or digest).
     pub image: String,
     pub image_id: String,
+    /// Docker's creation time (RFC 3339): with the id, what tells this container from another.
+    pub created: String,
     /// `running`, `exited`, ... at inspect time.
     pub state: String,
     pub labels: Vec<(String, String)>,

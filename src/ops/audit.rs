@@ -20,6 +20,41 @@ pub enum Phase {
     Planned,
     /// Written when the action ended, with its result.
     Outcome,
+    /// Written before and after each operation, with the facts needed to reverse it.
+    Step,
+}
+
+/// Where an operation stands in the journal.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StepStatus {
+    /// About to run (fsynced before the host is touched).
+    Started,
+    Done,
+    /// Not needed when its turn came: the host had it done already.
+    Skipped,
+    /// A SIGTERM or Ctrl-C came first: it never ran.
+    NotRun,
+    Failed,
+}
+
+/// One journal entry of an operation.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StepRecord {
+    /// The plan step (0-based) the operation starts at, and how many steps the plan has.
+    pub index: usize,
+    pub total: usize,
+    pub op: super::engine::Op,
+    pub status: StepStatus,
+    pub description: String,
+    /// What was learned (a new container's id) or changed.
+    #[serde(default)]
+    pub facts: serde_json::Value,
+    #[serde(default)]
+    pub error: Option<String>,
+    /// Part of a rollback, not of the confirmed plan.
+    #[serde(default)]
+    pub rollback: bool,
 }
 
 /// How an action ended (or what later became of it).
@@ -38,6 +73,13 @@ pub enum ActionResult {
     /// A rebind made final: the original is gone.
     #[serde(rename = "committed")]
     Committed,
+    /// It stopped between the two states (its rollback failed, or it was stopped at once):
+    /// `vigil undo` or `vigil resume` plans from what is there.
+    #[serde(rename = "unfinished")]
+    Unfinished,
+    /// It was cut short, and a later undo or resume of the same action settled the host.
+    #[serde(rename = "recovered")]
+    Recovered,
 }
 
 impl ActionResult {
@@ -48,7 +90,14 @@ impl ActionResult {
             ActionResult::RolledBack => "rolled back",
             ActionResult::Undone => "undone",
             ActionResult::Committed => "committed",
+            ActionResult::Unfinished => "unfinished",
+            ActionResult::Recovered => "recovered",
         }
+    }
+
+    /// True when the host may be between the two states of the action.
+    pub fn needs_attention(self) -> bool {
+        self == ActionResult::Unfinished
     }
 }
 
@@ -68,8 +117,11 @@ pub struct AuditRecord {
     pub target: Target,
     #[serde(flatten)]
     pub identity: Identity,
+    #[serde(default)]
     pub steps: Vec<Step>,
+    #[serde(default)]
     pub warnings: Vec<String>,
+    #[serde(default)]
     pub before: serde_json::Value,
     #[serde(default)]
     pub after: serde_json::Value,
@@ -78,13 +130,23 @@ pub struct AuditRecord {
     pub result: Option<ActionResult>,
     #[serde(default)]
     pub error: Option<String>,
+    #[serde(default)]
     pub undo: String,
     /// For an undo: the action it reverses.
     #[serde(default)]
     pub undoes: Option<String>,
+    /// For a resume: the action it completes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resumes: Option<String>,
     /// For firewall actions: which ports (needed to undo them).
     #[serde(default)]
     pub firewall: Option<FirewallSpec>,
+    /// On the planned record: the subject and the operations, as confirmed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub work: Option<super::engine::Work>,
+    /// On a step record: the operation and where it stands.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub step: Option<StepRecord>,
 }
 
 impl AuditRecord {
@@ -104,13 +166,32 @@ impl AuditRecord {
             error: None,
             undo: plan.undo.clone(),
             undoes: plan.undoes.clone(),
+            resumes: plan.resumes.clone(),
             firewall: plan.firewall,
+            work: plan.work.clone(),
+            step: None,
+        }
+    }
+
+    /// A journal entry of one operation of `plan`: small, the plan itself is in the planned
+    /// record.
+    pub fn step(plan: &Plan, identity: &Identity, step: StepRecord) -> AuditRecord {
+        AuditRecord {
+            phase: Phase::Step,
+            steps: Vec::new(),
+            warnings: Vec::new(),
+            before: serde_json::Value::Null,
+            undo: String::new(),
+            work: None,
+            step: Some(step),
+            ..AuditRecord::planned(plan, identity)
         }
     }
 
     pub fn outcome(plan: &Plan, identity: &Identity, outcome: &Outcome) -> AuditRecord {
         AuditRecord {
             phase: Phase::Outcome,
+            work: None,
             after: outcome.after.clone(),
             result: Some(outcome.result),
             error: outcome.error.clone(),
@@ -128,7 +209,12 @@ impl AuditRecord {
         AuditRecord {
             action_id: original.to_string(),
             undoes: None,
-            undo: format!("undone by {}", plan.id),
+            resumes: None,
+            undo: match plan.kind {
+                ActionKind::Resume => format!("completed by {}", plan.id),
+                ActionKind::Commit => format!("committed by {}", plan.id),
+                _ => format!("undone by {}", plan.id),
+            },
             ..AuditRecord::outcome(plan, identity, outcome)
         }
     }
@@ -212,11 +298,12 @@ pub fn record_stopped_at_once(
     };
     let outcome = Outcome {
         action_id: plan.id.clone(),
-        result: ActionResult::Failed,
+        result: ActionResult::Unfinished,
         error: Some(format!(
-            "stopped at once by a second {} {place}: the host may be half-changed; look at it \
-             before undoing",
-            super::error::signal_name(signal)
+            "stopped at once by a second {} {place}: the host may be half-changed; `vigil undo \
+             {id}` or `vigil resume {id}` plans from what is there",
+            super::error::signal_name(signal),
+            id = plan.id,
         )),
         after: serde_json::Value::Null,
     };
@@ -324,6 +411,16 @@ impl std::fmt::Display for ActionState {
     }
 }
 
+impl ActionState {
+    /// Interrupted, or stopped between the two states: undo or resume it.
+    pub fn needs_attention(self) -> bool {
+        match self {
+            ActionState::Interrupted => true,
+            ActionState::Ended(result) => result.needs_attention(),
+        }
+    }
+}
+
 /// One line per action for `vigil actions` and the actions view: id, action, target, state.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ActionSummary {
@@ -333,24 +430,82 @@ pub struct ActionSummary {
     pub target: String,
     pub user: String,
     pub state: ActionState,
+    /// How to undo it; for an action cut short, how to undo or complete it.
     pub undo: String,
+    /// For an action cut short: the last step its journal records.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stopped_at: Option<String>,
+}
+
+impl ActionSummary {
+    pub fn needs_attention(&self) -> bool {
+        self.state.needs_attention()
+    }
 }
 
 pub fn summarize(records: &[AuditRecord]) -> Vec<ActionSummary> {
+    let mut latest: std::collections::HashMap<&str, ActionResult> = Default::default();
+    let mut last_steps: std::collections::HashMap<&str, &StepRecord> = Default::default();
+    for record in records {
+        match (record.phase, record.result, &record.step) {
+            (Phase::Outcome, Some(result), _) => {
+                latest.insert(&record.action_id, result);
+            }
+            (Phase::Step, _, Some(step)) => {
+                last_steps.insert(&record.action_id, step);
+            }
+            _ => {}
+        }
+    }
     records
         .iter()
         .filter(|r| r.phase == Phase::Planned)
-        .map(|r| ActionSummary {
-            action_id: r.action_id.clone(),
-            time: r.time.clone(),
-            action: r.action,
-            target: r.target.name.clone(),
-            user: r.identity.display_operator(),
-            state: latest_result(records, &r.action_id)
-                .map_or(ActionState::Interrupted, ActionState::Ended),
-            undo: r.undo.clone(),
+        .map(|r| {
+            let id = r.action_id.as_str();
+            let state = latest.get(id).map_or(ActionState::Interrupted, |result| {
+                ActionState::Ended(*result)
+            });
+            let attention = state.needs_attention();
+            ActionSummary {
+                action_id: r.action_id.clone(),
+                time: r.time.clone(),
+                action: r.action,
+                target: r.target.name.clone(),
+                user: r.identity.display_operator(),
+                state,
+                undo: if attention {
+                    format!(
+                        "vigil undo {id}  (back to before it)  or  vigil resume {id}  (complete it)"
+                    )
+                } else {
+                    r.undo.clone()
+                },
+                stopped_at: attention
+                    .then(|| last_steps.get(id).map(|step| step.where_it_stood()))
+                    .flatten(),
+            }
         })
         .collect()
+}
+
+impl StepRecord {
+    /// `step 3/8 (stop the original) started, never finished`.
+    pub fn where_it_stood(&self) -> String {
+        let status = match self.status {
+            StepStatus::Started => "started, never finished",
+            StepStatus::Done => "done",
+            StepStatus::Skipped => "skipped (already done)",
+            StepStatus::NotRun => "not run",
+            StepStatus::Failed => "failed",
+        };
+        format!(
+            "{}step {}/{} ({}) {status}",
+            if self.rollback { "rollback " } else { "" },
+            self.index + 1,
+            self.total,
+            self.description
+        )
+    }
 }
 
 #[cfg(test)]

@@ -1,9 +1,10 @@
 //! Block and unblock ports in the firewall (nft table or the iptables fallback): plans and
 //! execution.
 
+use super::engine::{self, Goal, Scene, Subject, Work};
 use super::error::OpsError;
 use super::firewall::{self, Backend, PortRange, Proto};
-use super::plan::{ActionKind, Confirmation, FirewallSpec, Plan, Target, new_action_id};
+use super::plan::{ActionKind, Confirmation, FirewallSpec, Plan, Step, Target, new_action_id};
 
 fn target(spec: &FirewallSpec) -> Target {
     Target {
@@ -13,7 +14,7 @@ fn target(spec: &FirewallSpec) -> Target {
     }
 }
 
-fn snapshot(backend: Backend) -> serde_json::Value {
+pub(super) fn snapshot(backend: Backend) -> serde_json::Value {
     match backend.blocked() {
         Ok(list) => serde_json::json!({
             "backend": backend.as_str(),
@@ -31,7 +32,7 @@ fn host() -> String {
 }
 
 /// Plans blocking. `published_by` names the containers that publish these ports (for the plan).
-pub fn plan_block(spec: FirewallSpec, published_by: Vec<String>, undoes: Option<String>) -> Plan {
+pub fn plan_block(spec: FirewallSpec, published_by: Vec<String>) -> Plan {
     let target = target(&spec);
     let id = new_action_id(ActionKind::Block, &target);
     let backend = spec.backend;
@@ -44,6 +45,8 @@ pub fn plan_block(spec: FirewallSpec, published_by: Vec<String>, undoes: Option<
     } else {
         warnings.push(format!("published by: {}", published_by.join(", ")));
     }
+    let blocked = is_blocked(&spec);
+    let (work, steps) = work(&spec, &id, ActionKind::Block, blocked);
     Plan {
         undo: format!(
             "vigil undo {id}  ({})",
@@ -52,16 +55,41 @@ pub fn plan_block(spec: FirewallSpec, published_by: Vec<String>, undoes: Option<
         id,
         kind: ActionKind::Block,
         host: host(),
-        steps: backend.block_steps(spec.proto, spec.range),
+        steps,
         warnings,
         confirmation: Confirmation::Type(spec.range.element()),
         refused: firewall::cannot_change_firewall(backend)
-            .or_else(|| is_blocked(&spec).then(|| already_blocked(&spec))),
-        undoes,
+            .or_else(|| blocked.then(|| already_blocked(&spec))),
+        undoes: None,
         before: snapshot(backend),
         firewall: Some(spec),
+        resumes: None,
+        work: Some(work),
         target,
     }
+}
+
+/// The operations of a block or unblock, and the steps that show them.
+fn work(spec: &FirewallSpec, id: &str, kind: ActionKind, blocked: bool) -> (Work, Vec<Step>) {
+    let subject = Subject {
+        action_id: id.to_string(),
+        kind,
+        name: target(spec).name,
+        original: None,
+        was_running: false,
+        restart: None,
+        bindings: Default::default(),
+        guards: Vec::new(),
+        firewall: Some(*spec),
+        legacy_replacement: None,
+        auto_remove: false,
+    };
+    let scene = Scene {
+        blocked: Some(blocked),
+        ..Scene::default()
+    };
+    let ops = engine::converge(&subject, &scene, Goal::Complete).unwrap_or_default();
+    Work::new(subject, Goal::Complete, ops, &scene)
 }
 
 /// True when vigil's rules already block exactly these ports.
@@ -82,7 +110,7 @@ fn already_blocked(spec: &FirewallSpec) -> String {
 }
 
 /// Plans removing exactly these ports (and nft's table once it is empty).
-pub fn plan_unblock(spec: FirewallSpec, undoes: Option<String>) -> Plan {
+pub fn plan_unblock(spec: FirewallSpec) -> Plan {
     let target = target(&spec);
     let id = new_action_id(ActionKind::Unblock, &target);
     let backend = spec.backend;
@@ -92,12 +120,13 @@ pub fn plan_unblock(spec: FirewallSpec, undoes: Option<String>) -> Plan {
         .last()
         .map(|step| step.command.clone())
         .unwrap_or_default();
+    let (work, steps) = work(&spec, &id, ActionKind::Unblock, present);
     Plan {
         undo: format!("vigil undo {id}  ({reblock})"),
         id,
         kind: ActionKind::Unblock,
         host: host(),
-        steps: backend.unblock_steps(spec.proto, spec.range),
+        steps,
         warnings: Vec::new(),
         confirmation: Confirmation::Type(spec.range.element()),
         refused: firewall::cannot_change_firewall(backend).or_else(|| {
@@ -109,30 +138,13 @@ pub fn plan_unblock(spec: FirewallSpec, undoes: Option<String>) -> Plan {
                 )
             })
         }),
-        undoes,
+        undoes: None,
         before: snapshot(backend),
         firewall: Some(spec),
+        resumes: None,
+        work: Some(work),
         target,
     }
-}
-
-/// Adds or removes the rules of a confirmed firewall plan; the firewall's state after it.
-pub(super) async fn execute(plan: &Plan) -> Result<serde_json::Value, OpsError> {
-    let spec = plan.firewall.ok_or_else(|| OpsError::IncompleteRecord {
-        id: plan.id.clone(),
-        what: "a firewall specification",
-    })?;
-    let blocking = plan.kind == ActionKind::Block;
-    tokio::task::spawn_blocking(move || {
-        if blocking {
-            spec.backend.block(spec.proto, spec.range)?;
-        } else {
-            spec.backend.unblock(spec.proto, spec.range)?;
-        }
-        Ok(snapshot(spec.backend))
-    })
-    .await
-    .map_err(|err| OpsError::Task(err.to_string()))?
 }
 
 /// Parses what the user typed into a firewall spec for the backend in use. Without a usable

@@ -98,8 +98,14 @@ pub enum OpsError {
     Committed(String),
     #[error("action {id} ended `{result}`: nothing to undo")]
     NothingToUndo { id: String, result: ActionResult },
-    #[error("rebind {id} is `{result}`: nothing to commit")]
-    NothingToCommit { id: String, result: ActionResult },
+    #[error(
+        "rebind {id} is `{result}`: only an applied rebind is committed (`vigil resume {id}` completes one that was cut short)"
+    )]
+    NothingToCommit { id: String, result: String },
+    #[error("action {0} is not a rebind: only a rebind is committed")]
+    NotARebind(String),
+    #[error("action {id} is `{result}`: nothing to resume")]
+    NothingToResume { id: String, result: ActionResult },
     /// An audit record or plan lacks a value the action needs.
     #[error("the record of {id} lacks {what}")]
     IncompleteRecord { id: String, what: &'static str },
@@ -112,9 +118,18 @@ pub enum OpsError {
     /// Work handed to a thread did not come back.
     #[error("internal: {0}")]
     Task(String),
-    /// A failure after which vigil put the original back by itself: the host is as before.
-    #[error("{failure}; rolled back: the original is running again with its original bindings")]
+    /// What the action was about is not what the record or the plan says: nothing was done.
+    #[error("the host does not match: {0}")]
+    HostChanged(String),
+    /// A failure after which vigil put the host back by itself: it is as before.
+    #[error("{failure}; rolled back: the host is as it was before the action")]
     RolledBack { failure: Box<OpsError> },
+    /// A failure of an undo or resume that started between the two states: nothing to roll
+    /// back to; running undo or resume again plans from what is there.
+    #[error(
+        "{failure}; the host is between the two states: `vigil undo` or `vigil resume` plans from what is there now"
+    )]
+    LeftHalfway { failure: Box<OpsError> },
     #[error("{failure}; ROLLBACK FAILED: {rollback}")]
     RollbackFailed {
         failure: Box<OpsError>,

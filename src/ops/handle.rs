@@ -65,8 +65,14 @@ impl OperatorHandle {
         super::rebind::plan_rebind(operator.docker(), target, true).await
     }
 
+    pub async fn plan_resume(&self, action_id: &str) -> Result<Plan, OpsError> {
+        let operator = self.ready().await?;
+        planner::plan_resume(operator.docker(), &self.audit_path, action_id).await
+    }
+
     pub async fn plan_commit(&self, action_id: &str) -> Result<Plan, OpsError> {
-        planner::plan_commit(&self.audit_path, action_id)
+        let operator = self.ready().await?;
+        planner::plan_commit(operator.docker(), &self.audit_path, action_id).await
     }
 
     pub async fn plan_block(&self, spec: FirewallSpec) -> Result<Plan, OpsError> {

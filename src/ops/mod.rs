@@ -27,6 +27,7 @@
 
 pub mod audit;
 pub mod block;
+pub mod engine;
 mod error;
 pub mod firewall;
 pub mod handle;
@@ -35,6 +36,7 @@ pub mod plan;
 pub mod planner;
 pub mod progress;
 pub mod rebind;
+pub mod recover;
 pub mod stop;
 
 pub use audit::{ActionResult, AuditLog, AuditRecord};
@@ -105,15 +107,17 @@ impl Operator {
         self.audit.path()
     }
 
-    /// Runs a confirmed plan: audit first, then the steps (each reported to `progress` as it
-    /// starts and ends), then the outcome.
+    /// Runs a confirmed plan: audit first, then the operations (each journaled before and
+    /// after, and reported to `progress` as it starts and ends), then the outcome.
     pub async fn execute(&mut self, plan: &Plan, progress: &Progress) -> Result<Outcome, OpsError> {
         if let Some(reason) = &plan.refused {
             return Err(OpsError::Refused(reason.clone()));
         }
         self.audit
             .append(&AuditRecord::planned(plan, &self.identity))?;
-        let outcome = match self.run_steps(plan, progress).await {
+        let mut journal = engine::Journal::new(&mut self.audit, plan, &self.identity);
+        let carried = engine::carry_out(&self.docker, &mut journal, progress).await;
+        let outcome = match carried {
             Ok(after) => Outcome {
                 action_id: plan.id.clone(),
                 result: ActionResult::Applied,
@@ -122,78 +126,68 @@ impl Operator {
             },
             Err(error) => Outcome {
                 action_id: plan.id.clone(),
-                // A failure that vigil undid by itself leaves the host as it was: say so.
-                result: match error {
-                    OpsError::RolledBack { .. } => ActionResult::RolledBack,
-                    _ => ActionResult::Failed,
-                },
+                result: result_of(&error),
                 error: Some(error.to_string()),
                 after: serde_json::Value::Null,
             },
         };
         self.audit
             .append(&AuditRecord::outcome(plan, &self.identity, &outcome))?;
-        if let (Some(original), None) = (&plan.undoes, &outcome.error) {
-            self.record_reversed(original, plan, &outcome)?;
+        if outcome.error.is_none() {
+            self.settle_family(plan, &outcome)?;
         }
         Ok(outcome)
     }
 
-    /// The steps of each kind of action. Single-call actions report all their steps around
-    /// that call; the recreate reports each of its own.
-    async fn run_steps(
-        &self,
-        plan: &Plan,
-        progress: &Progress,
-    ) -> Result<serde_json::Value, OpsError> {
-        let docker = &self.docker;
-        let all_steps = 0..plan.steps.len();
-        match plan.kind {
-            ActionKind::Stop => {
-                progress
-                    .steps(all_steps, stop::execute_stop(docker, plan))
-                    .await
-            }
-            ActionKind::Start => {
-                progress
-                    .steps(all_steps, stop::execute_start(docker, plan))
-                    .await
-            }
-            ActionKind::Block | ActionKind::Unblock => {
-                progress.steps(all_steps, block::execute(plan)).await
-            }
-            ActionKind::Rebind => rebind::execute(docker, plan, progress).await,
-            ActionKind::Unrebind => rebind::execute_unrebind(docker, plan, progress).await,
-            ActionKind::Commit => {
-                progress
-                    .steps(all_steps, rebind::execute_commit(docker, plan))
-                    .await
-            }
-        }
-    }
-
-    /// Marks the action `plan` reversed as undone (or committed), so it is not undone twice.
-    fn record_reversed(
-        &mut self,
-        original: &str,
-        plan: &Plan,
-        outcome: &Outcome,
-    ) -> Result<(), OpsError> {
-        let reversed = Outcome {
-            action_id: original.to_string(),
-            result: if plan.kind == ActionKind::Commit {
-                ActionResult::Committed
-            } else {
-                ActionResult::Undone
-            },
-            ..outcome.clone()
+    /// After an undo, resume or commit: the action it acted on gets its new state, and any
+    /// member of its family that was cut short is marked recovered, so nothing stays flagged.
+    fn settle_family(&mut self, plan: &Plan, outcome: &Outcome) -> Result<(), OpsError> {
+        let Some(base) = plan.undoes.as_deref().or(plan.resumes.as_deref()) else {
+            return Ok(());
         };
-        self.audit.append(&AuditRecord::outcome_of(
-            original,
-            plan,
-            &self.identity,
-            &reversed,
-        ))?;
+        let result = match plan.kind {
+            ActionKind::Commit => ActionResult::Committed,
+            ActionKind::Resume => ActionResult::Applied,
+            _ => ActionResult::Undone,
+        };
+        let journal = audit::read_all(self.audit.path())?;
+        let summaries = audit::summarize(&journal);
+        let cut_short = journal.iter().filter(|r| {
+            r.phase == audit::Phase::Planned
+                && r.action_id != plan.id
+                && r.action_id != base
+                && (r.undoes.as_deref() == Some(base) || r.resumes.as_deref() == Some(base))
+                && summaries
+                    .iter()
+                    .any(|s| s.action_id == r.action_id && s.needs_attention())
+        });
+        let mut settled: Vec<(String, ActionResult)> = cut_short
+            .map(|r| (r.action_id.clone(), ActionResult::Recovered))
+            .collect();
+        settled.push((base.to_string(), result));
+        for (action_id, result) in settled {
+            let settled = Outcome {
+                action_id: action_id.clone(),
+                result,
+                ..outcome.clone()
+            };
+            self.audit.append(&AuditRecord::outcome_of(
+                &action_id,
+                plan,
+                &self.identity,
+                &settled,
+            ))?;
+        }
         Ok(())
+    }
+}
+
+/// How an action that did not complete is recorded.
+fn result_of(error: &OpsError) -> ActionResult {
+    match error {
+        // vigil put the host back by itself (or nothing had changed): it is as before.
+        OpsError::RolledBack { .. } => ActionResult::RolledBack,
+        OpsError::RollbackFailed { .. } | OpsError::LeftHalfway { .. } => ActionResult::Unfinished,
+        _ => ActionResult::Failed,
     }
 }

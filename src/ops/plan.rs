@@ -17,6 +17,8 @@ pub enum ActionKind {
     Unrebind,
     /// Make a rebind final: remove NAME-prev (never its volumes).
     Commit,
+    /// Complete an action that was cut short, from what it left.
+    Resume,
 }
 
 impl ActionKind {
@@ -29,6 +31,7 @@ impl ActionKind {
             ActionKind::Rebind => "rebind",
             ActionKind::Unrebind => "unrebind",
             ActionKind::Commit => "commit",
+            ActionKind::Resume => "resume",
         }
     }
 }
@@ -89,6 +92,12 @@ pub struct Plan {
     /// For firewall actions: which ports.
     #[serde(default)]
     pub firewall: Option<FirewallSpec>,
+    /// For a resume: the id of the action it completes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resumes: Option<String>,
+    /// What the executor carries out: the subject, the goal, the operations the steps show.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub work: Option<super::engine::Work>,
 }
 
 /// The ports a firewall action is about.
@@ -205,6 +214,8 @@ mod tests {
             undoes: None,
             before: serde_json::Value::Null,
             firewall: None,
+            resumes: None,
+            work: None,
         }
     }
 

@@ -1,11 +1,10 @@
-//! Stop a container (gracefully, with its own stop timeout) and its undo, start.
+//! Stop a container (gracefully, with its own stop timeout). Its undo, starting it again, is
+//! planned by `recover` from what the record says and what the host shows.
 
-use super::error::OpsError;
-use super::plan::{ActionKind, Confirmation, Plan, Step, Target, new_action_id};
+use super::engine::{self, Goal, Recorded, Scene, Seen, Subject, Work};
+use super::plan::{ActionKind, Confirmation, Plan, Target, new_action_id};
 use crate::model::ContainerDetails;
 use crate::util::text::{escape, shell_quote as quote};
-use bollard::Docker;
-use bollard::query_parameters::StopContainerOptions;
 
 fn target_of(details: &ContainerDetails) -> Target {
     Target {
@@ -13,10 +12,6 @@ fn target_of(details: &ContainerDetails) -> Target {
         name: details.name.clone(),
         image: details.image.clone(),
     }
-}
-
-fn host() -> String {
-    crate::util::host::host_name()
 }
 
 /// What is recorded as the state before: never env or args (they may hold secrets).
@@ -28,21 +23,33 @@ fn state_snapshot(details: &ContainerDetails) -> serde_json::Value {
     })
 }
 
+/// What a stop is about: the container, identified by id, image and creation time.
+fn subject_of(details: &ContainerDetails, action_id: &str) -> Subject {
+    Subject {
+        action_id: action_id.to_string(),
+        kind: ActionKind::Stop,
+        name: details.name.clone(),
+        original: Some(Recorded {
+            id: details.id.clone(),
+            image_id: Some(details.image_id.clone()),
+            created: Some(details.created.clone()),
+        }),
+        was_running: matches!(details.state.as_str(), "running" | "restarting" | "paused"),
+        restart: None,
+        bindings: Default::default(),
+        guards: Vec::new(),
+        firewall: None,
+        legacy_replacement: None,
+        auto_remove: details.auto_remove,
+    }
+}
+
 /// Plans `docker stop`. Refuses vigil's own container; warns about `--rm` (stopping deletes it,
 /// so there is no undo), compose (the next `compose up` starts it again) and restart policies
 /// that bring it back when dockerd restarts.
 pub fn plan_stop(details: &ContainerDetails, own_container: Option<&str>) -> Plan {
     let target = target_of(details);
     let id = new_action_id(ActionKind::Stop, &target);
-    let timeout = details
-        .stop_timeout
-        .map_or("10 s (Docker's default)".to_string(), |t| {
-            format!("{t} s (the container's own)")
-        });
-    let signal = details
-        .stop_signal
-        .clone()
-        .unwrap_or_else(|| "SIGTERM".into());
     let mut warnings = Vec::new();
     let mut confirmation = Confirmation::YesNo;
     let mut refused = None;
@@ -72,6 +79,13 @@ pub fn plan_stop(details: &ContainerDetails, own_container: Option<&str>) -> Pla
                 .to_string(),
         );
     }
+    let subject = subject_of(details, &id);
+    let scene = Scene {
+        original: Some(Seen::from_details(details)),
+        ..Scene::default()
+    };
+    let ops = engine::converge(&subject, &scene, Goal::Complete).unwrap_or_default();
+    let (work, steps) = Work::new(subject, Goal::Complete, ops, &scene);
     let name = quote(&details.name);
     Plan {
         undo: if details.auto_remove {
@@ -79,22 +93,10 @@ pub fn plan_stop(details: &ContainerDetails, own_container: Option<&str>) -> Pla
         } else {
             format!("vigil undo {id}  (starts the container again: docker start {name})")
         },
-        steps: vec![
-            Step {
-                description: format!("send {signal} to {name}, wait up to {timeout}, then SIGKILL"),
-                command: match details.stop_timeout {
-                    Some(t) => format!("docker stop -t {t} {name}"),
-                    None => format!("docker stop {name}"),
-                },
-            },
-            Step {
-                description: "check that the container is no longer running".into(),
-                command: format!("docker inspect -f '{{{{.State.Status}}}}' {name}"),
-            },
-        ],
+        steps,
         id,
         kind: ActionKind::Stop,
-        host: host(),
+        host: crate::util::host::host_name(),
         target,
         warnings,
         confirmation,
@@ -102,100 +104,9 @@ pub fn plan_stop(details: &ContainerDetails, own_container: Option<&str>) -> Pla
         undoes: None,
         before: state_snapshot(details),
         firewall: None,
+        resumes: None,
+        work: Some(work),
     }
-}
-
-/// Plans starting a container again: the undo of a stop.
-pub fn plan_start(details: &ContainerDetails, undoes: &str) -> Plan {
-    let target = target_of(details);
-    let name = quote(&details.name);
-    let refused =
-        (details.state == "running").then(|| "the container is already running".to_string());
-    Plan {
-        id: new_action_id(ActionKind::Start, &target),
-        kind: ActionKind::Start,
-        host: host(),
-        steps: vec![
-            Step {
-                description: format!("start {name} again with its original configuration"),
-                command: format!("docker start {name}"),
-            },
-            Step {
-                description: "check that it is running".into(),
-                command: format!("docker inspect -f '{{{{.State.Status}}}}' {name}"),
-            },
-        ],
-        undo: format!("vigil stop {name}"),
-        warnings: Vec::new(),
-        confirmation: Confirmation::YesNo,
-        refused,
-        undoes: Some(undoes.to_string()),
-        before: state_snapshot(details),
-        firewall: None,
-        target,
-    }
-}
-
-async fn state_after(docker: &Docker, id: &str) -> Result<serde_json::Value, OpsError> {
-    let details = crate::collect::docker::inspect(docker, id)
-        .await
-        .ok_or_else(|| OpsError::ContainerGone(id.chars().take(12).collect()))?;
-    Ok(state_snapshot(&details))
-}
-
-/// `docker stop` with the container's own timeout, then a check that it stopped.
-pub(super) async fn execute_stop(
-    docker: &Docker,
-    plan: &Plan,
-) -> Result<serde_json::Value, OpsError> {
-    // The request lasts as long as the container takes to exit, up to its stop timeout and the
-    // SIGKILL after it: the client must wait longer than that.
-    let grace = crate::collect::docker::inspect(docker, &plan.target.id)
-        .await
-        .and_then(|d| d.stop_timeout)
-        .unwrap_or(10)
-        .max(0) as u64;
-    let patient = docker
-        .clone()
-        .with_timeout(std::time::Duration::from_secs(grace + 30));
-    // No timeout given: Docker uses the container's own StopTimeout, as the plan says.
-    let stopped = patient
-        .stop_container(&plan.target.id, None::<StopContainerOptions>)
-        .await
-        .map_err(OpsError::docker("stop the container"));
-    let after = state_after(docker, &plan.target.id).await;
-    if let Err(error) = stopped
-        && matches!(&after, Ok(state) if state["state"] == "running")
-    {
-        return Err(error);
-    }
-    match after {
-        Ok(state) if state["state"] == "running" => Err(OpsError::NotAsExpected(
-            "the container is still running".into(),
-        )),
-        Ok(state) => Ok(state),
-        // With --rm the container is gone once stopped: that is the expected end state.
-        Err(_) => Ok(serde_json::json!({"state": "removed"})),
-    }
-}
-
-/// `docker start`, then a check that it stayed up.
-pub(super) async fn execute_start(
-    docker: &Docker,
-    plan: &Plan,
-) -> Result<serde_json::Value, OpsError> {
-    docker
-        .start_container(&plan.target.id, None)
-        .await
-        .map_err(OpsError::docker("start the container"))?;
-    let state = state_after(docker, &plan.target.id).await?;
-    if state["state"] != "running" {
-        return Err(OpsError::NotAsExpected(format!(
-            "the container did not stay up (state {})",
-            state["state"]
-        )));
-    }
-    Ok(state)
 }
 
 #[cfg(test)]
@@ -219,7 +130,11 @@ mod tests {
         assert_eq!(plan.confirmation, Confirmation::YesNo);
         assert!(plan.refused.is_none());
         assert!(plan.undo.starts_with("vigil undo "));
-        assert_eq!(plan.steps[0].command, "docker stop sdnext");
+        // Commands name the container by id: exactly the one the plan shows.
+        assert_eq!(
+            plan.steps[0].command,
+            format!("docker stop {}", "c".repeat(12))
+        );
     }
 
     #[test]
@@ -242,7 +157,10 @@ mod tests {
         assert_eq!(plan.confirmation, Confirmation::Type("web".into()));
         assert_eq!(plan.warnings.len(), 3, "{:?}", plan.warnings);
         assert!(plan.undo.starts_with("none"));
-        assert_eq!(plan.steps[0].command, "docker stop -t 30 web");
+        assert_eq!(
+            plan.steps[0].command,
+            format!("docker stop -t 30 {}", "c".repeat(12))
+        );
     }
 
     #[test]
@@ -251,10 +169,12 @@ mod tests {
         // One single-quoted word: the quote closed, escaped and reopened; `$(...)` inert inside
         // single quotes; the escape sequence shown as `\e`, never raw.
         let quoted = r"'it'\''s a $(reboot)\e[2J'";
-        assert_eq!(plan.steps[0].command, format!("docker stop {quoted}"));
+        // Commands act on the id, so a hostile name never reaches them.
+        let id = "c".repeat(12);
+        assert_eq!(plan.steps[0].command, format!("docker stop {id}"));
         assert_eq!(
             plan.steps[1].command,
-            format!("docker inspect -f '{{{{.State.Status}}}}' {quoted}")
+            format!("docker inspect -f '{{{{.State.Status}}}}' {id}")
         );
         assert!(
             plan.undo.ends_with(&format!(
@@ -281,17 +201,15 @@ mod tests {
             format!(
                 r"STOP container it's a $(reboot)\e[2J ({}) image img on host {}",
                 "c".repeat(12),
-                crate::util::text::escape(&host())
+                crate::util::text::escape(&crate::util::host::host_name())
             )
         );
+        assert!(lines.contains(&format!("  $ docker stop {id}")), "{text}");
         assert!(
-            lines.contains(&format!("  $ docker stop {quoted}")),
-            "{text}"
-        );
-        assert!(
-            lines.contains(&format!(
-                "  1. send SIGTERM to {quoted}, wait up to 10 s (Docker's default), then SIGKILL"
-            )),
+            lines.iter().any(|line| line.starts_with(&format!(
+                r"  1. send SIGTERM to it's a $(reboot)\e[2J (id {id}, "
+            )) && line
+                .ends_with("wait up to 10 s (Docker's default), then SIGKILL")),
             "{text}"
         );
     }

@@ -159,7 +159,7 @@ impl App {
             Msg::CommitDetails(id, details) => {
                 self.timeline.details_loaded(id, details, &self.shell.popup)
             }
-            Msg::PlanReady(result) => self.shell.plan_ready(result),
+            Msg::PlanReady(result) => self.shell.plan_ready(result.map(|plan| *plan)),
             Msg::StepProgress(plan_id, update) => self.shell.action_progress(&plan_id, update),
             Msg::ActionFinished(plan_id, result) => self.shell.action_finished(&plan_id, result),
             Msg::ActionsLoaded(result) => self.shell.actions_loaded(result),

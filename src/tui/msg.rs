@@ -30,7 +30,7 @@ pub enum Msg {
     /// A stage of the running timeline read (never a replaced read's).
     Timeline(Stage),
     CommitDetails(CommitId, Result<CommitDetails, String>),
-    PlanReady(Result<Plan, String>),
+    PlanReady(Result<Box<Plan>, String>),
     /// A step of a running action started, ended or failed.
     StepProgress(String, StepUpdate),
     ActionFinished(String, Result<Outcome, String>),

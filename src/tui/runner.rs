@@ -219,7 +219,7 @@ impl Runner {
             let plan = work(operator).await.map_err(|e| e.to_string());
             let _ = inbox.send(Envelope {
                 job: None,
-                msg: Msg::PlanReady(plan),
+                msg: Msg::PlanReady(plan.map(Box::new)),
             });
         });
     }

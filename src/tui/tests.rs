@@ -498,6 +498,8 @@ fn confirmation_question_stays_visible_when_the_plan_is_taller_than_the_screen()
         })
         .collect();
     let mut state = ConfirmState::new(Plan {
+        resumes: None,
+        work: None,
         id: "id".into(),
         kind: ActionKind::Rebind,
         target: Target {
@@ -551,6 +553,8 @@ fn running_steps_show_live_in_the_confirmation() {
         })
         .collect();
     let mut state = ConfirmState::new(Plan {
+        resumes: None,
+        work: None,
         id: "rebind-1".into(),
         kind: ActionKind::Rebind,
         target: Target {

@@ -234,9 +234,23 @@ pub(super) fn blocked(tag: &str) -> Result<Vec<(Proto, String)>, FirewallError> 
     Ok(found)
 }
 
+/// The loopback guards, from the comments of vigil's raw PREROUTING rules.
+pub(super) fn guarded(tag: &str) -> Result<Vec<(Proto, u16)>, FirewallError> {
+    let listing = run_tool("iptables", &["-w", "-t", "raw", "-S", "PREROUTING"], None)?;
+    Ok(parse_tagged(tag, "loopback", &listing)
+        .into_iter()
+        .filter_map(|(proto, port)| Some((proto, port.parse().ok()?)))
+        .collect())
+}
+
 /// Reads `TAG:block:PROTO:PORTS` comments from an `iptables -S` listing.
 pub fn parse_blocked(tag: &str, listing: &str) -> Vec<(Proto, String)> {
-    let prefix = format!("{tag}:block:");
+    parse_tagged(tag, "block", listing)
+}
+
+/// Reads `TAG:KIND:PROTO:PORTS` comments from an `iptables -S` listing.
+fn parse_tagged(tag: &str, kind: &str, listing: &str) -> Vec<(Proto, String)> {
+    let prefix = format!("{tag}:{kind}:");
     let mut found = Vec::new();
     for line in listing.lines() {
         let Some(at) = line.find(&prefix) else {

@@ -31,7 +31,7 @@ pub fn table_name() -> String {
         .unwrap_or_else(|| "vigil".to_string())
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Proto {
     Tcp,
@@ -102,7 +102,9 @@ impl PortRange {
 
 /// Which firewall tool carries vigil's rules. Recorded in each plan, so an undo uses the tool
 /// the action used. Records written before the iptables fallback existed are nft.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, Default,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Backend {
     #[default]
@@ -219,6 +221,15 @@ impl Backend {
         match self {
             Backend::Nftables => nft::blocked(&tag),
             Backend::Iptables => iptables::blocked(&tag),
+        }
+    }
+
+    /// The loopback guards present now, as `(proto, port)`.
+    pub fn guarded(self) -> Result<Vec<(Proto, u16)>, FirewallError> {
+        let tag = table_name();
+        match self {
+            Backend::Nftables => nft::guarded(&tag),
+            Backend::Iptables => iptables::guarded(&tag),
         }
     }
 

@@ -130,6 +130,21 @@ pub(super) fn blocked(table: &str) -> Result<Vec<(Proto, String)>, FirewallError
         .collect())
 }
 
+/// The loopback guards present now, per protocol.
+pub(super) fn guarded(table: &str) -> Result<Vec<(Proto, u16)>, FirewallError> {
+    let Some(listing) = list_table(table) else {
+        return Ok(Vec::new());
+    };
+    Ok(Proto::ALL
+        .into_iter()
+        .flat_map(|proto| {
+            elements_in(&listing, loopback_set(proto))
+                .into_iter()
+                .filter_map(move |element| Some((proto, element.parse().ok()?)))
+        })
+        .collect())
+}
+
 /// Adds an element in one atomic transaction, creating the table, sets, chain and rules first
 /// when they are missing.
 fn add_element(table: &str, set: &str, range: PortRange) -> Result<(), FirewallError> {

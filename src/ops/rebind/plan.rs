@@ -3,12 +3,11 @@
 //! of whether a loopback guard is needed, so it is tested without Docker.
 
 use super::replacement::{current_bindings, refusal};
-use super::{Bindings, LoopbackGuard, NEW_SUFFIX, PREVIOUS_SUFFIX, guards_of};
-use crate::ops::audit::AuditRecord;
+use super::{Bindings, LoopbackGuard, PREVIOUS_SUFFIX};
+use crate::ops::engine::{self, Goal, Recorded, Scene, Seen, Subject, Work};
 use crate::ops::error::OpsError;
 use crate::ops::firewall::{self, Backend, Proto};
 use crate::ops::plan::{ActionKind, Confirmation, Plan, Step, Target, new_action_id};
-use crate::util::text::shell_quote as quote;
 use bollard::Docker;
 use bollard::models::ContainerInspectResponse;
 
@@ -44,7 +43,29 @@ pub async fn plan_rebind(
         )?;
     let guard = guard_decision(docker, loopback_guard).await;
     let own = crate::ops::planner::own_container();
-    Ok(rebind_plan(&inspect, guard, own.as_deref()))
+    let mut plan = rebind_plan(&inspect, &Scene::default(), guard, own.as_deref());
+    // Planned again with the host as it is: whoever holds NAME-prev or NAME-vigil-new shows.
+    if let Some(work) = plan.work.take() {
+        let scene = engine::observe(docker, &work.subject).await?;
+        replan(&mut plan, work.subject, &scene);
+    }
+    Ok(plan)
+}
+
+/// The operations and steps of `plan` from `scene`; refused when the rebind cannot be done
+/// from there.
+fn replan(plan: &mut Plan, subject: Subject, scene: &Scene) {
+    match engine::converge(&subject, scene, Goal::Complete) {
+        Ok(ops) => {
+            let (work, steps) = Work::new(subject, Goal::Complete, ops, scene);
+            plan.steps = steps;
+            plan.work = Some(work);
+        }
+        Err(why) => {
+            plan.refused = plan.refused.take().or(Some(why.0));
+            plan.work = Some(Work::new(subject, Goal::Complete, Vec::new(), scene).0);
+        }
+    }
 }
 
 /// Before Docker 28, a neighbour on the L2 segment can reach ports published on 127.0.0.1: the
@@ -120,9 +141,11 @@ pub fn guard_step(guards: &[LoopbackGuard]) -> Option<Step> {
     })
 }
 
-/// The plan of a rebind of the container `inspect` describes.
+/// The plan of a rebind of the container `inspect` describes, from what `scene` shows of the
+/// names it uses (an empty scene: only the original is known).
 pub fn rebind_plan(
     inspect: &ContainerInspectResponse,
+    scene: &Scene,
     guard: GuardDecision,
     own_container: Option<&str>,
 ) -> Plan {
@@ -144,17 +167,7 @@ pub fn rebind_plan(
         image,
     };
     let plan_id = new_action_id(ActionKind::Rebind, &target);
-    let q = quote(&name);
     let bindings = current_bindings(inspect);
-    let mut shown: Vec<String> = bindings
-        .iter()
-        .flat_map(|(port, pairs)| {
-            pairs.iter().map(move |(ip, host_port)| {
-                format!("{ip}:{host_port}->{port} becomes 127.0.0.1:{host_port}->{port}")
-            })
-        })
-        .collect();
-    shown.sort();
     let labels = inspect
         .config
         .as_ref()
@@ -195,14 +208,6 @@ pub fn rebind_plan(
             ports.join("\n")
         ));
     }
-    let steps = vec![
-        Step { description: format!("create the replacement as {name}{NEW_SUFFIX} with the same configuration, image pinned by id, ports on 127.0.0.1: {}", shown.join("; ")), command: format!("docker create --name {q}{NEW_SUFFIX} ... -p 127.0.0.1:PORT:PORT ... IMAGE_ID") },
-        Step { description: "connect the replacement to the container's other networks with their aliases".into(), command: format!("docker network connect --alias ... NETWORK {q}{NEW_SUFFIX}") },
-        Step { description: "stop the original (graceful, its own stop timeout)".into(), command: format!("docker stop {q}") },
-        Step { description: format!("keep the original as {name}{PREVIOUS_SUFFIX} with restart policy no, for rollback"), command: format!("docker rename {q} {q}{PREVIOUS_SUFFIX} && docker update --restart=no {q}{PREVIOUS_SUFFIX}") },
-        Step { description: "give the replacement the original name and start it".into(), command: format!("docker rename {q}{NEW_SUFFIX} {q} && docker start {q}") },
-        Step { description: "verify every rebound TCP port answers HTTP on 127.0.0.1; on any failure roll back to the original".into(), command: "curl -s -o /dev/null http://127.0.0.1:PORT/".into() },
-    ];
     let guards = match guard {
         GuardDecision::NotNeeded => Vec::new(),
         GuardDecision::Add(backend) => guards_for(&bindings, backend),
@@ -211,16 +216,39 @@ pub fn rebind_plan(
             Vec::new()
         }
     };
-    let mut steps = steps;
-    steps.extend(guard_step(&guards));
-    Plan {
+    let original = Seen::from_inspect(inspect);
+    if !original.running() {
+        warnings.push(format!(
+            "the container is {}: the replacement is created and takes the name but is not \
+             started, as the original was not",
+            original.status
+        ));
+    }
+    let subject = Subject {
+        action_id: plan_id.clone(),
+        kind: ActionKind::Rebind,
+        name: name.clone(),
+        original: Some(Recorded {
+            id: original.id.clone(),
+            image_id: Some(original.image_id.clone()),
+            created: Some(original.created.clone()),
+        }),
+        was_running: original.running(),
+        restart: original.restart.clone(),
+        bindings: bindings.clone(),
+        guards: guards.clone(),
+        firewall: None,
+        legacy_replacement: None,
+        auto_remove: original.auto_remove,
+    };
+    let mut plan = Plan {
         undo: format!(
-            "vigil undo {plan_id}  (removes the replacement, renames {name}{PREVIOUS_SUFFIX} back and starts it); `vigil commit {plan_id}` removes {name}{PREVIOUS_SUFFIX} (never its volumes)"
+            "vigil undo {plan_id}  (removes the replacement, renames {name}{PREVIOUS_SUFFIX} back and restores its state); `vigil commit {plan_id}` removes {name}{PREVIOUS_SUFFIX} (never its volumes)"
         ),
         id: plan_id,
         kind: ActionKind::Rebind,
         host: crate::util::host::host_name(),
-        steps,
+        steps: Vec::new(),
         warnings,
         confirmation: Confirmation::Type(name.clone()),
         refused: refusal(inspect, own_container),
@@ -228,98 +256,20 @@ pub fn rebind_plan(
         before: serde_json::json!({
             "name": name,
             "bindings": bindings,
-            "restart_policy": inspect.host_config.as_ref().and_then(|h| h.restart_policy.clone()),
+            "restart_policy": original.restart,
+            "state": original.status,
+            "image_id": original.image_id,
+            "created": original.created,
             "loopback_guard": guards,
         }),
         firewall: None,
+        resumes: None,
+        work: None,
         target,
-    }
-}
-
-/// Plans the undo of an applied rebind, from its audit records.
-pub fn plan_unrebind(original: &AuditRecord, after: &serde_json::Value) -> Result<Plan, OpsError> {
-    let name = original.target.name.clone();
-    let lacks = |what| OpsError::IncompleteRecord {
-        id: original.action_id.clone(),
-        what,
     };
-    let new_id = after["new_id"]
-        .as_str()
-        .ok_or_else(|| lacks("the replacement id"))?;
-    let previous_id = after["previous_id"]
-        .as_str()
-        .ok_or_else(|| lacks("the original id"))?;
-    let q = quote(&name);
-    let target = original.target.clone();
-    let guards = guards_of(after);
-    let mut steps = vec![
-        Step {
-            description: "remove the replacement (its own volumes are kept)".into(),
-            command: format!("docker rm -f {q}"),
-        },
-        Step {
-            description: format!(
-                "rename {name}{PREVIOUS_SUFFIX} back, restore its restart policy, start it"
-            ),
-            command: format!(
-                "docker rename {q}{PREVIOUS_SUFFIX} {q} && docker update --restart=... {q} && docker start {q}"
-            ),
-        },
-    ];
-    steps.extend(
-        guards
-            .iter()
-            .map(|g| g.backend.unguard_loopback_step(g.proto, g.port)),
-    );
-    Ok(Plan {
-        id: new_action_id(ActionKind::Unrebind, &target),
-        kind: ActionKind::Unrebind,
-        host: crate::util::host::host_name(),
-        steps,
-        undo: format!("vigil rebind {q}"),
-        warnings: vec!["the original publishes its ports beyond loopback again".into()],
-        confirmation: Confirmation::Type(name.clone()),
-        refused: None,
-        undoes: Some(original.action_id.clone()),
-        before: serde_json::json!({
-            "new_id": new_id,
-            "previous_id": previous_id,
-            "name": name,
-            "restart_policy": original.before["restart_policy"],
-            "loopback_guard": guards,
-        }),
-        firewall: None,
-        target,
-    })
-}
-
-/// Plans removing NAME-prev after a rebind (volumes are never removed).
-pub fn plan_commit(original: &AuditRecord, after: &serde_json::Value) -> Result<Plan, OpsError> {
-    let name = original.target.name.clone();
-    let previous_id = after["previous_id"]
-        .as_str()
-        .ok_or_else(|| OpsError::IncompleteRecord {
-            id: original.action_id.clone(),
-            what: "the original id",
-        })?;
-    let target = original.target.clone();
-    Ok(Plan {
-        id: new_action_id(ActionKind::Commit, &target),
-        kind: ActionKind::Commit,
-        host: crate::util::host::host_name(),
-        steps: vec![Step {
-            description: format!(
-                "remove {name}{PREVIOUS_SUFFIX}, the original kept for rollback; its volumes stay"
-            ),
-            command: format!("docker rm {}{PREVIOUS_SUFFIX}", quote(&name)),
-        }],
-        undo: "none: after a commit the original container is gone (its volumes remain)".into(),
-        warnings: vec!["after this the rebind can no longer be undone".into()],
-        confirmation: Confirmation::YesNo,
-        refused: None,
-        undoes: Some(original.action_id.clone()),
-        before: serde_json::json!({ "previous_id": previous_id }),
-        firewall: None,
-        target,
-    })
+    let mut scene = scene.clone();
+    scene.original.get_or_insert_with(|| original.clone());
+    scene.holders.entry(name).or_insert(original);
+    replan(&mut plan, subject, &scene);
+    plan
 }

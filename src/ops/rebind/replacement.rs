@@ -10,7 +10,7 @@ use bollard::models::{
 use std::collections::HashMap;
 
 /// Published bindings as configured, with random host ports pinned to the port bound now.
-pub(super) fn current_bindings(inspect: &ContainerInspectResponse) -> Bindings {
+pub(in crate::ops) fn current_bindings(inspect: &ContainerInspectResponse) -> Bindings {
     let configured = inspect
         .host_config
         .as_ref()
@@ -46,7 +46,10 @@ pub(super) fn current_bindings(inspect: &ContainerInspectResponse) -> Bindings {
 }
 
 /// Why this container cannot be rebound, if it cannot.
-pub(super) fn refusal(inspect: &ContainerInspectResponse, own: Option<&str>) -> Option<String> {
+pub(in crate::ops) fn refusal(
+    inspect: &ContainerInspectResponse,
+    own: Option<&str>,
+) -> Option<String> {
     let host_config = inspect.host_config.as_ref()?;
     let mode = host_config.network_mode.clone().unwrap_or_default();
     if own.is_some_and(|own| Some(own) == inspect.id.as_deref()) {
@@ -161,7 +164,7 @@ fn primary_network(inspect: &ContainerInspectResponse) -> Option<(String, Endpoi
     networks.get(&name).cloned().map(|e| (name, e))
 }
 
-pub(super) fn extra_networks(
+pub(in crate::ops) fn extra_networks(
     inspect: &ContainerInspectResponse,
 ) -> Vec<(String, EndpointSettings)> {
     let primary = primary_network(inspect).map(|(name, _)| name);
@@ -176,7 +179,7 @@ pub(super) fn extra_networks(
 }
 
 /// Aliases (minus the old short id Docker adds) and static addresses of an endpoint.
-pub(super) fn keep_endpoint(endpoint: &EndpointSettings, old_id: &str) -> EndpointSettings {
+pub(in crate::ops) fn keep_endpoint(endpoint: &EndpointSettings, old_id: &str) -> EndpointSettings {
     EndpointSettings {
         aliases: endpoint.aliases.clone().map(|aliases| {
             aliases

@@ -1,10 +1,9 @@
 //! The pure parts of a rebind, without Docker: the bindings, the replacement's configuration,
 //! the refusals, the loopback guard and the plan.
 
-use super::plan::{GuardDecision, guard_step, guards_for, plan_unrebind, rebind_plan};
+use super::plan::{GuardDecision, guard_step, guards_for, rebind_plan};
 use super::replacement::{current_bindings, refusal, replacement_body};
-use crate::ops::audit::{AuditRecord, Phase};
-use crate::ops::error::OpsError;
+use crate::ops::engine::{Goal, Op, Role, Scene};
 use crate::ops::firewall::{Backend, Proto};
 use crate::ops::plan::{ActionKind, Confirmation};
 use bollard::models::ContainerInspectResponse;
@@ -18,6 +17,8 @@ fn inspect(json_patch: serde_json::Value) -> ContainerInspectResponse {
     let mut value = serde_json::json!({
         "Id": ID,
         "Name": "/sdnext",
+        "Created": "2026-11-30T10:00:00.123456789Z",
+        "State": {"Status": "running", "Running": true},
         "Image": "sha256:1111111111111111111111111111111111111111111111111111111111111111",
         "Config": {
             "Hostname": &ID[..12],
@@ -179,15 +180,23 @@ fn the_plan_has_the_safe_order_the_guard_and_the_compose_override() {
         "com.docker.compose.service": "sdnext",
         "com.docker.compose.project.config_files": "/srv/genai/compose.yaml"
     }}}));
-    let plan = rebind_plan(&compose, GuardDecision::Add(Backend::Nftables), None);
+    let plan = rebind_plan(
+        &compose,
+        &Scene::default(),
+        GuardDecision::Add(Backend::Nftables),
+        None,
+    );
     assert_eq!(plan.kind, ActionKind::Rebind);
     assert_eq!(plan.confirmation, Confirmation::Type("sdnext".into()));
     assert_eq!(plan.refused, None);
     let descriptions: Vec<&str> = plan.steps.iter().map(|s| s.description.as_str()).collect();
-    assert_eq!(descriptions.len(), 7, "{descriptions:#?}");
+    // Create, connect (a second network), stop + check, keep, name, start, verify, guard.
+    assert_eq!(descriptions.len(), 9, "{descriptions:#?}");
     assert!(descriptions[0].starts_with("create the replacement as sdnext-vigil-new"));
-    assert!(descriptions[2].starts_with("stop the original"));
-    assert!(descriptions[5].starts_with("verify every rebound TCP port"));
+    assert!(descriptions[1].starts_with("connect the replacement"));
+    assert!(descriptions[2].starts_with("send SIGTERM to sdnext (id 3f4e5d6c7b8a"));
+    assert!(descriptions[4].starts_with("keep sdnext (id 3f4e5d6c7b8a"));
+    assert!(descriptions[7].starts_with("verify that port 36325 answers HTTP"));
     let warning = plan.warnings.join("\n");
     assert!(
         warning.contains("/srv/genai/compose.override.yaml"),
@@ -200,11 +209,17 @@ fn the_plan_has_the_safe_order_the_guard_and_the_compose_override() {
     );
 
     let skipped = GuardDecision::Skipped("Docker 20.10 is older than 28; no guard".into());
-    let plan = rebind_plan(&inspect(serde_json::json!({})), skipped, None);
-    assert_eq!(plan.steps.len(), 6);
+    let plan = rebind_plan(
+        &inspect(serde_json::json!({})),
+        &Scene::default(),
+        skipped,
+        None,
+    );
+    assert_eq!(plan.steps.len(), 8);
     assert!(plan.warnings.iter().any(|w| w.contains("no guard")));
     let plan = rebind_plan(
         &inspect(serde_json::json!({})),
+        &Scene::default(),
         GuardDecision::NotNeeded,
         Some(ID),
     );
@@ -212,25 +227,52 @@ fn the_plan_has_the_safe_order_the_guard_and_the_compose_override() {
 }
 
 #[test]
-fn the_undo_needs_the_ids_the_rebind_recorded() {
+fn the_plan_records_what_identifies_the_original_and_its_run_state() {
     let plan = rebind_plan(
         &inspect(serde_json::json!({})),
+        &Scene::default(),
         GuardDecision::NotNeeded,
         None,
     );
-    let record = AuditRecord::planned(&plan, &crate::ops::Identity::current());
-    assert_eq!(record.phase, Phase::Planned);
-    let after = serde_json::json!({"new_id": "new", "previous_id": ID, "loopback_guard": []});
-    let undo = plan_unrebind(&record, &after).expect("undo plan");
-    assert_eq!(undo.kind, ActionKind::Unrebind);
-    assert_eq!(undo.undoes.as_deref(), Some(plan.id.as_str()));
-    assert_eq!(undo.before["previous_id"], ID);
-    let missing = plan_unrebind(&record, &serde_json::json!({"new_id": "new"}));
-    assert!(matches!(
-        missing,
-        Err(OpsError::IncompleteRecord {
-            what: "the original id",
-            ..
-        })
-    ));
+    let work = plan.work.expect("work");
+    assert_eq!(work.goal, Goal::Complete);
+    let original = work.subject.original.expect("original");
+    assert_eq!(original.id, ID);
+    assert_eq!(
+        original.created.as_deref(),
+        Some("2026-11-30T10:00:00.123456789Z")
+    );
+    assert!(
+        original
+            .image_id
+            .is_some_and(|i| i.starts_with("sha256:1111"))
+    );
+    assert!(work.subject.was_running);
+    assert_eq!(work.subject.action_id, plan.id);
+    assert_eq!(plan.before["state"], "running");
+
+    // A stopped container is rebound stopped: nothing stopped, started or verified.
+    let stopped = rebind_plan(
+        &inspect(serde_json::json!({"State": {"Status": "exited", "Running": false}})),
+        &Scene::default(),
+        GuardDecision::NotNeeded,
+        None,
+    );
+    let ops = stopped.work.expect("work").ops();
+    assert!(
+        !ops.contains(&Op::Start {
+            who: Role::Replacement
+        }),
+        "{ops:?}"
+    );
+    assert!(
+        !ops.iter()
+            .any(|op| matches!(op, Op::Stop { .. } | Op::VerifyHttp { .. }))
+    );
+    assert!(
+        stopped
+            .warnings
+            .iter()
+            .any(|w| w.contains("is not started"))
+    );
 }
