@@ -8,8 +8,6 @@ use crate::config::Settings;
 use crate::ops::{Operator, Plan};
 use std::io::{BufRead, IsTerminal, Write};
 use std::path::PathBuf;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// How the user asked for it to go.
 #[derive(Debug, Clone, Copy)]
@@ -91,9 +89,8 @@ async fn execute_confirmed(
         return Err(Failure("cancelled; nothing was changed".into()));
     }
     let interrupt = crate::ops::Interrupt::default();
-    let step = Arc::new(AtomicUsize::new(super::signals::NOT_STARTED));
-    let _watch = super::signals::watch(interrupt.clone(), plan.clone(), audit, step.clone())?;
-    let progress = printed_progress(&plan, step).with_interrupt(interrupt);
+    let _watch = super::signals::watch(interrupt.clone(), plan.clone(), audit)?;
+    let progress = printed_progress(&plan).with_interrupt(interrupt);
     let outcome = operator.execute(&plan, &progress).await?;
     match &outcome.error {
         None => {
@@ -111,8 +108,8 @@ async fn execute_confirmed(
 }
 
 /// Prints each step to stderr as it starts and ends, with its duration, so a runbook's log shows
-/// where a slow or failed action stood; `current` follows the step under way.
-fn printed_progress(plan: &Plan, current: Arc<AtomicUsize>) -> crate::ops::Progress {
+/// where a slow or failed action stood.
+fn printed_progress(plan: &Plan) -> crate::ops::Progress {
     use crate::ops::StepUpdate;
     use std::time::Instant;
     let descriptions: Vec<String> = plan.steps.iter().map(|s| s.description.clone()).collect();
@@ -131,7 +128,6 @@ fn printed_progress(plan: &Plan, current: Arc<AtomicUsize>) -> crate::ops::Progr
         };
         match update {
             StepUpdate::Started(step) => {
-                current.store(step, Ordering::SeqCst);
                 if let Some(slot) = started.get_mut(step) {
                     *slot = Some(Instant::now());
                 }

@@ -6,16 +6,11 @@
 
 use crate::ops::{Interrupt, Plan, signal_name};
 use std::path::PathBuf;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 use tokio::signal::unix::{SignalKind, signal};
 
 /// A second SIGTERM or Ctrl-C within this long stops at once.
 const AT_ONCE_WITHIN: Duration = Duration::from_secs(5);
-
-/// No step has started yet.
-pub const NOT_STARTED: usize = usize::MAX;
 
 /// The watching task; it ends (and the default signal handling returns) when dropped.
 pub struct Watch(tokio::task::JoinHandle<()>);
@@ -26,14 +21,8 @@ impl Drop for Watch {
     }
 }
 
-/// Watches SIGHUP, SIGTERM and SIGINT while `plan` runs. `step` is the step under way, kept up
-/// to date by the progress printer.
-pub fn watch(
-    interrupt: Interrupt,
-    plan: Plan,
-    audit: PathBuf,
-    step: Arc<AtomicUsize>,
-) -> std::io::Result<Watch> {
+/// Watches SIGHUP, SIGTERM and SIGINT while `plan` runs.
+pub fn watch(interrupt: Interrupt, plan: Plan, audit: PathBuf) -> std::io::Result<Watch> {
     let mut hup = signal(SignalKind::hangup())?;
     let mut term = signal(SignalKind::terminate())?;
     let mut int = signal(SignalKind::interrupt())?;
@@ -49,7 +38,7 @@ pub fn watch(
                 _ = int.recv() => 2,
             };
             if first.is_some_and(|at| at.elapsed() <= AT_ONCE_WITHIN) {
-                stop_at_once(number, &plan, &audit, step.load(Ordering::SeqCst));
+                stop_at_once(number, &plan, &audit);
             }
             first = Some(Instant::now());
             interrupt.request(number);
@@ -64,10 +53,9 @@ pub fn watch(
     Ok(Watch(task))
 }
 
-/// Records where the action stood and exits with 128 + the signal.
-fn stop_at_once(number: u8, plan: &Plan, audit: &std::path::Path, step: usize) -> ! {
-    let step = (step != NOT_STARTED).then_some(step);
-    match crate::ops::audit::record_stopped_at_once(audit, plan, number, step) {
+/// Records where the action stood (from its journal) and exits with 128 + the signal.
+fn stop_at_once(number: u8, plan: &Plan, audit: &std::path::Path) -> ! {
+    match crate::ops::audit::record_stopped_at_once(audit, plan, number) {
         Ok(place) => say(&format!("stopped at once {place}")),
         Err(err) => say(&format!("stopped at once; cannot record where: {err}")),
     }

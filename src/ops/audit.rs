@@ -278,24 +278,20 @@ impl AuditLog {
     }
 }
 
-/// Records that `plan` was stopped at once by a second `signal` while at `step` (its index, if
-/// a step had started): the outcome says exactly where, so whoever looks next knows the host
-/// may be half-changed.
-pub fn record_stopped_at_once(
-    audit: &Path,
-    plan: &Plan,
-    signal: u8,
-    step: Option<usize>,
-) -> Result<String, AuditError> {
-    let place = match step.and_then(|index| Some((index, plan.steps.get(index)?))) {
-        Some((index, current)) => format!(
-            "during step {}/{} ({})",
-            index + 1,
-            plan.steps.len(),
-            current.description
-        ),
-        None => "before its first step".to_string(),
-    };
+/// Records that `plan` was stopped at once by a second `signal`: the outcome says where, from
+/// the last step its journal holds, so whoever looks next knows the host may be half-changed
+/// and how to plan from there. The place, for the message.
+pub fn record_stopped_at_once(audit: &Path, plan: &Plan, signal: u8) -> Result<String, AuditError> {
+    let journal = read(audit)?;
+    let place = journal
+        .records
+        .iter()
+        .rev()
+        .filter(|r| r.action_id == plan.id && r.phase == Phase::Step)
+        .find_map(|r| r.step.as_ref())
+        .map_or("before its first step".to_string(), |step| {
+            format!("during {}", step.where_it_stood())
+        });
     let outcome = Outcome {
         action_id: plan.id.clone(),
         result: ActionResult::Unfinished,

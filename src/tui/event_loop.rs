@@ -100,7 +100,13 @@ async fn drive(app: &mut App, tui: &mut terminal::Tui, settings: Settings) -> Re
         let frame_wanted = app.needs_redraw() && !ending.terminal_gone;
         if frame_wanted && (first_list || last_draw.elapsed() >= FRAME) {
             first_list_drawn |= first_list;
-            tui.draw(|frame| super::frame::draw(app, frame))?;
+            // A terminal that cannot be written to is gone (the pty closed before SIGHUP came):
+            // vigil ends as on a hang-up, after a running action, never in the middle of it.
+            if let Err(error) = tui.draw(|frame| super::frame::draw(app, frame)) {
+                tracing::warn!(%error, "the terminal cannot be drawn on: it is gone");
+                ending.terminal_closed();
+                continue;
+            }
             app.drawn();
             last_draw = Instant::now();
             if panic_after_first_frame {

@@ -18,9 +18,6 @@ use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender, unbounded_channel};
 /// At most this many probes run at once, so a host with hundreds of ports is not hammered.
 const PROBE_CONCURRENCY: usize = 8;
 
-/// The action under way and the index of its step, once one started.
-type Underway = (crate::ops::Plan, Option<usize>);
-
 pub struct Runner {
     settings: Settings,
     inbox: UnboundedSender<Envelope>,
@@ -34,8 +31,8 @@ pub struct Runner {
     actions_running: Arc<AtomicUsize>,
     /// SIGTERM or Ctrl-C asked the running actions to stop at their next safe point.
     interrupt: crate::ops::Interrupt,
-    /// The action under way and the index of its current step, for the record of a stop at once.
-    current: Arc<std::sync::Mutex<Option<Underway>>>,
+    /// The action under way, for the record of a stop at once.
+    current: Arc<std::sync::Mutex<Option<crate::ops::Plan>>>,
     /// Who marks checklist items: the login user behind sudo when there is one, looked up at
     /// the first mark (it reads the user database).
     marking_user: Arc<OnceLock<String>>,
@@ -78,10 +75,10 @@ impl Runner {
     /// Records in the audit log where the running action stood, before vigil stops at once.
     pub fn record_stop_at_once(&self, signal: u8) {
         let current = self.current.lock().map(|c| c.clone()).unwrap_or(None);
-        let (Some((plan, step)), Some(audit)) = (current, self.settings.audit_path()) else {
+        let (Some(plan), Some(audit)) = (current, self.settings.audit_path()) else {
             return;
         };
-        match crate::ops::audit::record_stopped_at_once(&audit, &plan, signal, step) {
+        match crate::ops::audit::record_stopped_at_once(&audit, &plan, signal) {
             Ok(place) => tracing::warn!(%place, action = %plan.id, "stopped at once"),
             Err(err) => tracing::error!(%err, "cannot record where the action stopped"),
         }
@@ -236,7 +233,7 @@ impl Runner {
         running.fetch_add(1, Ordering::Relaxed);
         let current = self.current.clone();
         if let Ok(mut slot) = current.lock() {
-            *slot = Some((plan.clone(), None));
+            *slot = Some(plan.clone());
         }
         let progress = self.progress_of(&plan);
         tokio::spawn(async move {
@@ -260,15 +257,9 @@ impl Runner {
     /// its steps.
     fn progress_of(&self, plan: &crate::ops::Plan) -> Progress {
         let inbox = self.inbox.clone();
-        let current = self.current.clone();
         let plan_id = plan.id.clone();
         Progress::new(move |update| {
             tracing::info!(action = %plan_id, ?update, "action progress");
-            if let (crate::ops::StepUpdate::Started(step), Ok(mut slot)) = (&update, current.lock())
-                && let Some((_, at)) = slot.as_mut()
-            {
-                *at = Some(*step);
-            }
             let _ = inbox.send(Envelope {
                 job: None,
                 msg: Msg::StepProgress(plan_id.clone(), update),

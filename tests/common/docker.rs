@@ -15,6 +15,17 @@ pub fn docker(args: &[&str]) -> String {
         .to_string()
 }
 
+/// True when `docker ARGS` succeeds (`inspect` of a name that may be gone).
+#[allow(dead_code)] // only the recovery tests ask
+pub fn docker_status(args: &[&str]) -> bool {
+    Command::new("docker")
+        .args(args)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success())
+}
+
 fn static_busybox() -> Option<PathBuf> {
     ["/bin/busybox", "/usr/bin/busybox"]
         .iter()
@@ -303,6 +314,14 @@ fn dockerd_pid() -> Option<i32> {
 #[allow(dead_code)] // used by the firewall tests only
 impl DockerdRestart {
     pub fn restart() -> DockerdRestart {
+        let restart = DockerdRestart::stop();
+        restart.start_again();
+        restart
+    }
+
+    /// Stops the daemon (every container without live-restore stops with it); it is started
+    /// again by `start_again` or, at the latest, on drop.
+    pub fn stop() -> DockerdRestart {
         let pid = dockerd_pid().expect("dockerd is running");
         let command: Vec<String> = std::fs::read(format!("/proc/{pid}/cmdline"))
             .expect("dockerd cmdline")
@@ -312,9 +331,8 @@ impl DockerdRestart {
             .collect();
         let systemd = std::fs::read_to_string(format!("/proc/{pid}/cgroup"))
             .is_ok_and(|cgroup| cgroup.contains("docker.service"));
-        let restart = DockerdRestart { command, systemd };
         if systemd {
-            run("systemctl", &["restart", "docker"]);
+            run("systemctl", &["stop", "docker"]);
         } else {
             run("kill", &["-TERM", &pid.to_string()]);
             let deadline = Instant::now() + Duration::from_secs(30);
@@ -323,10 +341,18 @@ impl DockerdRestart {
             {
                 std::thread::sleep(Duration::from_millis(100));
             }
-            restart.start();
         }
-        restart.wait_until_up();
-        restart
+        DockerdRestart { command, systemd }
+    }
+
+    /// Starts the daemon again the way it ran, and waits until it answers.
+    pub fn start_again(&self) {
+        if self.systemd {
+            run("systemctl", &["start", "docker"]);
+        } else {
+            self.start();
+        }
+        self.wait_until_up();
     }
 
     fn start(&self) {

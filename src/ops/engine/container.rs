@@ -6,7 +6,9 @@ use super::scene::{Scene, Seen};
 use super::subject::{LoopbackGuard, Subject};
 use super::{ACTION_LABEL, REPLACES_LABEL};
 use crate::ops::error::{FirewallError, OpsError};
-use crate::ops::rebind::replacement::{extra_networks, keep_endpoint, replacement_body};
+use crate::ops::rebind::replacement::{
+    current_bindings, extra_networks, keep_endpoint, replacement_body_bound,
+};
 use bollard::Docker;
 use bollard::models::{
     ContainerUpdateBody, NetworkConnectRequest, RestartPolicy, RestartPolicyNameEnum,
@@ -94,7 +96,12 @@ async fn create_replacement(
         .inspect_container(&original.id, None)
         .await
         .map_err(OpsError::docker("inspect the original"))?;
-    let mut body = replacement_body(&inspect)?;
+    let bindings = if subject.bindings.is_empty() {
+        current_bindings(&inspect)
+    } else {
+        subject.bindings.clone()
+    };
+    let mut body = replacement_body_bound(&inspect, bindings)?;
     let labels = body.labels.get_or_insert_with(Default::default);
     labels.insert(ACTION_LABEL.into(), subject.action_id.clone());
     labels.insert(REPLACES_LABEL.into(), original.id.clone());

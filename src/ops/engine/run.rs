@@ -175,7 +175,7 @@ impl Run<'_, '_> {
     /// whether that worked.
     async fn roll_back(&mut self, goal: Goal, failure: OpsError) -> OpsError {
         self.progress.note(&format!(
-            "rolling back to {}, from the host as it is now…",
+            "rolling back ({}), planned from the host as it is now…",
             goal.as_str()
         ));
         let rolled_back = self.rollback_ops(goal).await;

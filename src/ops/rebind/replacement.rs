@@ -81,6 +81,16 @@ pub(in crate::ops) fn refusal(
 pub fn replacement_body(
     inspect: &ContainerInspectResponse,
 ) -> Result<ContainerCreateBody, OpsError> {
+    replacement_body_bound(inspect, current_bindings(inspect))
+}
+
+/// The same, with the host ports of `bindings`: those recorded when the rebind was planned, so
+/// a replacement created later (a resume, an undo of an undo) keeps the ports the plan showed
+/// even when the original no longer runs and its random ports are gone.
+pub fn replacement_body_bound(
+    inspect: &ContainerInspectResponse,
+    bindings: Bindings,
+) -> Result<ContainerCreateBody, OpsError> {
     let config = inspect.config.clone().unwrap_or_default();
     // Config and the create body share their JSON form: going through it keeps every field,
     // including ones this code does not name.
@@ -98,7 +108,7 @@ pub fn replacement_body(
     body.image = inspect.image.clone().or(body.image);
 
     let mut host_config = inspect.host_config.clone().unwrap_or_default();
-    let bindings = current_bindings(inspect)
+    let bindings = bindings
         .into_iter()
         .map(|(port, pairs)| {
             let mut seen = std::collections::HashSet::new();
