@@ -563,3 +563,94 @@ fn the_tui_killed_mid_rebind_still_carries_it_to_its_end() {
     );
     case.assert_complete(true, "TUI session killed during the stop");
 }
+
+#[test]
+#[ignore = "needs a Docker engine, root, nft and tmux"]
+fn the_tui_flags_what_was_cut_short_or_left_stray_and_offers_to_settle_it() {
+    let test = "the_tui_flags_what_was_cut_short_or_left_stray_and_offers_to_settle_it";
+    if !need_everything(test) || !common::need_tmux(test) {
+        return;
+    }
+    let mut case = Case::new("flag-tui", true);
+    // The CLI and the TUI share the sandbox's default audit log.
+    case.audit = case.sandbox.path().join("state/vigil/audit.jsonl");
+    let id = rebind_killed(&case, "before", 4);
+    // Something vigil's label claims for an action the log does not hold: a stray.
+    let stray = format!("{}-vigil-new-orphan", case.name);
+    case.containers.names.push(stray.clone());
+    docker::docker(&[
+        "create",
+        "--name",
+        &stray,
+        "--label",
+        "io.vigil.action=20261130T000000Z-rebind-000000000000-000000",
+        docker::IMAGE,
+        "/bin/busybox",
+        "true",
+    ]);
+
+    let tmux = tmux::Tmux::start(common::vigil_bin(), &case.sandbox.env(), 160, 45);
+    let wait = std::time::Duration::from_secs(15);
+    // (Tests running beside this one may leave labelled containers of their own sandboxes:
+    // strays here too, so their number is not checked.)
+    tmux.wait_for("the marker in the header", wait, |s| {
+        s.lines().next().is_some_and(|header| {
+            header.contains("⚠ 1 ACTION CUT SHORT · ") && header.contains(" STRAY (a)")
+        })
+    });
+    tmux.keys(&["a"]);
+    tmux.wait_for(
+        "the action cut short, selected, with undo and resume",
+        wait,
+        |s| {
+            s.contains("cut short: u undoes it, r completes it; its journal ends at step 4/")
+                && s.contains(&format!("stray container {stray}"))
+        },
+    );
+    tmux.keys(&["r"]);
+    tmux.wait_for("the resume plan", wait, |s| {
+        s.contains("RESUME container") && s.contains(&format!("Type `{}`", case.name))
+    });
+    tmux.keys(&["-l", &case.name]);
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("resumed", wait, |s| s.contains("Done: applied"));
+    case.assert_complete(true, "resumed from the TUI");
+    assert_eq!(
+        audit::latest_result(&case.audit, &id).as_deref(),
+        Some("applied")
+    );
+    tmux.keys(&["Escape"]);
+    tmux.wait_for("only strays are left in the header", wait, |s| {
+        s.lines()
+            .next()
+            .is_some_and(|header| header.contains(" STRAY (a)") && !header.contains("CUT SHORT"))
+    });
+    drop(tmux);
+
+    // The report lists the stray under what remains, with the command that removes it.
+    let (code, out) = case.plain(&["scan", "all", "--format", "json"]);
+    assert_eq!(code, 0, "{out}");
+    let report: serde_json::Value = serde_json::from_str(&out).expect("json");
+    let strays = report["strays"].as_array().expect("strays");
+    assert!(
+        strays.iter().any(|s| s["name"] == stray.as_str()
+            && s["remove"]
+                .as_str()
+                .is_some_and(|r| r.starts_with("docker rm -f "))),
+        "{strays:?}"
+    );
+    assert!(
+        !strays.iter().any(|s| s["name"] == case.name.as_str()),
+        "the resumed rebind accounts for its replacement: {strays:?}"
+    );
+    assert!(
+        report["remaining"]
+            .as_array()
+            .expect("remaining")
+            .iter()
+            .any(|r| r
+                .as_str()
+                .is_some_and(|r| r.starts_with(&format!("stray container {stray}")))),
+        "{report}"
+    );
+}

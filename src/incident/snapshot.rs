@@ -14,6 +14,7 @@ use super::marks::Marks;
 use crate::config::Settings;
 use crate::model::GpuSnapshot;
 use crate::ops::audit::{self, ActionSummary};
+use crate::ops::strays::Stray;
 use crate::secrets::finding::Finding;
 use crate::timeline::Timeline;
 use serde::Serialize;
@@ -42,6 +43,8 @@ pub struct Snapshot<'a> {
     /// The score at which a commit is suspicious.
     pub threshold: f64,
     pub actions: Vec<ActionSummary>,
+    /// What vigil left that no journaled action accounts for.
+    pub strays: Vec<Stray>,
     pub marks: &'a Marks,
     pub checklist: Checklist,
 }
@@ -62,37 +65,64 @@ pub fn assemble<'a>(
     held: Held<'a>,
     mut problems: Vec<String>,
 ) -> Snapshot<'a> {
-    let (actions, problem) = read_actions(settings);
-    problems.extend(problem);
-    complete(settings, held, actions, problems)
+    let journal = read_journal(settings, &held.inventory.containers);
+    problems.extend(journal.problems.iter().cloned());
+    complete(settings, held, journal, problems)
 }
 
-/// The actions recorded in the audit log, and why they could not be read. The only I/O of a
-/// snapshot from held parts: the TUI does it off its event loop.
-pub fn read_actions(settings: &Settings) -> (Vec<ActionSummary>, Option<String>) {
-    match settings.audit_path() {
-        Some(path) => match audit::read(&path) {
-            Ok(journal) => {
-                let problem = (journal.unreadable > 0).then(|| {
-                    format!(
-                        "audit log {}: {} unreadable line(s) skipped",
-                        path.display(),
-                        journal.unreadable
-                    )
-                });
-                (audit::summarize(&journal.records), problem)
-            }
-            Err(err) => (Vec::new(), Some(format!("audit log: {err}"))),
-        },
-        None => (Vec::new(), None),
+/// The audit log as the hand-over needs it: every action with its state, what vigil left that
+/// no action accounts for, and what could not be read.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct JournalView {
+    pub actions: Vec<ActionSummary>,
+    pub strays: Vec<Stray>,
+    pub problems: Vec<String>,
+}
+
+impl JournalView {
+    /// The actions cut short (interrupted, unfinished): undo or resume each.
+    pub fn cut_short(&self) -> impl Iterator<Item = &ActionSummary> {
+        self.actions.iter().filter(|a| a.needs_attention())
     }
 }
 
-/// A snapshot from held parts and the actions read already. Pure.
+/// Reads the audit log and vigil's firewall rules, and finds what is stray among `containers`.
+/// Blocking (file and firewall tools): the TUI runs it off its event loop.
+pub fn read_journal(settings: &Settings, containers: &[crate::model::Container]) -> JournalView {
+    let mut view = JournalView::default();
+    let Some(path) = settings.audit_path() else {
+        return view;
+    };
+    let journal = match audit::read(&path) {
+        Ok(journal) => journal,
+        Err(err) => {
+            view.problems.push(format!("audit log: {err}"));
+            return view;
+        }
+    };
+    if journal.unreadable > 0 {
+        view.problems.push(format!(
+            "audit log {}: {} unreadable line(s) skipped",
+            path.display(),
+            journal.unreadable
+        ));
+    }
+    let holdings = crate::ops::strays::read_holdings();
+    for reason in &holdings.unreadable {
+        view.problems.push(format!(
+            "vigil's firewall rules could not be read ({reason}): stray rules are unknown"
+        ));
+    }
+    view.strays = crate::ops::strays::find(&journal.records, containers, &holdings);
+    view.actions = audit::summarize(&journal.records);
+    view
+}
+
+/// A snapshot from held parts and the journal read already. Pure.
 pub fn complete<'a>(
     settings: &Settings,
     held: Held<'a>,
-    actions: Vec<ActionSummary>,
+    journal: JournalView,
     problems: Vec<String>,
 ) -> Snapshot<'a> {
     let checklist = checklist::compute(
@@ -109,7 +139,8 @@ pub fn complete<'a>(
         findings: held.findings,
         timelines: held.timelines,
         threshold: settings.timeline.threshold,
-        actions,
+        actions: journal.actions,
+        strays: journal.strays,
         marks: held.marks,
         checklist,
     }

@@ -38,6 +38,7 @@ pub mod progress;
 pub mod rebind;
 pub mod recover;
 pub mod stop;
+pub mod strays;
 
 pub use audit::{ActionResult, AuditLog, AuditRecord};
 pub use error::{AuditError, FirewallError, OpsError, signal_name};

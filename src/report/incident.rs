@@ -74,7 +74,9 @@ pub struct IncidentReport {
     pub secrets: Vec<SecretEntry>,
     pub repositories: Vec<RepositoryEntry>,
     pub actions: Vec<ActionSummary>,
-    /// The checklist's open items, most urgent first.
+    /// What vigil left that no journaled action accounts for.
+    pub strays: Vec<crate::ops::strays::Stray>,
+    /// The open items, most urgent first: actions cut short and strays, then the checklist's.
     pub remaining: Vec<String>,
 }
 
@@ -116,7 +118,8 @@ pub fn build(snapshot: &Snapshot<'_>) -> IncidentReport {
         .iter()
         .map(|t| repository_entry(t, snapshot.threshold, marks))
         .collect();
-    let remaining = remaining(&exposure, &secrets, &repositories, marks);
+    let mut remaining = unsettled(&snapshot.actions, &snapshot.strays);
+    remaining.extend(self::remaining(&exposure, &secrets, &repositories, marks));
     IncidentReport {
         schema: SCHEMA,
         header: snapshot.header.clone(),
@@ -126,8 +129,34 @@ pub fn build(snapshot: &Snapshot<'_>) -> IncidentReport {
         secrets,
         repositories,
         actions: snapshot.actions.clone(),
+        strays: snapshot.strays.clone(),
         remaining,
     }
+}
+
+/// Actions cut short and what vigil left stray: the host may be half-changed until these are
+/// settled, so they come first.
+fn unsettled(actions: &[ActionSummary], strays: &[crate::ops::strays::Stray]) -> Vec<String> {
+    let mut open: Vec<String> = actions
+        .iter()
+        .filter(|a| a.needs_attention())
+        .map(|a| {
+            format!(
+                "settle {} {} of {} ({}{}): {}",
+                a.action,
+                a.action_id,
+                a.target,
+                a.state,
+                a.stopped_at
+                    .as_deref()
+                    .map(|s| format!("; its journal ends at {s}"))
+                    .unwrap_or_default(),
+                a.undo
+            )
+        })
+        .collect();
+    open.extend(strays.iter().map(crate::ops::strays::Stray::describe));
+    open
 }
 
 fn repository_entry(timeline: &Timeline, threshold: f64, marks: &Marks) -> RepositoryEntry {
@@ -643,6 +672,7 @@ mod tests {
                 safe_state_commands: vec![],
             }],
             actions: vec![],
+            strays: vec![],
             remaining: vec![],
         }
     }

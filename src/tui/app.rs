@@ -43,6 +43,8 @@ pub struct App {
     timeline_rules: Option<crate::timeline::paths::PathRules>,
     /// When `R` was pressed, for the time shown with the written report.
     report_requested: Option<Instant>,
+    /// The journal was read once for the header's marker (after the first container list).
+    journal_requested: bool,
 }
 
 impl App {
@@ -58,6 +60,7 @@ impl App {
             checklist: Checklist::default(),
             timeline_rules: None,
             report_requested: None,
+            journal_requested: false,
             settings,
             theme,
         }
@@ -79,8 +82,24 @@ impl App {
         self.shell.say_warn(text);
     }
 
+    /// The effects for the runner. Reading the journal needs the containers the pane holds
+    /// (to find strays among them): they are filled in here, where the pane is. Once the first
+    /// container list is in, the journal is read once for the header's marker.
     pub fn take_effects(&mut self) -> Vec<Effect> {
-        self.shell.take_effects()
+        if !self.journal_requested && self.first_list_at().is_some() {
+            self.journal_requested = true;
+            self.shell.push(Effect::LoadActions(Vec::new()));
+        }
+        let containers = || self.containers.inventory.containers.clone();
+        self.shell
+            .take_effects()
+            .into_iter()
+            .map(|effect| match effect {
+                Effect::LoadActions(_) => Effect::LoadActions(containers()),
+                Effect::LoadReportActions(_) => Effect::LoadReportActions(containers()),
+                other => other,
+            })
+            .collect()
     }
 
     pub fn needs_redraw(&self) -> bool {
@@ -162,8 +181,8 @@ impl App {
             Msg::PlanReady(result) => self.shell.plan_ready(result.map(|plan| *plan)),
             Msg::StepProgress(plan_id, update) => self.shell.action_progress(&plan_id, update),
             Msg::ActionFinished(plan_id, result) => self.shell.action_finished(&plan_id, result),
-            Msg::ActionsLoaded(result) => self.shell.actions_loaded(result),
-            Msg::ReportActions(actions, problem) => self.build_report(actions, problem),
+            Msg::ActionsLoaded(journal) => self.shell.actions_loaded(journal),
+            Msg::ReportActions(journal) => self.build_report(journal),
             Msg::ReportWritten(result) => self.report_written(result),
             Msg::MarkSaved(result) => {
                 self.shell.mark_saved(&result);
@@ -276,15 +295,11 @@ impl App {
     fn request_report(&mut self) {
         self.report_requested = Some(Instant::now());
         self.shell.say_info("writing the incident report…");
-        self.shell.push(Effect::LoadReportActions);
+        self.shell.push(Effect::LoadReportActions(Vec::new()));
     }
 
-    fn build_report(
-        &mut self,
-        actions: Vec<crate::ops::audit::ActionSummary>,
-        problem: Option<String>,
-    ) {
-        let text = super::report::markdown(self, actions, problem);
+    fn build_report(&mut self, journal: crate::incident::snapshot::JournalView) {
+        let text = super::report::markdown(self, journal);
         self.shell.push(Effect::SaveReport(text));
     }
 

@@ -23,12 +23,16 @@ pub enum Effect {
     PlanRebind(String),
     /// Plan committing a rebind (removing NAME-prev).
     PlanCommit(String),
+    /// Plan completing an action that was cut short.
+    PlanResume(String),
     /// Plan blocking these ports in the firewall.
     PlanBlock(FirewallSpec),
     /// Carry out a confirmed plan through the Operator.
     Execute(Box<Plan>),
-    /// Read the audit log for the actions view.
-    LoadActions,
+    /// Read the audit log (and vigil's firewall rules) for the actions view and the header's
+    /// marker; the containers are the pane's, to find what is stray among them (the app fills
+    /// them in as the effect leaves it).
+    LoadActions(Vec<crate::model::Container>),
     /// Run the secret scan; a newer one replaces a running one.
     ScanSecrets(Box<crate::secrets::scan::ScanOptions>),
     /// Read the commit timelines of these repositories, then count lines; a newer read
@@ -36,8 +40,8 @@ pub enum Effect {
     LoadTimelines(Vec<PathBuf>),
     /// Read one commit's full message and raw identity lines for its details.
     LoadCommitDetails(PathBuf, CommitId),
-    /// Read the audit log's actions for the incident report (`R`).
-    LoadReportActions,
+    /// Read the audit log for the incident report (`R`); containers as for `LoadActions`.
+    LoadReportActions(Vec<crate::model::Container>),
     /// Write the incident report's Markdown to the state directory.
     SaveReport(String),
     /// Append a checklist mark (or the taking back of one) to the marks file at `path`,

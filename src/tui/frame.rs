@@ -38,6 +38,7 @@ pub fn draw(app: &App, frame: &mut ratatui::Frame) {
         areas: &areas,
         settings: &app.settings,
         marks: &app.marks,
+        strays: &shell.journal.strays,
     };
     draw_header(app, areas.header, frame);
     if let Some(tabs) = areas.tabs {
@@ -116,14 +117,15 @@ fn draw_header(app: &App, area: Rect, frame: &mut ratatui::Frame) {
         }
     };
     let clock = app.shell.now.strftime("%Y-%m-%d %H:%M:%S UTC").to_string();
-    let left = vec![
-        Span::styled(" vigil ", theme.title),
-        badge,
+    let mut left = vec![Span::styled(" vigil ", theme.title), badge];
+    // Right after the mode, before anything a narrow terminal would cut: the host may be
+    // half-changed until these are settled.
+    left.extend(unsettled_marker(app));
+    left.extend([
         Span::styled(format!(" {} ", app.shell.host_name), theme.header),
         Span::styled("│ ", theme.header),
         docker,
-    ];
-    let mut left = left;
+    ]);
     // The recovery checklist first: it is what the hand-over is measured by.
     let checklist = app.checklist;
     if checklist != Default::default() {
@@ -165,6 +167,31 @@ fn draw_header(app: &App, area: Rect, frame: &mut ratatui::Frame) {
         spans.push(Span::styled(" ".repeat(room), theme.header));
     }
     frame.render_widget(Paragraph::new(Line::from(spans)).style(theme.header), area);
+}
+
+/// `⚠ 1 ACTION CUT SHORT · 2 STRAY (a)`: actions interrupted or unfinished, and what vigil left
+/// that no action accounts for, from the audit log as last read.
+fn unsettled_marker(app: &App) -> Option<Span<'static>> {
+    let journal = &app.shell.journal;
+    let cut_short = journal.cut_short().count();
+    let strays = journal.strays.len();
+    if cut_short == 0 && strays == 0 {
+        return None;
+    }
+    let mut parts = Vec::new();
+    if cut_short > 0 {
+        parts.push(format!(
+            "{cut_short} ACTION{} CUT SHORT",
+            if cut_short == 1 { "" } else { "S" }
+        ));
+    }
+    if strays > 0 {
+        parts.push(format!("{strays} STRAY"));
+    }
+    Some(Span::styled(
+        format!(" ⚠ {} (a) ", parts.join(" · ")),
+        app.theme.critical,
+    ))
 }
 
 /// Load, CPU, memory, uptime: most telling first, so a narrow header keeps those.

@@ -7,7 +7,6 @@ use crate::collect::sampler::Sample;
 use crate::incident::inventory::ProbeKey;
 use crate::incident::marks::Mark;
 use crate::model::ProbeReport;
-use crate::ops::audit::ActionSummary;
 use crate::ops::{Outcome, Plan, StepUpdate};
 use crate::secrets::scan::{ScanProgress, ScanReport};
 use crate::timeline::CommitId;
@@ -34,9 +33,9 @@ pub enum Msg {
     /// A step of a running action started, ended or failed.
     StepProgress(String, StepUpdate),
     ActionFinished(String, Result<Outcome, String>),
-    ActionsLoaded(Result<Vec<ActionSummary>, String>),
+    ActionsLoaded(crate::incident::snapshot::JournalView),
     /// The audit log's actions for the report, and why they could not be read.
-    ReportActions(Vec<ActionSummary>, Option<String>),
+    ReportActions(crate::incident::snapshot::JournalView),
     /// The report was written (its path and how long it took from `R`), or why not.
     ReportWritten(Result<PathBuf, String>),
     MarkSaved(Result<Mark, String>),

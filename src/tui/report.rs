@@ -5,13 +5,11 @@
 use super::app::App;
 use super::containers::DockerStatus;
 use super::secrets::ScanState;
-use crate::incident::snapshot::{self, Held};
-use crate::ops::audit::ActionSummary;
+use crate::incident::snapshot::{self, Held, JournalView};
 use crate::report::incident;
 
-/// The report's Markdown, with `actions` from the audit log (`problem` when it could not be
-/// read).
-pub fn markdown(app: &App, actions: Vec<ActionSummary>, problem: Option<String>) -> String {
+/// The report's Markdown, with the journal as read from the audit log.
+pub fn markdown(app: &App, journal: JournalView) -> String {
     let mut problems = Vec::new();
     if let DockerStatus::Down { reason, .. } = &app.containers.docker {
         problems.push(format!(
@@ -24,7 +22,7 @@ pub fn markdown(app: &App, actions: Vec<ActionSummary>, problem: Option<String>)
     if app.settings.repos.is_empty() {
         problems.push("no repository given (--repo PATH): no commit timeline".into());
     }
-    problems.extend(problem);
+    problems.extend(journal.problems.iter().cloned());
     let unsampled = crate::model::GpuSnapshot::unavailable("not sampled yet");
     let held = Held {
         inventory: &app.containers.inventory,
@@ -33,7 +31,7 @@ pub fn markdown(app: &App, actions: Vec<ActionSummary>, problem: Option<String>)
         timelines: app.timeline.timelines(),
         marks: &app.marks,
     };
-    let mut snapshot = snapshot::complete(&app.settings, held, actions, problems);
+    let mut snapshot = snapshot::complete(&app.settings, held, journal, problems);
     if let DockerStatus::Connected { server_version, .. } = &app.containers.docker {
         snapshot.header.docker_version = Some(server_version.clone());
     }

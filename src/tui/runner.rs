@@ -117,21 +117,32 @@ impl Runner {
                 self.plan(move |op| async move { op.plan_rebind(&target).await })
             }
             Effect::PlanCommit(id) => self.plan(move |op| async move { op.plan_commit(&id).await }),
+            Effect::PlanResume(id) => self.plan(move |op| async move { op.plan_resume(&id).await }),
             Effect::PlanBlock(spec) => {
                 self.plan(move |op| async move { op.plan_block(spec).await })
             }
             Effect::Execute(plan) => self.execute(*plan),
-            Effect::LoadActions => self.blocking(load_actions(self.settings.clone())),
+            Effect::LoadActions(containers) => {
+                let settings = self.settings.clone();
+                self.blocking(move || {
+                    Msg::ActionsLoaded(crate::incident::snapshot::read_journal(
+                        &settings,
+                        &containers,
+                    ))
+                })
+            }
             Effect::ScanSecrets(options) => self.secret_scan(*options),
             Effect::LoadTimelines(repos) => self.read_timelines(repos),
             Effect::LoadCommitDetails(path, id) => self.blocking(move || {
                 Msg::CommitDetails(id, crate::timeline::details::read(&path, id))
             }),
-            Effect::LoadReportActions => {
+            Effect::LoadReportActions(containers) => {
                 let settings = self.settings.clone();
                 self.blocking(move || {
-                    let (actions, problem) = crate::incident::snapshot::read_actions(&settings);
-                    Msg::ReportActions(actions, problem)
+                    Msg::ReportActions(crate::incident::snapshot::read_journal(
+                        &settings,
+                        &containers,
+                    ))
                 })
             }
             Effect::SaveReport(text) => {
@@ -292,20 +303,6 @@ impl Runner {
             crate::timeline::stages::read_in_stages(&repos, &options, &job.cancel, &mut send);
             crate::util::memory::give_back();
         });
-    }
-}
-
-fn load_actions(settings: Settings) -> impl FnOnce() -> Msg + Send + 'static {
-    move || {
-        let loaded = match settings.audit_path() {
-            Some(path) => crate::ops::audit::read_all(&path)
-                .map(|records| crate::ops::audit::summarize(&records))
-                .map_err(|e| e.to_string()),
-            None => {
-                Err("no audit log location (set XDG_STATE_HOME or HOME, or --audit-log)".into())
-            }
-        };
-        Msg::ActionsLoaded(loaded)
     }
 }
 

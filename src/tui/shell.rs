@@ -78,6 +78,8 @@ pub struct Shell {
     pub host_name: String,
     /// When this session started (the secret scan waits a little for the containers).
     pub started: Instant,
+    /// The audit log as last read: actions cut short and strays raise the header's marker.
+    pub journal: crate::incident::snapshot::JournalView,
     effects: Vec<Effect>,
 }
 
@@ -96,6 +98,7 @@ impl Shell {
             read_only,
             host_name: crate::util::text::escape(&crate::util::host::host_name()).into_owned(),
             started: Instant::now(),
+            journal: Default::default(),
             effects: Vec::new(),
         }
     }

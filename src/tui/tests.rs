@@ -106,6 +106,7 @@ pub(super) fn marking_user() -> String {
 pub(super) fn with_ctx<R>(app: &App, view: impl FnOnce(&super::widgets::Ctx) -> R) -> R {
     let areas = app.areas();
     let ctx = super::widgets::Ctx {
+        strays: &[],
         theme: &app.theme,
         now: app.shell.now,
         focus: app.shell.focus,

@@ -18,6 +18,8 @@ pub struct Ctx<'a> {
     pub areas: &'a Areas,
     pub settings: &'a Settings,
     pub marks: &'a Marks,
+    /// What vigil left that no journaled action accounts for (pane 1 marks those containers).
+    pub strays: &'a [crate::ops::strays::Stray],
 }
 
 /// The bordered block every pane sits in; the focused one is highlighted and numbered.

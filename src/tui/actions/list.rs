@@ -34,8 +34,9 @@ pub fn draw(theme: &Theme, read_only: bool, view: &ActionsView, frame: &mut rata
     for (index, action) in view.list.iter().enumerate() {
         let state_style = match action.state {
             ActionState::Ended(ActionResult::Applied) => theme.ok,
-            ActionState::Ended(ActionResult::Failed) | ActionState::Interrupted => theme.error,
-            ActionState::Ended(_) => theme.muted,
+            state if state.needs_attention() => theme.critical,
+            ActionState::Ended(ActionResult::Failed) => theme.error,
+            ActionState::Ended(_) | ActionState::Interrupted => theme.muted,
         };
         let row_style = if index == view.selected {
             theme.selected
@@ -61,11 +62,36 @@ pub fn draw(theme: &Theme, read_only: bool, view: &ActionsView, frame: &mut rata
             ])
             .style(row_style),
         );
+        if let Some(stood) = action
+            .stopped_at
+            .as_ref()
+            .filter(|_| index == view.selected)
+        {
+            lines.push(Line::from(Span::styled(
+                format!(
+                    "  cut short: u undoes it, r completes it; its journal ends at {}",
+                    crate::util::text::escape(stood)
+                ),
+                theme.warn,
+            )));
+        }
+    }
+    if !view.strays.is_empty() {
+        lines.push(Line::from(Span::styled(
+            "Not accounted for by any journaled action (look, then remove by hand):",
+            theme.title,
+        )));
+        for stray in &view.strays {
+            lines.push(Line::from(Span::styled(
+                format!("  {}", crate::util::text::escape(&stray.describe())),
+                theme.warn,
+            )));
+        }
     }
     let hint = if read_only {
-        "j/k move · Esc close · read-only: no undo"
+        "j/k move · l reload · Esc close · read-only: no undo"
     } else {
-        "j/k move · u undo · c commit rebind · r reload · Esc close"
+        "j/k move · u undo · r resume (cut short) · c commit rebind · l reload · Esc close"
     };
     let block = Block::default()
         .borders(Borders::ALL)

@@ -10,7 +10,9 @@ pub mod port_prompt;
 
 use super::app::{Effect, Popup, Severity, Shell};
 use super::keymap::Remediation;
+use crate::incident::snapshot::JournalView;
 use crate::ops::audit::ActionSummary;
+use crate::ops::strays::Stray;
 use crate::ops::{Confirmation, Outcome, Plan, StepUpdate};
 use crossterm::event::{KeyCode, KeyEvent};
 use std::time::Instant;
@@ -114,6 +116,8 @@ impl ConfirmState {
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ActionsView {
     pub list: Vec<ActionSummary>,
+    /// What vigil left that no journaled action accounts for, with the command to remove it.
+    pub strays: Vec<Stray>,
     pub selected: usize,
     pub error: Option<String>,
     pub loading: bool,
@@ -196,12 +200,16 @@ impl Shell {
     }
 
     /// `a`: the actions of this and earlier runs, from the audit log (readable in observer mode).
+    /// What is known already shows at once, an action cut short selected: `u` or `r` is one
+    /// key away.
     pub fn show_actions(&mut self) {
-        self.popup = Some(Popup::Actions(ActionsView {
+        let mut view = ActionsView {
             loading: true,
             ..ActionsView::default()
-        }));
-        self.push(Effect::LoadActions);
+        };
+        fill(&mut view, &self.journal);
+        self.popup = Some(Popup::Actions(view));
+        self.push(Effect::LoadActions(Vec::new()));
     }
 
     pub fn plan_ready(&mut self, result: Result<Plan, String>) {
@@ -246,24 +254,20 @@ impl Shell {
         {
             state.phase = ConfirmPhase::Done { ok, message };
         }
-        if matches!(self.popup, Some(Popup::Actions(_))) {
-            self.push(Effect::LoadActions);
-        }
+        // The header's marker and the actions view follow the audit log.
+        self.push(Effect::LoadActions(Vec::new()));
     }
 
-    pub fn actions_loaded(&mut self, result: Result<Vec<ActionSummary>, String>) {
+    /// The audit log was read: kept for the header's marker, shown in the actions view.
+    pub fn actions_loaded(&mut self, journal: JournalView) {
         self.dirty = true;
+        self.journal = journal;
         if let Some(Popup::Actions(view)) = &mut self.popup {
+            let first = view.loading;
             view.loading = false;
-            match result {
-                Ok(mut list) => {
-                    // Newest first: the last action is the one most likely to be undone.
-                    list.reverse();
-                    view.selected = view.selected.min(list.len().saturating_sub(1));
-                    view.list = list;
-                    view.error = None;
-                }
-                Err(message) => view.error = Some(message),
+            fill(view, &self.journal);
+            if first {
+                select_first_cut_short(view);
             }
         }
     }
@@ -336,7 +340,24 @@ impl Shell {
                 view.selected = (view.selected + 1).min(view.list.len().saturating_sub(1));
             }
             KeyCode::Char('k') | KeyCode::Up => view.selected = view.selected.saturating_sub(1),
-            KeyCode::Char('r') => self.push(Effect::LoadActions),
+            KeyCode::Char('l') => self.push(Effect::LoadActions(Vec::new())),
+            KeyCode::Char('r') => {
+                let Some(action) = view.list.get(view.selected).cloned() else {
+                    return;
+                };
+                if self.read_only {
+                    self.say(
+                        "read-only: observer mode cannot resume anything",
+                        Severity::Warn,
+                    );
+                } else {
+                    self.say(
+                        format!("planning resume of {}…", action.action_id),
+                        Severity::Info,
+                    );
+                    self.push(Effect::PlanResume(action.action_id));
+                }
+            }
             KeyCode::Char('c') => {
                 let Some(action) = view.list.get(view.selected).cloned() else {
                     return;
@@ -374,5 +395,23 @@ impl Shell {
             _ => {}
         }
         self.dirty = true;
+    }
+}
+
+/// The journal's actions (newest first: the last action is the one most likely to be undone),
+/// strays and problems, in the view.
+fn fill(view: &mut ActionsView, journal: &JournalView) {
+    let mut list = journal.actions.clone();
+    list.reverse();
+    view.selected = view.selected.min(list.len().saturating_sub(1));
+    view.list = list;
+    view.strays = journal.strays.clone();
+    view.error = (!journal.problems.is_empty()).then(|| journal.problems.join("; "));
+}
+
+/// Selects the newest action cut short, if any.
+fn select_first_cut_short(view: &mut ActionsView) {
+    if let Some(index) = view.list.iter().position(ActionSummary::needs_attention) {
+        view.selected = index;
     }
 }

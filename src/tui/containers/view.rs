@@ -176,6 +176,18 @@ fn draw_reason(
     let Some(row) = pane.rows.iter().find(|r| &r.id == id) else {
         return;
     };
+    if let Some(stray) = stray_of(ctx, id) {
+        let line = Line::from(vec![
+            Span::styled("why ", ctx.theme.muted),
+            Span::styled("STRAY ", ctx.theme.critical),
+            Span::styled(
+                format!(" {}; remove: {}", stray.why, stray.remove),
+                ctx.theme.text,
+            ),
+        ]);
+        frame.render_widget(Paragraph::new(line), area);
+        return;
+    }
     let line = Line::from(vec![
         Span::styled("why ", ctx.theme.muted),
         Span::styled(
@@ -186,6 +198,11 @@ fn draw_reason(
         Span::styled("  (Enter: all reasons)", ctx.theme.muted),
     ]);
     frame.render_widget(Paragraph::new(line), area);
+}
+
+/// The stray entry of a container, if vigil left it and no action accounts for it.
+fn stray_of<'c>(ctx: &'c Ctx, id: &str) -> Option<&'c crate::ops::strays::Stray> {
+    ctx.strays.iter().find(|s| s.id.as_deref() == Some(id))
 }
 
 /// A line saying why the list may be stale or empty: connecting, or the engine is down.
@@ -272,8 +289,14 @@ fn draw_containers(pane: &ContainersPane, ctx: &Ctx, area: Rect, frame: &mut rat
         .skip(pane.offset)
         .take(visible)
         .map(|row| {
-            // ✓: isolated or accepted on the recovery checklist (`m`).
-            let name = if row.marked {
+            // ⚠: left by vigil, accounted for by no action; ✓: isolated or accepted on the
+            // recovery checklist (`m`).
+            let name = if stray_of(ctx, &row.id).is_some() {
+                Line::from(vec![
+                    Span::styled("⚠", ctx.theme.critical),
+                    Span::styled(row.name.clone(), ctx.theme.text),
+                ])
+            } else if row.marked {
                 Line::from(vec![
                     Span::styled("✓", ctx.theme.ok),
                     Span::styled(row.name.clone(), ctx.theme.text),
