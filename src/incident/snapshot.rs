@@ -107,7 +107,15 @@ pub fn read_journal(settings: &Settings, containers: &[crate::model::Container])
             journal.unreadable
         ));
     }
-    let holdings = crate::ops::strays::read_holdings();
+    // Observer mode runs no firewall tool at all, not even to read: strays there stay unknown.
+    let holdings = if settings.read_only {
+        crate::ops::strays::Holdings {
+            unreadable: vec!["observer mode runs no firewall tool".into()],
+            ..Default::default()
+        }
+    } else {
+        crate::ops::strays::read_holdings()
+    };
     for reason in &holdings.unreadable {
         view.problems.push(format!(
             "vigil's firewall rules could not be read ({reason}): stray rules are unknown"

@@ -139,10 +139,13 @@ async fn drive(app: &mut App, tui: &mut terminal::Tui, settings: Settings) -> Re
         for effect in app.take_effects() {
             runner.run(effect);
         }
-        if app.take_ctrl_c()
-            && let Some(exit) = ending.signal(Exit::Signal(2), &runner, app)
-        {
-            return Ok(exit);
+        // Ctrl-C quits like `q`; while an action runs it is SIGINT: stop at the next safe point.
+        if app.take_ctrl_c() {
+            if runner.actions_running() == 0 {
+                ending.quit();
+            } else if let Some(exit) = ending.signal(Exit::Signal(2), &runner, app) {
+                return Ok(exit);
+            }
         }
         if app.should_quit() {
             ending.quit();

@@ -174,7 +174,16 @@ fn rebind_before(subject: &Subject, scene: &Scene) -> Result<Vec<Op>, Unreachabl
 /// original stopped as NAME-prev with restart policy `no`, the guards in place.
 fn rebind_complete(subject: &Subject, scene: &Scene) -> Result<Vec<Op>, Unreachable> {
     let mut ops = Vec::new();
-    match (&scene.original, &scene.replacement) {
+    // A replacement Docker could not remove (`dead`) is removed and made again.
+    let dead = scene
+        .replacement
+        .as_ref()
+        .is_some_and(|r| r.status == "dead");
+    if dead {
+        ops.push(Op::RemoveReplacement);
+    }
+    let live = scene.replacement.as_ref().filter(|_| !dead);
+    match (&scene.original, live) {
         (None, None) => {
             return Err(Unreachable(format!(
                 "neither the original container {} nor a replacement exists: nothing to \
@@ -221,7 +230,7 @@ fn rebind_complete(subject: &Subject, scene: &Scene) -> Result<Vec<Op>, Unreacha
         }
         (None, Some(_)) => {}
     }
-    let replacement = scene.replacement.as_ref();
+    let replacement = live;
     if replacement.is_none_or(|r| r.name != subject.name) {
         stranger(scene, &subject.name, "the replacement must take")?;
         ops.push(Op::TakeOverName);

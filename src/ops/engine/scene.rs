@@ -206,8 +206,29 @@ pub async fn observe(docker: &Docker, subject: &Subject) -> Result<Scene, OpsErr
     Ok(scene)
 }
 
-/// Inspects by id or name; `None` when there is no such container.
+/// Inspects by id or name; `None` when there is no such container. A container Docker is still
+/// removing (vigil was killed during a `docker rm`) is waited for: it is about to be gone, and
+/// planning from its transient state would try to start it.
 async fn inspect(docker: &Docker, which: &str) -> Result<Option<Seen>, OpsError> {
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(15);
+    loop {
+        let seen = inspect_once(docker, which).await?;
+        match seen {
+            Some(seen) if seen.status == "removing" => {
+                if tokio::time::Instant::now() >= deadline {
+                    return Err(OpsError::NotAsExpected(format!(
+                        "Docker is still removing {} after 15 s; try again once it is gone",
+                        seen.describe()
+                    )));
+                }
+                tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+            }
+            other => return Ok(other),
+        }
+    }
+}
+
+async fn inspect_once(docker: &Docker, which: &str) -> Result<Option<Seen>, OpsError> {
     match docker.inspect_container(which, None).await {
         Ok(inspect) => Ok(Some(Seen::from_inspect(&inspect))),
         Err(err) => {

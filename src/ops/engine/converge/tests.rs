@@ -414,3 +414,28 @@ fn stop_and_firewall_actions_converge_both_ways() {
     };
     assert!(converge(&block, &unreadable, Goal::Before).is_err());
 }
+
+#[test]
+fn a_replacement_docker_could_not_remove_is_made_again() {
+    let subject = subject(true);
+    let dead = scene(
+        Some(original("comfy", "running", false)),
+        Some(replacement("comfy-vigil-new", "dead")),
+        false,
+    );
+    let ops = converge(&subject, &dead, Goal::Complete).expect("resume");
+    assert_eq!(
+        ops[..3],
+        [
+            Op::RemoveReplacement,
+            Op::CreateReplacement,
+            Op::Stop {
+                who: Role::Original
+            }
+        ]
+    );
+    assert_eq!(
+        converge(&subject, &dead, Goal::Before),
+        Ok(vec![Op::RemoveReplacement])
+    );
+}
