@@ -74,6 +74,17 @@ fn assert_flagged(case: &Case, id: &str, context: &str) {
             .is_some_and(|u| u.contains(&format!("vigil resume {id}"))),
         "{context}: {action}"
     );
+    // The table says it too, under the action's own line.
+    let (_, table) = case.plain(&["actions"]);
+    let line = table
+        .lines()
+        .skip_while(|l| !l.contains(id))
+        .nth(1)
+        .unwrap_or_default();
+    assert!(
+        line.contains("cut short: its journal ends at") && line.contains("step"),
+        "{context}: {table}"
+    );
 }
 
 fn need_everything(test: &str) -> bool {
@@ -653,4 +664,105 @@ fn the_tui_flags_what_was_cut_short_or_left_stray_and_offers_to_settle_it() {
                 .is_some_and(|r| r.starts_with(&format!("stray container {stray}")))),
         "{report}"
     );
+}
+
+#[test]
+#[ignore = "needs a Docker engine, root and nft"]
+fn an_unblock_cut_short_ends_in_one_of_its_two_states() {
+    if !need_everything("an_unblock_cut_short_ends_in_one_of_its_two_states") {
+        return;
+    }
+    for (point, sig, recover) in [
+        ("before", "KILL", "resume"),
+        ("after", "KILL", "undo"),
+        ("before", "HUP", ""),
+        ("before", "TERM", ""),
+    ] {
+        let context = format!("unblock, SIG{sig} {point} its step, {recover}");
+        let case = Case::new("cut-unblock", true);
+        let port = case.port.to_string();
+        let blocked = |case: &Case| {
+            firewall::nft_table(&case.sandbox.firewall_tag)
+                .is_some_and(|t| t.contains("blocked_tcp") && t.contains(&port))
+        };
+        let (code, out) = case.run(&["block", &port]);
+        assert_eq!(code, 0, "{out}");
+        let child = case.spawn(&["unblock", &port], Some(&format!("{point}:1:2000")));
+        let statuses: &[&str] = if point == "before" {
+            &["started"]
+        } else {
+            &["done"]
+        };
+        let id = case.wait_for_step("unblock", 0, statuses);
+        signal(&child, sig);
+        let (code, out) = finish(child);
+        match (sig, recover) {
+            ("HUP", _) => {
+                assert_eq!(code, 0, "{context}: {out}");
+                assert!(!blocked(&case), "{context}");
+            }
+            ("TERM", _) => {
+                assert_eq!(code, 1, "{context}: {out}");
+                assert!(blocked(&case), "{context}: nothing was changed");
+            }
+            (_, recover) => {
+                let (code, out) = case.run(&[recover, &id]);
+                assert_eq!(code, 0, "{context}: {out}");
+                assert_eq!(blocked(&case), recover == "undo", "{context}");
+            }
+        }
+        case.assert_nothing_flagged(&context);
+    }
+}
+
+#[test]
+#[ignore = "needs a Docker engine, root and nft"]
+fn a_hangup_or_sigterm_during_an_undo_or_a_commit() {
+    if !need_everything("a_hangup_or_sigterm_during_an_undo_or_a_commit") {
+        return;
+    }
+    for (verb, sig) in [
+        ("undo", "HUP"),
+        ("undo", "TERM"),
+        ("commit", "HUP"),
+        ("commit", "TERM"),
+    ] {
+        let context = format!("SIG{sig} during a {verb} of a rebind");
+        let case = Case::new("cut-settle", true);
+        let (code, out) = case.run(&["rebind", &case.name]);
+        assert_eq!(code, 0, "{out}");
+        let rebind = audit::last_action_of(&case.audit, "rebind").expect("rebind");
+        // The undo is held before renaming the original back; the commit before removing it.
+        let (pause, kind, index) = if verb == "undo" {
+            ("before:2:1500", "unrebind", 1)
+        } else {
+            ("before:1:1500", "commit", 0)
+        };
+        let child = case.spawn(&[verb, &rebind], Some(pause));
+        case.wait_for_step(kind, index, &["started"]);
+        signal(&child, sig);
+        let (code, out) = finish(child);
+        let previous = docker::docker_status(&["inspect", &format!("{}-prev", case.name)]);
+        match (verb, sig) {
+            ("undo", "HUP") => {
+                assert_eq!(code, 0, "{context}: {out}");
+                case.assert_as_before(true, &context);
+            }
+            // The undo had removed the replacement: rolling it back makes it again.
+            ("undo", _) => {
+                assert_eq!(code, 1, "{context}: {out}");
+                assert!(out.contains("rolled back"), "{context}: {out}");
+                case.assert_complete(true, &context);
+            }
+            ("commit", "HUP") => {
+                assert_eq!(code, 0, "{context}: {out}");
+                assert!(!previous, "{context}: -prev removed");
+            }
+            _ => {
+                assert_eq!(code, 1, "{context}: {out}");
+                case.assert_complete(true, &context);
+            }
+        }
+        case.assert_nothing_flagged(&context);
+    }
 }

@@ -39,6 +39,14 @@ fn table(summary: &[audit::ActionSummary]) -> String {
             action.state,
             action.undo
         ));
+        // An action cut short: where its journal ends, so the engineer knows what to expect.
+        if let Some(stood) = &action.stopped_at {
+            lines.push(format!(
+                "{:<44} cut short: its journal ends at {}",
+                "",
+                crate::util::text::escape(stood)
+            ));
+        }
     }
     lines.join("\n")
 }
