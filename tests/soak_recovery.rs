@@ -125,7 +125,14 @@ fn randomly_timed_kills_always_recover_to_a_consistent_host() {
     let started = Instant::now();
     for round in 0..kills {
         soak.round(round);
-        soak.check(round);
+        // The audit log of a failed run is kept for whoever investigates (it holds no secret).
+        let checked = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| soak.check(round)));
+        if let Err(panic) = checked {
+            let kept = std::env::temp_dir().join("vigil-soak-failed-audit.jsonl");
+            let _ = std::fs::copy(&soak.audit, &kept);
+            eprintln!("soak: the audit log is kept at {}", kept.display());
+            std::panic::resume_unwind(panic);
+        }
     }
     soak.report(kills, started.elapsed());
 }
@@ -186,14 +193,29 @@ impl Soak {
             .expect("id")
             .to_string();
         let base = undoing.clone().unwrap_or_else(|| launched.clone());
-        match audit::latest_result(&self.audit, &launched).as_deref() {
+        let alone = audit::latest_result(&self.audit, &launched);
+        let how = match alone.as_deref() {
             None | Some("unfinished") => {
                 self.cut_short += 1;
-                self.recover(round, &launched);
+                let verb = self.recover(round, &launched);
+                format!(
+                    "cut short after {} ms, `{verb}` -> {:?}",
+                    delay.as_millis(),
+                    audit::latest_result(&self.audit, &launched)
+                )
             }
-            _ => self.ended_alone += 1,
-        }
+            _ => {
+                self.ended_alone += 1;
+                format!("ended alone: {alone:?}")
+            }
+        };
         self.settle(which, &base, &args);
+        eprintln!(
+            "soak round {round}: {} {} ({launched}): {how}; base {base} is {:?}",
+            self.services[which].name,
+            args.join(" "),
+            audit::latest_result(&self.audit, &base)
+        );
     }
 
     /// What to do to service `which`: toggle its port's block, undo the top of its stack,
@@ -228,7 +250,7 @@ impl Soak {
     }
 
     /// Recovers the action cut short with undo or resume (at random); both must work.
-    fn recover(&mut self, round: usize, launched: &str) {
+    fn recover(&mut self, round: usize, launched: &str) -> &'static str {
         let verb = if self.random.below(2) == 0 {
             "undo"
         } else {
@@ -243,6 +265,7 @@ impl Soak {
             String::from_utf8_lossy(&output.stdout),
             String::from_utf8_lossy(&output.stderr)
         );
+        verb
     }
 
     /// Updates the model from what the audit log now says of the base action.

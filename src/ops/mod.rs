@@ -132,11 +132,14 @@ impl Operator {
                 after: serde_json::Value::Null,
             },
         };
-        self.audit
-            .append(&AuditRecord::outcome(plan, &self.identity, &outcome))?;
+        // The action it settles (and any cut-short sibling) is recorded first, its own outcome
+        // last: a kill between the two leaves this action without an outcome, flagged and
+        // recoverable, never a finished undo whose base still reads "applied".
         if outcome.error.is_none() {
             self.settle_family(plan, &outcome)?;
         }
+        self.audit
+            .append(&AuditRecord::outcome(plan, &self.identity, &outcome))?;
         Ok(outcome)
     }
 
