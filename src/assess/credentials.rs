@@ -109,47 +109,7 @@ impl LaunchFacts {
     }
 }
 
-/// True for environment variable names that hold credentials. Matching is by `_`-separated word so
-/// that `HF_TOKEN` matches and `TOKENIZERS_PARALLELISM` does not.
-pub fn is_secret_env_key(key: &str) -> bool {
-    let upper = key.to_ascii_uppercase();
-    let words: Vec<&str> = upper.split(['_', '-', '.']).collect();
-    let has = |word: &str| words.contains(&word);
-    if upper == "PWD" || upper == "OLDPWD" {
-        return false;
-    }
-    has("TOKEN")
-        || has("PASSWORD")
-        || has("PASSWD")
-        || has("PASS")
-        || has("SECRET")
-        || has("APIKEY")
-        || has("CREDENTIALS")
-        || has("AUTH")
-        || (has("KEY") && (has("API") || has("ACCESS") || has("PRIVATE") || has("SECRET")))
-}
-
-/// True for values that look like a well-known token format, whatever the variable is called.
-pub fn looks_like_token(value: &str) -> bool {
-    const PREFIXES: &[&str] = &[
-        "hf_",
-        "sk-",
-        "ghp_",
-        "gho_",
-        "ghs_",
-        "github_pat_",
-        "glpat-",
-        "xoxb-",
-        "xoxp-",
-        "AKIA",
-        "ASIA",
-        "AIza",
-        "r8_",
-    ];
-    value.len() >= 20
-        && !value.contains(char::is_whitespace)
-        && PREFIXES.iter().any(|prefix| value.starts_with(prefix))
-}
+pub use crate::model::credentials::{is_secret_env_key, looks_like_token};
 
 /// Splits shell-wrapped commands (`sh -c "python app.py --password x"`) into words so the flags
 /// inside are seen too. Quotes are stripped naively: this is for recognising flags, not for running.

@@ -152,5 +152,9 @@ fn printed_progress(plan: &Plan) -> crate::ops::Progress {
 
 /// One progress line on stderr; a terminal that hung up must not stop the action.
 fn line(text: &str) {
-    let _ = writeln!(std::io::stderr(), "{text}");
+    let _ = writeln!(
+        std::io::stderr(),
+        "{}",
+        crate::util::text::escape_keeping_lines(text)
+    );
 }

@@ -53,8 +53,9 @@ pub struct Cli {
 
 #[derive(Debug, Args, Clone, Default)]
 pub struct GlobalArgs {
-    /// Observer mode: show everything, change nothing.
-    #[arg(long, global = true, env = "VIGIL_READ_ONLY", value_parser = clap::builder::BoolishValueParser::new(), num_args = 0..=1, require_equals = true, default_missing_value = "true")]
+    /// Observer mode: show everything, change nothing. Also `VIGIL_READ_ONLY=1`; a value that
+    /// is not clearly true or false (even empty) means read-only.
+    #[arg(long, global = true, value_parser = clap::builder::BoolishValueParser::new(), num_args = 0..=1, require_equals = true, default_missing_value = "true")]
     pub read_only: Option<bool>,
 
     /// Docker endpoint (unix://, tcp://, https://); default: DOCKER_HOST or the local socket.

@@ -47,7 +47,7 @@ pub fn run(command: Command, resolved: Resolved) -> ExitCode {
         Command::Report(args) => report::run(settings, args),
         Command::Config(ConfigCommand::Path) => config_file::path(resolved.config_path.as_deref()),
         Command::Config(ConfigCommand::Init { force }) => {
-            config_file::init(resolved.config_path.as_deref(), *force)
+            config_file::init(resolved.config_path.as_deref(), *force, settings.read_only)
         }
         Command::Stop(args) => stop::run(settings, args),
         Command::Rebind(args) => rebind::run(settings, args),

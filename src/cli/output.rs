@@ -42,9 +42,11 @@ pub fn exit_code(outcome: Outcome) -> ExitCode {
     }
 }
 
-/// A problem said on stderr, the work going on (a terminal that is gone is ignored).
+/// A problem said on stderr, the work going on (a terminal that is gone is ignored). Messages
+/// carry what the user typed and what files and engines said: escaped here, once, for all.
 pub fn warn(message: &str) {
-    let _ = writeln!(std::io::stderr(), "vigil: {message}");
+    let shown = crate::util::text::escape_keeping_lines(message);
+    let _ = writeln!(std::io::stderr(), "vigil: {shown}");
 }
 
 /// Writes a command's output to stdout, with one final newline.
@@ -68,7 +70,7 @@ pub fn write_stdout(write: impl FnOnce(&mut std::io::StdoutLock<'_>) -> std::io:
 
 /// Pretty JSON of `value` to stdout.
 pub fn print_json(value: &impl serde::Serialize) {
-    match serde_json::to_string_pretty(value) {
+    match crate::util::json::to_string_pretty(value) {
         Ok(text) => print_out(&text),
         Err(err) => warn(&format!("cannot encode the output: {err}")),
     }

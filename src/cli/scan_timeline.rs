@@ -65,6 +65,11 @@ fn history_secrets(repo: &Path) -> HashMap<CommitId, Vec<IntroducedSecret>> {
     let cancel = std::sync::atomic::AtomicBool::new(false);
     match crate::secrets::scan::run(&options, &|_| {}, &cancel) {
         Ok(report) => {
+            // What the scan skipped (an unreadable ignore list, a file too large) is said: the
+            // secrets column may miss what it could not read.
+            for note in &report.summary.notes {
+                warn(&format!("secret scan of {}: {note}", repo.display()));
+            }
             crate::timeline::introduced_secrets(&report.findings, &repo.display().to_string())
         }
         Err(message) => {

@@ -65,5 +65,6 @@ fn stop_at_once(number: u8, plan: &Plan, audit: &std::path::Path) -> ! {
 /// A line on stderr; a terminal that is gone is not an error worth dying for.
 pub fn say(text: &str) {
     use std::io::Write;
-    let _ = writeln!(std::io::stderr(), "vigil: {text}");
+    let shown = crate::util::text::escape_keeping_lines(text);
+    let _ = writeln!(std::io::stderr(), "vigil: {shown}");
 }

@@ -80,6 +80,12 @@ pub enum DockerError {
     Refused { endpoint: String },
     #[error("no answer from {endpoint} (timed out)")]
     TimedOut { endpoint: String },
+    /// The engine's answer broke a limit (see `docker_transport`): a hostile or broken endpoint.
+    #[error("{endpoint}: {limit}")]
+    Exceeded {
+        endpoint: String,
+        limit: super::docker_transport::Exceeded,
+    },
     /// The engine answered with an error status: 404 no such container, 409 a conflict (a
     /// name in use), 304 nothing to do (already started, already stopped).
     #[error("{message}")]
@@ -115,7 +121,19 @@ impl DockerError {
             }
             _ => {}
         }
-        if let Some(io) = io_error_in(err) {
+        // bollard's I/O error is `transparent`: its own source is the I/O error's source, so
+        // the I/O error itself is taken from the variant.
+        let io = match err {
+            B::IOError { err } => Some(err),
+            _ => io_error_in(err),
+        };
+        if let Some(io) = io {
+            if let Some(exceeded) = super::docker_transport::exceeded_in(io) {
+                return DockerError::Exceeded {
+                    endpoint: endpoint.to_string(),
+                    limit: exceeded.clone(),
+                };
+            }
             match io.kind() {
                 std::io::ErrorKind::NotFound => return DockerError::SocketNotFound { socket },
                 std::io::ErrorKind::PermissionDenied => {
@@ -189,19 +207,16 @@ pub struct Connection {
 pub async fn connect(settings: &DockerSettings) -> Result<Connection, DockerError> {
     let endpoint = settings.endpoint();
     let explain = |err: bollard::errors::Error| DockerError::from_bollard(&endpoint, &err);
-    let docker = Docker::connect_with_host(&endpoint)
-        .map_err(explain)?
-        .with_timeout(Duration::from_secs(10));
+    let docker = client(&endpoint, bollard::API_DEFAULT_VERSION).map_err(explain)?;
     // One `/version` both names the engine and gives the API version to speak (the crate's
     // `negotiate_version` would ask the same question again, ~10 ms on the start-up path).
     let version = docker.version().await.map_err(explain)?;
     let server = version.api_version.as_deref().and_then(parse_api_version);
     let docker = match server {
         Some(server) if server < docker.client_version() => {
-            if endpoint.starts_with("unix://") {
-                Docker::connect_with_unix(&endpoint, 10, &server).map_err(explain)?
-            } else {
-                docker.negotiate_version().await.map_err(explain)?
+            match super::docker_transport::connect(&endpoint, &server) {
+                Some(bounded) => bounded.map_err(explain)?,
+                None => docker.negotiate_version().await.map_err(explain)?,
             }
         }
         _ => docker,
@@ -212,6 +227,20 @@ pub async fn connect(settings: &DockerSettings) -> Result<Connection, DockerErro
         api_version: version.api_version.unwrap_or_else(|| "?".into()),
         endpoint,
     })
+}
+
+/// A client speaking API `version`: bounded in size and time (`docker_transport`) for Unix and
+/// plain TCP endpoints; TLS and SSH endpoints keep bollard's transport, whose 10 s timeout
+/// covers only the answer's headers.
+fn client(
+    endpoint: &str,
+    version: &bollard::ClientVersion,
+) -> Result<Docker, bollard::errors::Error> {
+    match super::docker_transport::connect(endpoint, version) {
+        Some(bounded) => bounded,
+        None => Docker::connect_with_host(endpoint)
+            .map(|docker| docker.with_timeout(Duration::from_secs(10))),
+    }
 }
 
 /// `1.41` -> API version 1.41.

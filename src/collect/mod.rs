@@ -3,6 +3,7 @@
 
 pub mod cgroup;
 pub mod docker;
+pub mod docker_transport;
 pub mod gpu;
 pub mod host;
 pub mod listeners;

@@ -1,12 +1,17 @@
 //! Configuration: embedded defaults, overlaid by the user's file, overlaid by CLI flags.
 //!
-//! A broken file never stops vigil mid-incident: the error names the file, line and field, and
-//! the defaults are used instead.
+//! A broken file never stops vigil mid-incident: each problem names the file, line and key, the
+//! keys that could be read are kept (`salvage`), and when `read_only` cannot be read vigil starts
+//! in observer mode.
 
+mod salvage;
+
+pub use salvage::{Loaded, load_file};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 
-/// The file format. Every field is optional; unknown fields are errors, so typos are reported.
+/// The file format. Every field is optional; unknown fields are errors, so typos are reported
+/// (and only that key is dropped: see `salvage`).
 #[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct FileConfig {
@@ -255,22 +260,6 @@ pub fn parse_toml<T: serde::de::DeserializeOwned>(
             message: err.message().trim().to_string(),
         }
     })
-}
-
-/// Loads the config file. A missing file at the default location is not a problem; a missing file
-/// that was asked for explicitly is.
-pub fn load_file(path: &Path, explicit: bool) -> Result<FileConfig, FileProblem> {
-    match std::fs::read_to_string(path) {
-        Ok(text) => parse_toml(path, &text),
-        Err(err) if err.kind() == std::io::ErrorKind::NotFound && !explicit => {
-            Ok(FileConfig::default())
-        }
-        Err(err) => Err(FileProblem {
-            path: path.to_path_buf(),
-            line: None,
-            message: err.to_string(),
-        }),
-    }
 }
 
 /// The commented file written by `vigil config init`.

@@ -72,10 +72,11 @@ impl Marks {
             path: Some(path.to_path_buf()),
             ..Marks::default()
         };
-        let text = match std::fs::read_to_string(path) {
+        use crate::util::read::{limits, read_regular_text};
+        let text = match read_regular_text(path, limits::STATE) {
             Ok(text) => text,
-            Err(err) if err.kind() == std::io::ErrorKind::NotFound => return Ok(marks),
-            Err(err) => return Err(format!("cannot read marks {}: {err}", path.display())),
+            Err(err) if err.is_not_found() => return Ok(marks),
+            Err(err) => return Err(format!("cannot read marks: {err}")),
         };
         for line in text.lines().filter(|l| !l.trim().is_empty()) {
             match serde_json::from_str::<Mark>(line) {
@@ -154,9 +155,9 @@ pub fn append(path: Option<&Path>, mark: &Mark) -> Result<(), String> {
 }
 
 fn append_line(path: &Path, mark: &Mark) -> Result<(), String> {
-    let line = serde_json::to_string(mark).map_err(|err| err.to_string())?;
+    let line = crate::util::json::to_string(mark).map_err(|err| err.to_string())?;
     crate::util::fs::append_line_synced(path, &line)
-        .map_err(|err| format!("cannot write marks {}: {err}", path.display()))
+        .map_err(|err| format!("cannot write marks: {err}"))
 }
 
 #[cfg(test)]

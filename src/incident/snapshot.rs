@@ -214,7 +214,17 @@ pub fn gather(settings: &Settings, runtime: &tokio::runtime::Runtime) -> Gathere
     let options = settings.secret_scan(Some(inventory.details.values().cloned().collect()));
     let cancel = std::sync::atomic::AtomicBool::new(false);
     let findings = match crate::secrets::scan::run(&options, &|_| {}, &cancel) {
-        Ok(report) => report.findings,
+        Ok(report) => {
+            // What the scan skipped (a compose file that is a FIFO, a file too large) is said.
+            problems.extend(
+                report
+                    .summary
+                    .notes
+                    .iter()
+                    .map(|n| format!("secret scan: {n}")),
+            );
+            report.findings
+        }
         Err(message) => {
             problems.push(format!("secret scan: {message}"));
             Vec::new()

@@ -2,6 +2,7 @@
 //! No I/O and no UI here: everything is an owned value that can cross a channel.
 
 mod container;
+pub mod credentials;
 mod exposure;
 mod gpu;
 mod listener;

@@ -236,22 +236,7 @@ impl AuditLog {
     /// before any action could start.
     pub fn open(path: &Path) -> Result<AuditLog, AuditError> {
         // Read as well as append: an append looks at the last byte first (see `append`).
-        if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-            std::fs::create_dir_all(parent).map_err(|source| AuditError::CreateDir {
-                path: path.to_path_buf(),
-                dir: parent.to_path_buf(),
-                source,
-            })?;
-        }
-        let file = std::fs::OpenOptions::new()
-            .create(true)
-            .read(true)
-            .append(true)
-            .open(path)
-            .map_err(|source| AuditError::Open {
-                path: path.to_path_buf(),
-                source,
-            })?;
+        let file = crate::util::fs::open_private_append(path, true)?;
         Ok(AuditLog {
             path: path.to_path_buf(),
             file,
@@ -266,7 +251,7 @@ impl AuditLog {
     /// The file is locked meanwhile, so records of two vigil processes never interleave; a torn
     /// last line (a crash mid-write) is ended first, so the new record stays readable.
     pub fn append(&mut self, record: &AuditRecord) -> Result<(), AuditError> {
-        let line = serde_json::to_string(record)?;
+        let line = crate::util::json::to_string(record)?;
         let failed = |source| AuditError::Write {
             path: self.path.clone(),
             source,
@@ -339,15 +324,10 @@ pub struct Journal {
 /// Reads every record; a line that is not one (torn, not UTF-8, damaged) is skipped and counted,
 /// never fatal. A missing log is an empty one.
 pub fn read(path: &Path) -> Result<Journal, AuditError> {
-    let bytes = match std::fs::read(path) {
+    let bytes = match crate::util::read::read_regular(path, crate::util::read::limits::STATE) {
         Ok(bytes) => bytes,
-        Err(err) if err.kind() == std::io::ErrorKind::NotFound => return Ok(Journal::default()),
-        Err(source) => {
-            return Err(AuditError::Read {
-                path: path.to_path_buf(),
-                source,
-            });
-        }
+        Err(err) if err.is_not_found() => return Ok(Journal::default()),
+        Err(err) => return Err(err.into()),
     };
     let mut journal = Journal::default();
     for line in bytes.split(|b| *b == b'\n') {
@@ -600,9 +580,6 @@ mod tests {
         let blocker = dir.path().join("file");
         std::fs::write(&blocker, "").expect("write");
         let error = AuditLog::open(&blocker.join("audit.jsonl")).err();
-        assert!(
-            matches!(error, Some(AuditError::CreateDir { .. })),
-            "{error:?}"
-        );
+        assert!(matches!(error, Some(AuditError::Open(_))), "{error:?}");
     }
 }

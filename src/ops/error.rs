@@ -27,31 +27,18 @@ pub enum FirewallError {
 /// The audit log could not be opened, written or read. No action runs unrecorded.
 #[derive(Debug, thiserror::Error)]
 pub enum AuditError {
-    #[error("audit log {}: cannot create {}: {source}", path.display(), dir.display())]
-    CreateDir {
-        path: PathBuf,
-        dir: PathBuf,
-        #[source]
-        source: std::io::Error,
-    },
-    #[error("audit log {} is not writable: {source}", path.display())]
-    Open {
-        path: PathBuf,
-        #[source]
-        source: std::io::Error,
-    },
+    /// The log could not be opened, or was refused: a link, another user's file, a directory
+    /// others can write (see `util::fs`).
+    #[error("audit log: {0}")]
+    Open(#[from] crate::util::fs::WriteError),
     #[error("cannot write the audit log {}: {source}", path.display())]
     Write {
         path: PathBuf,
         #[source]
         source: std::io::Error,
     },
-    #[error("cannot read the audit log {}: {source}", path.display())]
-    Read {
-        path: PathBuf,
-        #[source]
-        source: std::io::Error,
-    },
+    #[error("cannot read the audit log: {0}")]
+    Read(#[from] crate::util::read::ReadError),
     #[error("cannot encode an audit record: {0}")]
     Encode(#[from] serde_json::Error),
 }

@@ -13,17 +13,6 @@ pub struct Identity {
     pub host: String,
 }
 
-fn effective_uid() -> Option<u32> {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()?
-        .lines()
-        .find(|line| line.starts_with("Uid:"))?
-        .split_whitespace()
-        .nth(2)?
-        .parse()
-        .ok()
-}
-
 fn user_name(uid: u32) -> String {
     sysinfo::Users::new_with_refreshed_list()
         .ok()
@@ -56,7 +45,7 @@ impl Identity {
     pub fn current() -> Identity {
         let env = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
         Identity {
-            user: effective_uid()
+            user: crate::util::host::effective_uid()
                 .map_or_else(|| env("USER").unwrap_or_else(|| "?".into()), user_name),
             login_user: env("SUDO_USER").map(|u| crate::util::text::escape(&u).into_owned()),
             ssh_client: ssh_client_from(

@@ -118,7 +118,8 @@ impl ContainersReport {
     }
 
     pub fn to_json(&self) -> String {
-        serde_json::to_string_pretty(self).unwrap_or_else(|err| format!("{{\"error\":\"{err}\"}}"))
+        crate::util::json::to_string_pretty(self)
+            .unwrap_or_else(|err| format!("{{\"error\":\"{err}\"}}"))
     }
 
     /// A plain table for people and grep. Host strings are escaped: they are attacker-controlled.

@@ -4,7 +4,7 @@ use crate::model::{GpuCard, GpuProcess, GpuSnapshot, short_bytes};
 use crate::util::text::escape;
 
 pub fn to_json(snapshot: &GpuSnapshot) -> String {
-    serde_json::to_string_pretty(snapshot).unwrap_or_else(|err| {
+    crate::util::json::to_string_pretty(snapshot).unwrap_or_else(|err| {
         serde_json::json!({ "available": false, "reason": format!("cannot encode: {err}") })
             .to_string()
     })

@@ -278,7 +278,7 @@ pub fn open_at_or_above(
 }
 
 pub fn to_json(report: &IncidentReport) -> String {
-    serde_json::to_string_pretty(report)
+    crate::util::json::to_string_pretty(report)
         .unwrap_or_else(|err| serde_json::json!({ "error": err.to_string() }).to_string())
 }
 

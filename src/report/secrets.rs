@@ -6,7 +6,7 @@ use crate::secrets::rules::Severity;
 use crate::secrets::scan::ScanReport;
 
 pub fn json(report: &ScanReport) -> String {
-    serde_json::to_string_pretty(report).unwrap_or_else(|_| "{}".into())
+    crate::util::json::to_string_pretty(report).unwrap_or_else(|_| "{}".into())
 }
 
 pub fn table(report: &ScanReport) -> String {
@@ -185,5 +185,5 @@ pub fn sarif(report: &ScanReport) -> String {
             "results": results,
         }]
     });
-    serde_json::to_string_pretty(&document).unwrap_or_else(|_| "{}".into())
+    crate::util::json::to_string_pretty(&document).unwrap_or_else(|_| "{}".into())
 }

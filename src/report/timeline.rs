@@ -1,6 +1,6 @@
 //! `vigil scan timeline`: the commit timeline as a table or JSON. Commit text is
-//! attacker-controlled: escaped in the table; JSON strings carry it exactly (JSON escapes
-//! control characters itself).
+//! attacker-controlled: escaped in the table; JSON strings carry it exactly, with control,
+//! bidi and invisible characters written as `\u` escapes (`util::json`).
 
 use crate::timeline::{CommitEntry, CommitId, Timeline};
 use crate::util::time::local_time;
@@ -117,10 +117,10 @@ fn document(timeline: &Timeline) -> TimelineJson<'_> {
 pub fn write_json(timelines: &[Timeline], writer: impl std::io::Write) -> std::io::Result<()> {
     let mut writer = std::io::BufWriter::new(writer);
     match timelines {
-        [one] => serde_json::to_writer_pretty(&mut writer, &document(one))?,
+        [one] => crate::util::json::to_writer_pretty(&mut writer, &document(one))?,
         many => {
             let documents: Vec<TimelineJson> = many.iter().map(document).collect();
-            serde_json::to_writer_pretty(&mut writer, &documents)?
+            crate::util::json::to_writer_pretty(&mut writer, &documents)?
         }
     }
     use std::io::Write;
@@ -129,7 +129,7 @@ pub fn write_json(timelines: &[Timeline], writer: impl std::io::Write) -> std::i
 }
 
 pub fn json(timeline: &Timeline) -> String {
-    serde_json::to_string_pretty(&document(timeline)).unwrap_or_else(|_| "{}".into())
+    crate::util::json::to_string_pretty(&document(timeline)).unwrap_or_else(|_| "{}".into())
 }
 
 pub fn table(timeline: &Timeline, scoring: &crate::timeline::signals::Scoring) -> String {

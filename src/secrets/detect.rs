@@ -118,6 +118,21 @@ impl Detector {
         &self.rules
     }
 
+    /// The whole of `value` as a finding of the rule `rule_id` (when it is enabled): for values
+    /// known to be secrets from where they sit (a credential-named environment variable), whose
+    /// bytes no pattern need recognise. Fingerprinted on the exact bytes.
+    pub fn whole_value(&self, rule_id: &str, value: &[u8]) -> Option<Detection> {
+        let rule = self.rules.iter().position(|rule| rule.id == rule_id)?;
+        Some(Detection {
+            rule,
+            fingerprint: fingerprint(value),
+            masked: crate::util::mask::mask_secret(&String::from_utf8_lossy(value)),
+            line: 1,
+            pragma: false,
+            bare: false,
+        })
+    }
+
     /// Every secret in `text`, at most one detection per byte range; where rules overlap the
     /// earlier (more specific) rule wins.
     pub fn detect(&self, text: &[u8], kind: TextKind) -> Vec<Detection> {

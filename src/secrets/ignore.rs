@@ -2,7 +2,9 @@
 //! on the command line), one `FINGERPRINT reason...` per line. Suppressed findings are still
 //! listed and counted, marked with the reason; nothing disappears silently.
 
+use crate::util::read::{self, ReadError};
 use std::collections::HashMap;
+use std::path::Path;
 
 #[derive(Debug, Default, Clone)]
 pub struct IgnoreList {
@@ -41,11 +43,23 @@ impl IgnoreList {
         list
     }
 
-    /// Reads `path` if it exists; a missing file is an empty list.
-    pub fn load(path: &std::path::Path) -> IgnoreList {
-        match std::fs::read_to_string(path) {
-            Ok(text) => IgnoreList::parse(&text, &path.display().to_string()),
-            Err(_) => IgnoreList::default(),
+    /// Reads the list at `path` (a regular file of bounded size).
+    pub fn load(path: &Path) -> Result<IgnoreList, ReadError> {
+        let text = read::read_regular_text(path, read::limits::SETTINGS)?;
+        Ok(IgnoreList::parse(&text, &path.display().to_string()))
+    }
+
+    /// Reads the repository's own `.vigil-ignore`. The repository is the suspect's: a link out
+    /// of it or to a device is refused (and said), a missing file is an empty list.
+    pub fn load_in_repository(root: &Path) -> Result<IgnoreList, ReadError> {
+        let path = root.join(".vigil-ignore");
+        match read::read_within(root, &path, read::limits::SETTINGS) {
+            Ok(bytes) => Ok(IgnoreList::parse(
+                &String::from_utf8_lossy(&bytes),
+                &path.display().to_string(),
+            )),
+            Err(err) if err.is_not_found() => Ok(IgnoreList::default()),
+            Err(err) => Err(err),
         }
     }
 

@@ -11,8 +11,9 @@ pub struct CompromisedList {
 impl CompromisedList {
     /// Reads the list. Blank lines and `#` comments are skipped.
     pub fn load(path: &std::path::Path) -> Result<CompromisedList, String> {
-        let text = std::fs::read_to_string(path)
-            .map_err(|err| format!("IOC file {}: {err}", path.display()))?;
+        use crate::util::read::{limits, read_regular_text};
+        let text =
+            read_regular_text(path, limits::SETTINGS).map_err(|err| format!("IOC file {err}"))?;
         Ok(CompromisedList::parse(&text))
     }
 

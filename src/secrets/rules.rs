@@ -70,6 +70,10 @@ pub struct RuleSpec {
     /// In a user file: switch off the built-in rule with this id.
     #[serde(default)]
     pub disabled: bool,
+    /// Given by where a value sits (a credential-named variable), never matched in text: the
+    /// only kind of rule that needs no keyword.
+    #[serde(default)]
+    pub context_only: bool,
 }
 
 fn default_severity() -> Severity {
@@ -130,7 +134,7 @@ pub fn compile(specs: &[RuleSpec]) -> Result<Vec<Rule>, String> {
     specs
         .iter()
         .map(|spec| {
-            if spec.keywords.is_empty() {
+            if spec.keywords.is_empty() && !spec.context_only {
                 return Err(format!(
                     "rule `{}`: needs at least one keyword (the prefilter)",
                     spec.id
@@ -181,8 +185,9 @@ pub fn load(user_file: Option<&std::path::Path>) -> Result<Vec<Rule>, String> {
     let base = parse(DEFAULT_RULES, "built-in rules")?;
     let specs = match user_file {
         Some(path) => {
-            let text = std::fs::read_to_string(path)
-                .map_err(|err| format!("{}: {err}", path.display()))?;
+            use crate::util::read::{limits, read_regular_text};
+            let text = read_regular_text(path, limits::SETTINGS)
+                .map_err(|err| format!("rules file {err}"))?;
             merge(base, parse(&text, &path.display().to_string())?)
         }
         None => base,

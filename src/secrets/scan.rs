@@ -80,10 +80,7 @@ pub fn run(
     };
     let mut ignored = IgnoreList::default();
     if let Some(path) = &options.ignore_file {
-        if !path.exists() {
-            return Err(format!("ignore file {}: not found", path.display()));
-        }
-        ignored.extend(IgnoreList::load(path));
+        ignored.extend(IgnoreList::load(path).map_err(|err| format!("ignore file {err}"))?);
     }
     let tally = Tally::default();
     let mut set = FindingSet::default();
@@ -126,7 +123,10 @@ pub fn run(
             }
         }
         let files = containers::compose_files(list);
-        for hit in containers::scan_compose(&files, &detector, options.limits.max_file_bytes) {
+        let (hits, skipped) =
+            containers::scan_compose(&files, &detector, options.limits.max_file_bytes);
+        notes.extend(skipped);
+        for hit in hits {
             let kind = TextKind::of_path(&hit.path);
             for detection in keep_for(&hit.detections, kind, detector.rules()) {
                 let mut location = Location::new(Source::Compose, "");
@@ -213,7 +213,10 @@ fn scan_files(
         r.workdir().map(|w| w.to_path_buf())
     });
     if let Some(root) = &workdir {
-        ignored.extend(IgnoreList::load(&root.join(".vigil-ignore")));
+        match IgnoreList::load_in_repository(root) {
+            Ok(list) => ignored.extend(list),
+            Err(err) => notes.push(format!("ignore list {err}")),
+        }
         progress(ScanProgress::Stage("working tree".into()));
         // Git-ignored build and dependency directories are left out (and said so).
         let skip_dir = |dir: &std::path::Path| {
@@ -256,7 +259,11 @@ fn scan_files(
                 .as_ref()
                 .map(|r| worktree::status(r, index.as_ref(), &result.path));
             let in_head = head_tree.as_ref().map(|tree| {
-                let on_disk = std::fs::read(root.join(&result.path)).ok();
+                let on_disk = crate::util::read::read_regular(
+                    &root.join(&result.path),
+                    options.limits.max_file_bytes,
+                )
+                .ok();
                 tree.get_path(std::path::Path::new(&result.path))
                     .ok()
                     .zip(on_disk)

@@ -11,6 +11,7 @@ use super::changes::ChangeSummary;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::io::{BufRead, Write};
+use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 
 /// Bumped when the stored numbers would differ (a new way of counting).
@@ -43,7 +44,7 @@ pub fn load_each(repo: &Path, mut each: impl FnMut(CommitId, ChangeSummary)) {
     let Some(path) = file_for(repo) else {
         return;
     };
-    let Ok(file) = std::fs::File::open(&path) else {
+    let Ok(file) = crate::util::read::open_capped(&path, crate::util::read::limits::CACHE) else {
         return;
     };
     let mut lines = std::io::BufReader::new(file).lines();
@@ -86,7 +87,13 @@ impl CacheWriter {
         let dir = path.parent().unwrap_or(Path::new("."));
         create_private_dir(dir).map_err(|err| format!("{}: {err}", dir.display()))?;
         let temporary = path.with_extension(format!("jsonl.{}.tmp", std::process::id()));
-        let file = std::fs::File::create(&temporary)
+        // A new private file: nothing planted at the temporary name is written through.
+        let file = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .custom_flags(libc::O_NOFOLLOW)
+            .open(&temporary)
             .map_err(|err| format!("{}: {err}", temporary.display()))?;
         let mut writer = CacheWriter {
             path,
@@ -115,7 +122,10 @@ impl CacheWriter {
 
     /// Copies the entries of the repository's current cache file (if it is of this format).
     pub fn copy_old(&mut self, repo: &Path) {
-        let Some(file) = file_for(repo).and_then(|path| std::fs::File::open(path).ok()) else {
+        let opened = file_for(repo).and_then(|path| {
+            crate::util::read::open_capped(&path, crate::util::read::limits::CACHE).ok()
+        });
+        let Some(file) = opened else {
             return;
         };
         let mut lines = std::io::BufReader::new(file).lines();
@@ -173,7 +183,6 @@ impl CacheWriter {
 }
 
 fn create_private_dir(dir: &Path) -> std::io::Result<()> {
-    use std::os::unix::fs::DirBuilderExt;
     std::fs::DirBuilder::new()
         .recursive(true)
         .mode(0o700)

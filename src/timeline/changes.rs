@@ -213,6 +213,10 @@ struct Reader<'r> {
     order: std::collections::VecDeque<Oid>,
 }
 
+/// Blobs larger than this count as binary, as git counts those over `core.bigFileThreshold`: a
+/// repository can hold a blob that compresses to kilobytes and inflates to gigabytes.
+const BIG_BLOB: u64 = 32 * 1024 * 1024;
+
 /// How many parsed trees a worker keeps.
 const TREE_CACHE: usize = 64;
 
@@ -233,8 +237,14 @@ impl<'r> Reader<'r> {
         Ok(tree)
     }
 
-    fn blob(&self, oid: Oid) -> Result<git2::OdbObject<'_>, git2::Error> {
-        self.odb.read(oid)
+    /// A blob's bytes, or `None` when it is larger than [`BIG_BLOB`]: its size is read from the
+    /// object header first, so a small packed object that inflates to gigabytes is never inflated.
+    fn blob(&self, oid: Oid) -> Result<Option<git2::OdbObject<'_>>, git2::Error> {
+        let (size, _) = self.odb.read_header(oid)?;
+        if size as u64 > BIG_BLOB {
+            return Ok(None);
+        }
+        self.odb.read(oid).map(Some)
     }
 }
 
@@ -326,13 +336,24 @@ fn count_lines(data: &[u8]) -> u32 {
 /// One changed path: lines added and removed (Myers, lines with their terminators, as git),
 /// or binary.
 fn count_file(reader: &Reader, before: BlobSide, after: BlobSide) -> (u32, u32, bool) {
-    let read = |side: BlobSide| -> Option<git2::OdbObject> {
+    let mut too_big = false;
+    let mut read = |side: BlobSide| -> Option<git2::OdbObject> {
         match side {
-            Some((mode, id)) if mode != MODE_GITLINK => reader.blob(id).ok(),
+            Some((mode, id)) if mode != MODE_GITLINK => match reader.blob(id) {
+                Ok(Some(object)) => Some(object),
+                Ok(None) => {
+                    too_big = true;
+                    None
+                }
+                Err(_) => None,
+            },
             _ => None,
         }
     };
     let (old, new) = (read(before), read(after));
+    if too_big {
+        return (0, 0, true);
+    }
     let old_data = old.as_ref().map_or(&[][..], |o| o.data());
     let new_data = new.as_ref().map_or(&[][..], |o| o.data());
     if looks_binary(old_data) || looks_binary(new_data) {

@@ -459,15 +459,19 @@ impl App {
 
     /// Scrolling and closing the popup that is open.
     fn update_popup(&mut self, popup: Popup, action: Action) {
-        let scroll_by = |scroll: u16, delta: i32| (scroll as i32 + delta).clamp(0, 10_000) as u16;
+        // Never past the end the last frame measured (until a frame has, the text's own height
+        // bounds it: no popup has 65,535 rows).
+        let max = i32::from(self.shell.popup_max_scroll.get());
+        let scroll_by =
+            |scroll: u16, delta: i32| (i32::from(scroll).min(max) + delta).clamp(0, max) as u16;
         let page = self.shell.size.height.saturating_sub(6).max(1) as i32;
         let delta = match action {
             Action::Up => -1,
             Action::Down => 1,
             Action::PageUp => -page,
             Action::PageDown => page,
-            Action::Home => -10_000,
-            Action::End => 10_000,
+            Action::Home => -max,
+            Action::End => max,
             Action::Back | Action::Quit | Action::Open | Action::Help => {
                 self.shell.popup = None;
                 return;

@@ -72,16 +72,10 @@ fn draw_panes(app: &App, ctx: &Ctx, areas: &Areas, frame: &mut ratatui::Frame) {
 
 fn draw_popup(app: &App, ctx: &Ctx, frame: &mut ratatui::Frame) {
     let theme = ctx.theme;
-    match &app.shell.popup {
+    let max_scroll = match &app.shell.popup {
         Some(Popup::Help { scroll }) => super::help::draw(ctx, *scroll, frame),
         Some(Popup::Details { row, scroll }) => {
             super::containers::details::draw(&app.containers.inventory, theme, row, *scroll, frame)
-        }
-        Some(Popup::Confirm(state)) => super::actions::confirm::draw(theme, state, frame),
-        Some(Popup::Actions(view)) => super::actions::list::draw(theme, ctx.read_only, view, frame),
-        Some(Popup::PortPrompt { text }) => super::actions::port_prompt::draw(theme, text, frame),
-        Some(Popup::MarkPrompt { target, text }) => {
-            super::marking::prompt::draw(theme, target, text, frame)
         }
         Some(Popup::SecretDetails { index, scroll }) => {
             super::secrets::details::draw(&app.secrets, theme, *index, *scroll, frame)
@@ -89,8 +83,26 @@ fn draw_popup(app: &App, ctx: &Ctx, frame: &mut ratatui::Frame) {
         Some(Popup::CommitDetails { id, scroll }) => {
             super::timeline::details::draw(&app.timeline, ctx, id, *scroll, frame)
         }
-        None => {}
-    }
+        // The popups below keep their own scrolling (or have none).
+        Some(Popup::Confirm(state)) => {
+            super::actions::confirm::draw(theme, state, frame);
+            return;
+        }
+        Some(Popup::Actions(view)) => {
+            super::actions::list::draw(theme, ctx.read_only, view, frame);
+            return;
+        }
+        Some(Popup::PortPrompt { text }) => {
+            super::actions::port_prompt::draw(theme, text, frame);
+            return;
+        }
+        Some(Popup::MarkPrompt { target, text }) => {
+            super::marking::prompt::draw(theme, target, text, frame);
+            return;
+        }
+        None => return,
+    };
+    app.shell.popup_max_scroll.set(max_scroll);
 }
 
 fn draw_header(app: &App, area: Rect, frame: &mut ratatui::Frame) {

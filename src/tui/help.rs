@@ -3,7 +3,7 @@
 use crate::tui::keymap::BINDINGS;
 use crate::tui::widgets::Ctx;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Clear, Paragraph};
+use ratatui::widgets::{Block, Borders, Paragraph};
 
 pub fn lines(ctx: &Ctx) -> Vec<Line<'static>> {
     let mut lines = vec![Line::from(Span::styled(
@@ -41,15 +41,13 @@ pub fn lines(ctx: &Ctx) -> Vec<Line<'static>> {
     lines
 }
 
-pub fn draw(ctx: &Ctx, scroll: u16, frame: &mut ratatui::Frame) {
+/// Draws the help; returns the largest scroll (see `widgets::scrolled_popup`).
+pub fn draw(ctx: &Ctx, scroll: u16, frame: &mut ratatui::Frame) -> u16 {
     let area = crate::tui::widgets::centered(frame.area(), 90, 34);
-    frame.render_widget(Clear, area);
     let block = Block::default()
         .borders(Borders::ALL)
         .border_style(ctx.theme.border_focused)
         .title(Span::styled(" Keys (Esc closes) ", ctx.theme.title));
-    frame.render_widget(
-        Paragraph::new(lines(ctx)).block(block).scroll((scroll, 0)),
-        area,
-    );
+    let paragraph = Paragraph::new(lines(ctx)).block(block);
+    crate::tui::widgets::scrolled_popup(paragraph, area, scroll, frame)
 }

@@ -39,10 +39,12 @@ use std::process::ExitCode;
 /// Runs the TUI until the user quits or a signal arrives. `problems` (a broken config file …)
 /// are shown in the status bar. Returns the exit status.
 pub fn run(settings: crate::config::Settings, problems: Vec<String>) -> ExitCode {
-    let log = crate::util::logging::init();
+    let mut problems = problems;
+    let log = crate::util::logging::init()
+        .map_err(|problem| problems.push(problem))
+        .ok();
     terminal::install_panic_hook();
     let (theme, theme_problem) = theme::load(&settings.theme, theme::no_color_requested());
-    let mut problems = problems;
     problems.extend(theme_problem);
     let runtime = match tokio::runtime::Builder::new_current_thread()
         .enable_all()

@@ -19,6 +19,15 @@ pub fn markdown(app: &App, journal: JournalView) -> String {
     if app.secrets.state != ScanState::Done {
         problems.push("the secret scan had not finished: the secrets section is partial".into());
     }
+    if let Some(report) = &app.secrets.report {
+        problems.extend(
+            report
+                .summary
+                .notes
+                .iter()
+                .map(|n| format!("secret scan: {n}")),
+        );
+    }
     if app.settings.repos.is_empty() {
         problems.push("no repository given (--repo PATH): no commit timeline".into());
     }

@@ -80,6 +80,9 @@ pub struct Shell {
     pub started: Instant,
     /// The audit log as last read: actions cut short and strays raise the header's marker.
     pub journal: crate::incident::snapshot::JournalView,
+    /// The largest scroll of the open text popup, as its last frame measured it: keys stop
+    /// there, so `End` shows the last page and `Up` moves at once.
+    pub popup_max_scroll: std::cell::Cell<u16>,
     effects: Vec<Effect>,
 }
 
@@ -99,6 +102,7 @@ impl Shell {
             host_name: crate::util::text::escape(&crate::util::host::host_name()).into_owned(),
             started: Instant::now(),
             journal: Default::default(),
+            popup_max_scroll: std::cell::Cell::new(u16::MAX),
             effects: Vec::new(),
         }
     }

@@ -487,6 +487,52 @@ fn help_lists_every_binding() {
     }
 }
 
+/// `End` shows the last page of a popup (not a blank one) and `Up` moves from there at once.
+#[test]
+fn popups_scroll_to_their_real_end() {
+    let mut app = scene();
+    app.update(Action::Help);
+    let first = text_of(&render(&mut app, 80, 24));
+    let last_help_line = "Mouse: click a pane to focus it";
+    assert!(
+        !first.contains(last_help_line),
+        "the help is taller than 24 rows:\n{first}"
+    );
+    app.update(Action::End);
+    let end = text_of(&render(&mut app, 80, 24));
+    assert!(
+        end.contains(last_help_line),
+        "End shows the last line:\n{end}"
+    );
+    app.update(Action::Up);
+    let up = text_of(&render(&mut app, 80, 24));
+    assert_ne!(up, end, "Up moves at once after End");
+    assert!(!up.contains(last_help_line), "{up}");
+    app.update(Action::Back);
+
+    let row = app.containers.rows.first().expect("row").id.clone();
+    app.update(Action::Open);
+    assert!(
+        matches!(app.shell.popup, Some(Popup::Details { .. })),
+        "{row:?}"
+    );
+    render(&mut app, 80, 24);
+    app.update(Action::End);
+    let end = text_of(&render(&mut app, 80, 24));
+    let blank_popup = end
+        .lines()
+        .skip(2)
+        .take(5)
+        .all(|l| l.trim_matches(['│', ' ']).is_empty());
+    assert!(!blank_popup, "End never scrolls the details away:\n{end}");
+    app.update(Action::PageDown);
+    assert_eq!(
+        text_of(&render(&mut app, 80, 24)),
+        end,
+        "nothing past the end"
+    );
+}
+
 #[test]
 fn confirmation_question_stays_visible_when_the_plan_is_taller_than_the_screen() {
     use crate::ops::plan::{ActionKind, Confirmation, Plan, Step, Target};

@@ -264,14 +264,17 @@ pub fn load(request: &str, no_color: bool) -> (Theme, Option<String>) {
     theme.name = name;
     let result = match (path, embedded) {
         (_, Some(text)) => theme.apply(Path::new(request), text),
-        (Some(path), None) => match std::fs::read_to_string(&path) {
-            Ok(text) => theme.apply(&path, &text),
-            Err(err) => Err(FileProblem {
-                path: path.clone(),
-                line: None,
-                message: err.to_string(),
-            }),
-        },
+        (Some(path), None) => {
+            use crate::util::read::{limits, read_regular_text};
+            match read_regular_text(&path, limits::SETTINGS) {
+                Ok(text) => theme.apply(&path, &text),
+                Err(err) => Err(FileProblem {
+                    path: path.clone(),
+                    line: None,
+                    message: format!("theme not read: {err}"),
+                }),
+            }
+        }
         (None, None) => Ok(()),
     };
     match result {

@@ -61,25 +61,38 @@ pub fn centered(area: Rect, width: u16, height: u16) -> Rect {
     }
 }
 
-/// A tall, centred, scrollable popup with a title: the frame the details views share.
+/// A tall, centred, scrollable popup with a title: the frame the details views share. Returns
+/// the largest scroll that still shows content (the last row at the bottom).
 pub fn scrolling(
     theme: &Theme,
     title: &str,
     content: Vec<Line<'static>>,
     scroll: u16,
     frame: &mut ratatui::Frame,
-) {
+) -> u16 {
     let area = centered(frame.area(), 110, frame.area().height.saturating_sub(2));
-    frame.render_widget(Clear, area);
     let block = Block::default()
         .borders(Borders::ALL)
         .border_style(theme.border_focused)
         .title(Span::styled(format!(" {title} "), theme.title));
-    frame.render_widget(
-        Paragraph::new(content)
-            .block(block)
-            .wrap(Wrap { trim: false })
-            .scroll((scroll, 0)),
-        area,
-    );
+    let paragraph = Paragraph::new(content)
+        .block(block)
+        .wrap(Wrap { trim: false });
+    scrolled_popup(paragraph, area, scroll, frame)
+}
+
+/// Draws `paragraph` (with its block) in `area`, scrolled to `scroll` but never past its end;
+/// returns the largest scroll, so keys can stop there (`End` shows the last page, not nothing).
+pub fn scrolled_popup(
+    paragraph: Paragraph<'_>,
+    area: Rect,
+    scroll: u16,
+    frame: &mut ratatui::Frame,
+) -> u16 {
+    // The block's borders take a column each side: the text wraps inside them.
+    let rows = paragraph.line_count(area.width.saturating_sub(2));
+    let max = u16::try_from(rows.saturating_sub(area.height as usize)).unwrap_or(u16::MAX);
+    frame.render_widget(Clear, area);
+    frame.render_widget(paragraph.scroll((scroll.min(max), 0)), area);
+    max
 }

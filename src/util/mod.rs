@@ -4,9 +4,11 @@
 pub mod fixtures;
 pub mod fs;
 pub mod host;
+pub mod json;
 pub mod logging;
 pub mod mask;
 pub mod memory;
 pub mod paths;
+pub mod read;
 pub mod text;
 pub mod time;

@@ -10,20 +10,47 @@
 use std::borrow::Cow;
 use unicode_width::UnicodeWidthStr;
 
-/// True for characters that must never reach the terminal raw.
-fn needs_escape(ch: char) -> bool {
-    ch.is_control()
-        || matches!(ch,
-            // Bidirectional formatting: embeddings, overrides, isolates, marks.
-            '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200E}' | '\u{200F}' | '\u{061C}'
-            // Zero-width characters that hide content or split look-alike names.
-            | '\u{200B}'..='\u{200D}' | '\u{2060}' | '\u{FEFF}'
-            // Line and paragraph separators.
-            | '\u{2028}' | '\u{2029}')
+/// True for characters that must never reach the terminal raw: every character Unicode classes
+/// as a control (Cc), a format character (Cf: bidi controls, zero-width characters, the soft
+/// hyphen, tag characters, interlinear annotation …) or a line or paragraph separator, and every
+/// other character a terminal draws as nothing (default-ignorable code points such as variation
+/// selectors and the Hangul fillers, the blank Braille pattern, noncharacters).
+pub fn needs_escape(ch: char) -> bool {
+    use unicode_general_category::{GeneralCategory as Category, get_general_category};
+    if ch.is_ascii() {
+        return ch.is_ascii_control();
+    }
+    matches!(
+        get_general_category(ch),
+        Category::Control
+            | Category::Format
+            | Category::LineSeparator
+            | Category::ParagraphSeparator
+            | Category::Unassigned
+            | Category::Surrogate
+    ) || is_invisible(ch)
 }
 
-/// Escapes control, bidi and zero-width characters as visible `\n`, `\e`, `\u{202e}` sequences.
-/// Clean text is returned borrowed, so the common case costs nothing.
+/// Default-ignorable code points that are not format characters, and other blanks used to hide
+/// text or forge names.
+fn is_invisible(ch: char) -> bool {
+    matches!(ch,
+        // Combining grapheme joiner; Hangul fillers; Khmer inherent vowels.
+        '\u{034F}' | '\u{115F}' | '\u{1160}' | '\u{3164}' | '\u{FFA0}' | '\u{17B4}' | '\u{17B5}'
+        // Mongolian free variation selectors, variation selectors and their supplement.
+        | '\u{180B}'..='\u{180F}' | '\u{FE00}'..='\u{FE0F}' | '\u{E0100}'..='\u{E01EF}'
+        // The rest of the tag block and reserved default-ignorables around the Cf ranges.
+        | '\u{E0000}'..='\u{E0FFF}' | '\u{2065}' | '\u{FFF0}'..='\u{FFF8}'
+        // The blank Braille pattern, drawn as nothing.
+        | '\u{2800}'
+        // Noncharacters.
+        | '\u{FDD0}'..='\u{FDEF}')
+        || (ch as u32) & 0xFFFE == 0xFFFE
+}
+
+/// Escapes every character [`needs_escape`] names as visible `\n`, `\e`, `\u{202e}` sequences.
+/// Clean text is returned borrowed, so the common case costs nothing. This is the one escaper:
+/// the TUI, tables, Markdown, plans and errors all go through it (JSON through `util::json`).
 pub fn escape(text: &str) -> Cow<'_, str> {
     if !text.chars().any(needs_escape) {
         return Cow::Borrowed(text);
@@ -92,10 +119,20 @@ pub fn truncate(text: &str, width: usize) -> String {
     out
 }
 
-/// One printable line of at most `max` characters: control characters become spaces.
+/// Like [`escape`], but line breaks stay: for messages of several lines printed to stderr.
+pub fn escape_keeping_lines(text: &str) -> String {
+    text.split('\n').map(escape).collect::<Vec<_>>().join("\n")
+}
+
+/// One printable line of at most `max` characters: control characters become spaces, other
+/// characters that must not reach the terminal are escaped.
 pub fn one_line(text: &str, max: usize) -> String {
-    text.chars()
+    let spaced: String = text
+        .chars()
         .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
+    escape(&spaced)
+        .chars()
         .take(max)
         .collect::<String>()
         .trim()
@@ -158,5 +195,79 @@ mod tests {
         assert_eq!(truncate("stable-diffusion-webui", 8), "stable-…");
         assert_eq!(truncate("日本語テキスト", 5), "日本…");
         assert_eq!(truncate("abc", 0), "");
+    }
+
+    #[test]
+    fn invisible_characters_become_visible() {
+        let hidden = [
+            '\u{AD}',
+            '\u{E0001}',
+            '\u{E0041}',
+            '\u{E007F}',
+            '\u{2061}',
+            '\u{2064}',
+            '\u{206A}',
+            '\u{206F}',
+            '\u{115F}',
+            '\u{1160}',
+            '\u{3164}',
+            '\u{FFA0}',
+            '\u{FE0F}',
+            '\u{E0100}',
+            '\u{FFF9}',
+            '\u{FFFB}',
+            '\u{180E}',
+            '\u{34F}',
+            '\u{2800}',
+        ];
+        for ch in hidden {
+            let text = format!("ad{ch}min");
+            let shown = escape(&text);
+            assert_eq!(
+                shown,
+                format!("ad\\u{{{:x}}}min", ch as u32),
+                "U+{:04X}",
+                ch as u32
+            );
+        }
+    }
+
+    #[test]
+    fn messages_keep_their_lines() {
+        assert_eq!(
+            escape_keeping_lines("a\u{1b}]52;c;x\u{7}\nb"),
+            "a\\e]52;c;x\\u{7}\nb"
+        );
+    }
+
+    /// An independent statement of what must never come out of the escaper raw.
+    fn forbidden(ch: char) -> bool {
+        use unicode_general_category::{GeneralCategory as Category, get_general_category};
+        let category = get_general_category(ch);
+        matches!(
+            category,
+            Category::Control
+                | Category::Format
+                | Category::LineSeparator
+                | Category::ParagraphSeparator
+        ) || matches!(ch as u32,
+            0x34F | 0x115F | 0x1160 | 0x17B4 | 0x17B5 | 0x180B..=0x180F | 0x2060..=0x206F | 0x3164
+            | 0xFE00..=0xFE0F | 0xFEFF | 0xFFA0 | 0xFFF0..=0xFFFB | 0xE0000..=0xE0FFF | 0x2800)
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn nothing_forbidden_survives_the_escaper(text in "\\PC*|.*|[\u{0}-\u{3000}\u{E0000}-\u{E0FFF}\u{FE00}-\u{FFFF}]{0,40}") {
+            let shown = escape(&text);
+            proptest::prop_assert!(!shown.chars().any(forbidden), "{:?} -> {:?}", text, shown);
+            let joined = escape_keeping_lines(&text);
+            proptest::prop_assert!(!joined.chars().any(|c| c != '\n' && forbidden(c)));
+        }
+
+        #[test]
+        fn any_string_at_all(text in proptest::prelude::any::<String>()) {
+            proptest::prop_assert!(!escape(&text).chars().any(forbidden));
+            proptest::prop_assert!(!one_line(&text, 200).chars().any(forbidden));
+        }
     }
 }

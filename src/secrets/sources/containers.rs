@@ -24,7 +24,7 @@ pub fn scan(containers: &[ContainerDetails], detector: &Detector) -> Vec<Contain
     for container in containers {
         let running = container.state == "running";
         for entry in &container.env {
-            let detections = detector.detect(entry.as_bytes(), TextKind::Config);
+            let detections = detect_env_entry(entry, detector);
             if !detections.is_empty() {
                 let name = entry.split_once('=').map_or(entry.as_str(), |(k, _)| k);
                 hits.push(ContainerHit {
@@ -50,6 +50,32 @@ pub fn scan(containers: &[ContainerDetails], detector: &Detector) -> Vec<Contain
     hits
 }
 
+/// The rule given to an environment credential no pattern recognised.
+pub const ENVIRONMENT_CREDENTIAL: &str = "environment-credential";
+
+/// What the rules find in `NAME=value`; when they find nothing but the name says it holds a
+/// credential, or the value has a token's shape (as `vigil scan containers` judges), the whole
+/// value, exactly as its bytes are, control characters included.
+pub fn detect_env_entry(entry: &str, detector: &Detector) -> Vec<Detection> {
+    let detections = detector.detect(entry.as_bytes(), TextKind::Config);
+    if !detections.is_empty() {
+        return detections;
+    }
+    let Some((name, value)) = entry.split_once('=') else {
+        return detections;
+    };
+    use crate::model::credentials::{is_secret_env_key, looks_like_token};
+    let credential =
+        !value.trim().is_empty() && (is_secret_env_key(name) || looks_like_token(value));
+    if !credential {
+        return detections;
+    }
+    detector
+        .whole_value(ENVIRONMENT_CREDENTIAL, value.as_bytes())
+        .into_iter()
+        .collect()
+}
+
 /// The compose files named by the containers' labels, and each project's `.env`.
 pub fn compose_files(containers: &[ContainerDetails]) -> Vec<std::path::PathBuf> {
     let mut files: Vec<std::path::PathBuf> = Vec::new();
@@ -71,24 +97,33 @@ pub fn compose_files(containers: &[ContainerDetails]) -> Vec<std::path::PathBuf>
     files
 }
 
+/// Scans the compose and `.env` files the labels name. Labels are the intruder's to write, so
+/// each path is read as a regular file of bounded size; what could not be read is returned
+/// with why (a FIFO, a device, too large), a missing file is skipped quietly (a project moved).
 pub fn scan_compose(
     files: &[std::path::PathBuf],
     detector: &Detector,
     max_bytes: u64,
-) -> Vec<ComposeHit> {
-    files
-        .iter()
-        .filter_map(|path| {
-            let size = std::fs::metadata(path).ok()?.len();
-            if size > max_bytes {
-                return None;
+) -> (Vec<ComposeHit>, Vec<String>) {
+    use crate::util::read::{limits, read_regular};
+    let mut hits = Vec::new();
+    let mut skipped = Vec::new();
+    for path in files {
+        let data = match read_regular(path, max_bytes.min(limits::COMPOSE)) {
+            Ok(data) => data,
+            Err(err) if err.is_not_found() => continue,
+            Err(err) => {
+                skipped.push(format!("compose file named by a label {err}"));
+                continue;
             }
-            let data = std::fs::read(path).ok()?;
-            let detections = detector.detect(&data, TextKind::Config);
-            (!detections.is_empty()).then(|| ComposeHit {
+        };
+        let detections = detector.detect(&data, TextKind::Config);
+        if !detections.is_empty() {
+            hits.push(ComposeHit {
                 path: path.display().to_string(),
                 detections,
-            })
-        })
-        .collect()
+            });
+        }
+    }
+    (hits, skipped)
 }

@@ -92,7 +92,8 @@ fn pack_order(git_dir: &Path, all: &[Oid]) -> Vec<Oid> {
         .unwrap_or_default();
     indexes.sort();
     for (pack, path) in indexes.iter().enumerate() {
-        if let Ok(data) = std::fs::read(path) {
+        // A pack index is about 30 bytes an object: 1 GiB covers 30 million objects.
+        if let Ok(data) = crate::util::read::read_regular(path, 1024 * 1024 * 1024) {
             for (offset, oid) in parse_pack_index(&data) {
                 packed.push((pack, offset, oid));
             }
@@ -326,6 +327,14 @@ fn read_one(
     local: &mut PassOne,
 ) {
     tally.objects.fetch_add(1, Ordering::Relaxed);
+    // The size from the header first: a blob that inflates to gigabytes is never inflated.
+    if let Ok((size, ObjectType::Blob)) = odb.read_header(oid)
+        && size as u64 > limits.max_file_bytes
+    {
+        tally.blobs.fetch_add(1, Ordering::Relaxed);
+        tally.oversized.fetch_add(1, Ordering::Relaxed);
+        return;
+    }
     let object = match odb.read(oid) {
         Ok(object) => object,
         Err(_) => {

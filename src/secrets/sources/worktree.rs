@@ -120,12 +120,15 @@ fn scan_file(
     limits: &Limits,
     tally: &Tally,
 ) -> Option<FileResult> {
-    let size = std::fs::symlink_metadata(path).ok()?.len();
-    if size > limits.max_file_bytes {
-        tally.oversized.fetch_add(1, Ordering::Relaxed);
-        return None;
-    }
-    let data = std::fs::read(path).ok()?;
+    // Listed as a regular file; read without following a link put there since, and capped.
+    let data = match crate::util::read::read_no_follow(path, limits.max_file_bytes) {
+        Ok(data) => data,
+        Err(crate::util::read::ReadError::TooLarge { .. }) => {
+            tally.oversized.fetch_add(1, Ordering::Relaxed);
+            return None;
+        }
+        Err(_) => return None,
+    };
     tally.files.fetch_add(1, Ordering::Relaxed);
     tally.bytes.fetch_add(data.len() as u64, Ordering::Relaxed);
     if looks_binary(&data) {

@@ -302,7 +302,7 @@ pub fn draw(
     row: &RowId,
     scroll: u16,
     frame: &mut ratatui::Frame,
-) {
+) -> u16 {
     let content = lines(inventory, theme, row).unwrap_or_else(|| {
         vec![Line::from(Span::styled(
             "This row no longer exists.",
@@ -315,5 +315,5 @@ pub fn draw(
         content,
         scroll,
         frame,
-    );
+    )
 }

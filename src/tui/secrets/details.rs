@@ -101,7 +101,7 @@ pub fn draw(
     index: usize,
     scroll: u16,
     frame: &mut ratatui::Frame,
-) {
+) -> u16 {
     let content = pane
         .findings()
         .get(index)
@@ -118,5 +118,5 @@ pub fn draw(
         content,
         scroll,
         frame,
-    );
+    )
 }

@@ -243,13 +243,13 @@ pub fn draw(
     id: &crate::timeline::CommitId,
     scroll: u16,
     frame: &mut ratatui::Frame,
-) {
+) -> u16 {
     let Some(timeline) = pane.current().and_then(|r| r.timeline.as_ref()) else {
-        return;
+        return 0;
     };
     let Some(commit) = timeline.find(id) else {
-        return;
+        return 0;
     };
     let content = lines(pane, ctx, timeline, commit);
-    crate::tui::widgets::scrolling(ctx.theme, "Commit (Esc closes)", content, scroll, frame);
+    crate::tui::widgets::scrolling(ctx.theme, "Commit (Esc closes)", content, scroll, frame)
 }
