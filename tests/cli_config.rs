@@ -79,7 +79,10 @@ fn broken_config_names_file_line_and_key_and_vigil_carries_on() {
     assert!(stderr.contains("timeout_msec"), "{stderr}");
     // Only that key is dropped; the rest of the file is kept.
     assert!(stderr.contains("ignored"), "{stderr}");
-    assert!(!stderr.contains("read-only"), "read_only was readable: {stderr}");
+    assert!(
+        !stderr.contains("read-only"),
+        "read_only was readable: {stderr}"
+    );
     // It carried on and reached the (absent) daemon, failing only there.
     assert!(
         stderr.contains("not found: is dockerd running?"),
