@@ -394,44 +394,68 @@ fn a_stop_cut_short_ends_in_one_of_its_two_states() {
 #[test]
 #[ignore = "needs a Docker engine, root and nft"]
 fn a_block_cut_short_ends_in_one_of_its_two_states() {
-    if !need_everything("a_block_cut_short_ends_in_one_of_its_two_states") {
-        return;
+    if need_everything("a_block_cut_short_ends_in_one_of_its_two_states") {
+        firewall_action_cut_short("block");
     }
+}
+
+#[test]
+#[ignore = "needs a Docker engine, root and nft"]
+fn an_unblock_cut_short_ends_in_one_of_its_two_states() {
+    if need_everything("an_unblock_cut_short_ends_in_one_of_its_two_states") {
+        firewall_action_cut_short("unblock");
+    }
+}
+
+/// A block (or an unblock of a blocked port) cut by SIGKILL before and after its step, then
+/// resumed or undone; by SIGHUP (finished); by SIGTERM (nothing changed).
+fn firewall_action_cut_short(verb: &str) {
+    let blocking = verb == "block";
     for (point, sig, recover) in [
         ("before", "KILL", "resume"),
         ("after", "KILL", "undo"),
         ("before", "HUP", ""),
         ("before", "TERM", ""),
     ] {
-        let context = format!("block, SIG{sig} {point} its step, {recover}");
-        let case = Case::new("cut-block", true);
+        let context = format!("{verb}, SIG{sig} {point} its step, {recover}");
+        let case = Case::new(&format!("cut-{verb}"), true);
         let port = case.port.to_string();
         let blocked = |case: &Case| {
             firewall::nft_table(&case.sandbox.firewall_tag)
                 .is_some_and(|t| t.contains("blocked_tcp") && t.contains(&port))
         };
-        let child = case.spawn(&["block", &port], Some(&format!("{point}:1:2000")));
+        if !blocking {
+            let (code, out) = case.run(&["block", &port]);
+            assert_eq!(code, 0, "{out}");
+        }
+        let child = case.spawn(&[verb, &port], Some(&format!("{point}:1:2000")));
         let statuses: &[&str] = if point == "before" {
             &["started"]
         } else {
             &["done"]
         };
-        let id = case.wait_for_step("block", 0, statuses);
+        let id = case.wait_for_step(verb, 0, statuses);
         signal(&child, sig);
         let (code, out) = finish(child);
-        match (sig, recover) {
-            ("HUP", _) => {
+        // Where the action, once complete, leaves the port.
+        let complete = blocking;
+        match sig {
+            "HUP" => {
                 assert_eq!(code, 0, "{context}: {out}");
-                assert!(blocked(&case), "{context}");
+                assert_eq!(blocked(&case), complete, "{context}");
             }
-            ("TERM", _) => {
+            "TERM" => {
                 assert_eq!(code, 1, "{context}: {out}");
-                assert!(!blocked(&case), "{context}: nothing was changed");
+                assert_eq!(blocked(&case), !complete, "{context}: nothing was changed");
             }
-            (_, recover) => {
+            _ => {
                 let (code, out) = case.run(&[recover, &id]);
                 assert_eq!(code, 0, "{context}: {out}");
-                assert_eq!(blocked(&case), recover == "resume", "{context}");
+                assert_eq!(
+                    blocked(&case),
+                    (recover == "resume") == complete,
+                    "{context}"
+                );
             }
         }
         case.assert_nothing_flagged(&context);
@@ -664,55 +688,6 @@ fn the_tui_flags_what_was_cut_short_or_left_stray_and_offers_to_settle_it() {
                 .is_some_and(|r| r.starts_with(&format!("stray container {stray}")))),
         "{report}"
     );
-}
-
-#[test]
-#[ignore = "needs a Docker engine, root and nft"]
-fn an_unblock_cut_short_ends_in_one_of_its_two_states() {
-    if !need_everything("an_unblock_cut_short_ends_in_one_of_its_two_states") {
-        return;
-    }
-    for (point, sig, recover) in [
-        ("before", "KILL", "resume"),
-        ("after", "KILL", "undo"),
-        ("before", "HUP", ""),
-        ("before", "TERM", ""),
-    ] {
-        let context = format!("unblock, SIG{sig} {point} its step, {recover}");
-        let case = Case::new("cut-unblock", true);
-        let port = case.port.to_string();
-        let blocked = |case: &Case| {
-            firewall::nft_table(&case.sandbox.firewall_tag)
-                .is_some_and(|t| t.contains("blocked_tcp") && t.contains(&port))
-        };
-        let (code, out) = case.run(&["block", &port]);
-        assert_eq!(code, 0, "{out}");
-        let child = case.spawn(&["unblock", &port], Some(&format!("{point}:1:2000")));
-        let statuses: &[&str] = if point == "before" {
-            &["started"]
-        } else {
-            &["done"]
-        };
-        let id = case.wait_for_step("unblock", 0, statuses);
-        signal(&child, sig);
-        let (code, out) = finish(child);
-        match (sig, recover) {
-            ("HUP", _) => {
-                assert_eq!(code, 0, "{context}: {out}");
-                assert!(!blocked(&case), "{context}");
-            }
-            ("TERM", _) => {
-                assert_eq!(code, 1, "{context}: {out}");
-                assert!(blocked(&case), "{context}: nothing was changed");
-            }
-            (_, recover) => {
-                let (code, out) = case.run(&[recover, &id]);
-                assert_eq!(code, 0, "{context}: {out}");
-                assert_eq!(blocked(&case), recover == "undo", "{context}");
-            }
-        }
-        case.assert_nothing_flagged(&context);
-    }
 }
 
 #[test]

@@ -169,6 +169,18 @@ fn header(settings: &Settings, inventory: &Inventory, problems: Vec<String>) -> 
     }
 }
 
+/// What the secret scan skipped (a compose file that is a FIFO, a file too large), as the
+/// report's problems: the secrets section may miss what could not be read.
+pub fn scan_problems(
+    report: &crate::secrets::scan::ScanReport,
+) -> impl Iterator<Item = String> + '_ {
+    report
+        .summary
+        .notes
+        .iter()
+        .map(|n| format!("secret scan: {n}"))
+}
+
 /// Everything collected afresh for the command line.
 pub struct Gathered {
     pub inventory: Inventory,
@@ -215,14 +227,7 @@ pub fn gather(settings: &Settings, runtime: &tokio::runtime::Runtime) -> Gathere
     let cancel = std::sync::atomic::AtomicBool::new(false);
     let findings = match crate::secrets::scan::run(&options, &|_| {}, &cancel) {
         Ok(report) => {
-            // What the scan skipped (a compose file that is a FIFO, a file too large) is said.
-            problems.extend(
-                report
-                    .summary
-                    .notes
-                    .iter()
-                    .map(|n| format!("secret scan: {n}")),
-            );
+            problems.extend(scan_problems(&report));
             report.findings
         }
         Err(message) => {

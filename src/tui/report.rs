@@ -20,13 +20,7 @@ pub fn markdown(app: &App, journal: JournalView) -> String {
         problems.push("the secret scan had not finished: the secrets section is partial".into());
     }
     if let Some(report) = &app.secrets.report {
-        problems.extend(
-            report
-                .summary
-                .notes
-                .iter()
-                .map(|n| format!("secret scan: {n}")),
-        );
+        problems.extend(snapshot::scan_problems(report));
     }
     if app.settings.repos.is_empty() {
         problems.push("no repository given (--repo PATH): no commit timeline".into());
