@@ -8,4 +8,5 @@ pub mod gpu;
 pub mod host;
 pub mod listeners;
 pub mod probe;
+pub mod ruleset;
 pub mod sampler;

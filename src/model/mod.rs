@@ -4,6 +4,7 @@
 mod container;
 pub mod credentials;
 mod exposure;
+pub mod firewall;
 mod gpu;
 mod listener;
 mod probe;

@@ -1,0 +1,226 @@
+//! The firewall verdict against real nftables: rule sets loaded with `nft` into network
+//! namespaces the tests create, read back with `nft -j list ruleset` and judged by vigil; and, on
+//! the host's own stack, a drop in a table of the test's own checked against what an outside
+//! client in a namespace really gets.
+
+mod common;
+#[path = "common/netns.rs"]
+mod netns;
+
+use common::{Sandbox, is_root, need, tool_available};
+use std::process::{Command, Stdio};
+use vigil::assess::firewall::{FirewallVerdict, Forwarded, Probe, judge};
+use vigil::collect::ruleset::parse_nft_json;
+use vigil::model::firewall::{L4, Ruleset};
+
+fn need_root_and_nft(test: &str) -> bool {
+    need(
+        test,
+        is_root() && tool_available("nft") && tool_available("ip"),
+        "root, nft and ip",
+    )
+}
+
+/// A network namespace of the test's own, removed on drop.
+struct Namespace(String);
+
+impl Namespace {
+    fn with_rules(label: &str, rules: &str) -> Namespace {
+        let name = common::unique_name(label);
+        common::run("ip", &["netns", "add", &name]);
+        let namespace = Namespace(name);
+        let mut child = Command::new("ip")
+            .args(["netns", "exec", &namespace.0, "nft", "-f", "-"])
+            .stdin(Stdio::piped())
+            .spawn()
+            .expect("nft");
+        std::io::Write::write_all(child.stdin.as_mut().expect("stdin"), rules.as_bytes())
+            .expect("write");
+        drop(child.stdin.take());
+        assert!(child.wait().expect("nft").success(), "rules load:\n{rules}");
+        namespace
+    }
+
+    fn ruleset(&self) -> Ruleset {
+        let out = common::run(
+            "ip",
+            &["netns", "exec", &self.0, "nft", "-j", "list", "ruleset"],
+        );
+        parse_nft_json(&out.stdout).expect("vigil reads nft's JSON")
+    }
+}
+
+impl Drop for Namespace {
+    fn drop(&mut self) {
+        let _ = Command::new("ip").args(["netns", "del", &self.0]).output();
+    }
+}
+
+const RULES: &str = r#"
+table inet filt {
+  set blocked { type inet_service; elements = { 8080, 9000 } }
+  chain input { type filter hook input priority 0; policy accept;
+    ct state established,related accept
+    iifname "lo" accept
+    ip saddr 10.0.0.0/8 tcp dport 22 accept
+    tcp dport 22 drop
+    tcp dport @blocked drop
+    tcp dport { 5000-5003 } counter reject
+    tcp dport vmap { 7000 : drop, 7001 : accept }
+  }
+  chain forward { type filter hook forward priority 0; policy accept;
+    meta l4proto tcp ct original proto-dst 36325 drop
+    iifname != "docker0" oifname "docker0" jump user
+  }
+  chain user {
+    tcp dport 81 drop
+    return
+  }
+}
+"#;
+
+fn listener(port: u16) -> Probe {
+    Probe {
+        v6: false,
+        l4: L4::Tcp,
+        host_port: port,
+        forwarded: None,
+        interfaces: vec!["eth0".into()],
+    }
+}
+
+fn published(host_port: u16, container_port: u16) -> Probe {
+    Probe {
+        forwarded: Some(Forwarded {
+            container_port,
+            container_ip: Some("172.17.0.2".parse().expect("ip")),
+            bridge: Some("docker0".into()),
+        }),
+        ..listener(host_port)
+    }
+}
+
+fn filtered_by(verdict: FirewallVerdict) -> Option<String> {
+    match verdict {
+        FirewallVerdict::Filtered { rule, .. } => Some(rule),
+        _ => None,
+    }
+}
+
+#[test]
+#[ignore = "needs root and nft"]
+fn verdicts_from_a_real_nftables_ruleset() {
+    if !need_root_and_nft("verdicts_from_a_real_nftables_ruleset") {
+        return;
+    }
+    let namespace = Namespace::with_rules("fw-verdict", RULES);
+    let ruleset = namespace.ruleset();
+    let handle_of = |verdict: FirewallVerdict| filtered_by(verdict).unwrap_or_default();
+    // Ports in a named set, a range, a verdict map; the host listener's path (INPUT).
+    assert!(handle_of(judge(&ruleset, &listener(8080))).starts_with("inet filt input handle"));
+    assert!(handle_of(judge(&ruleset, &listener(5002))).starts_with("inet filt input handle"));
+    assert!(handle_of(judge(&ruleset, &listener(7000))).starts_with("inet filt input handle"));
+    assert!(matches!(
+        judge(&ruleset, &listener(7001)),
+        FirewallVerdict::Open { .. }
+    ));
+    assert!(matches!(
+        judge(&ruleset, &listener(443)),
+        FirewallVerdict::Open { .. }
+    ));
+    // Accepted from 10/8 first, dropped for everyone else: filtered, with the exception said.
+    let FirewallVerdict::Filtered { exceptions, .. } = judge(&ruleset, &listener(22)) else {
+        panic!("22 is dropped for the general outsider");
+    };
+    assert!(
+        exceptions
+            .iter()
+            .any(|e| !e.dropped && e.when.contains("10.0.0.0/8")),
+        "{exceptions:?}"
+    );
+    // A published port: INPUT rules do not filter it; FORWARD does, by original or container port.
+    assert!(matches!(
+        judge(&ruleset, &published(8080, 80)),
+        FirewallVerdict::Open { .. }
+    ));
+    assert!(
+        handle_of(judge(&ruleset, &published(36325, 80))).starts_with("inet filt forward handle")
+    );
+    assert!(handle_of(judge(&ruleset, &published(1234, 81))).starts_with("inet filt user handle"));
+    assert!(matches!(
+        judge(&ruleset, &published(81, 80)),
+        FirewallVerdict::Open { .. }
+    ));
+}
+
+/// On the host's own stack: a drop in a table of the test's own, judged by vigil from the host's
+/// whole rule set, against what an outside client in a namespace really gets.
+#[test]
+#[ignore = "needs root, nft and busybox"]
+fn the_verdict_agrees_with_an_outside_client() {
+    let test = "the_verdict_agrees_with_an_outside_client";
+    if !need_root_and_nft(test) || !need(test, tool_available("busybox"), "busybox") {
+        return;
+    }
+    let sandbox = Sandbox::new();
+    let www = sandbox.path().join("www");
+    std::fs::create_dir_all(&www).expect("www");
+    std::fs::write(www.join("index.html"), "hello").expect("index");
+    let port = 20000 + (std::process::id() % 20000) as u16;
+    let mut server = Command::new("busybox")
+        .args(["httpd", "-f", "-p", &format!("0.0.0.0:{port}"), "-h"])
+        .arg(&www)
+        .spawn()
+        .expect("httpd");
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    let outsider = netns::Outsider::create();
+    let host_ruleset = || {
+        let out = common::run("nft", &["-j", "list", "ruleset"]);
+        parse_nft_json(&out.stdout).expect("host ruleset")
+    };
+    let before = judge(&host_ruleset(), &listener(port));
+    let reached_before = outsider.reaches(port);
+    // The sandbox's tag names the table: removed when the sandbox drops, also on failure.
+    let table = &sandbox.firewall_tag;
+    common::run("nft", &["add", "table", "inet", table]);
+    common::run(
+        "nft",
+        &[
+            "add",
+            "chain",
+            "inet",
+            table,
+            "input",
+            "{ type filter hook input priority -5; policy accept; }",
+        ],
+    );
+    common::run(
+        "nft",
+        &[
+            "add",
+            "rule",
+            "inet",
+            table,
+            "input",
+            "tcp",
+            "dport",
+            &port.to_string(),
+            "drop",
+        ],
+    );
+    let after = judge(&host_ruleset(), &listener(port));
+    let reached_after = outsider.reaches(port);
+    let _ = server.kill();
+    let _ = server.wait();
+    assert!(
+        reached_before,
+        "the listener answers the outsider before the drop"
+    );
+    assert!(matches!(before, FirewallVerdict::Open { .. }), "{before:?}");
+    assert!(!reached_after, "the drop really drops");
+    let rule = filtered_by(after).expect("filtered");
+    assert!(
+        rule.starts_with(&format!("inet {table} input handle")),
+        "{rule}"
+    );
+}
