@@ -4,13 +4,15 @@
 //! client in a namespace really gets.
 
 mod common;
+#[path = "common/docker.rs"]
+mod docker;
 #[path = "common/netns.rs"]
 mod netns;
 
-use common::{Sandbox, is_root, need, tool_available};
+use common::{Sandbox, is_root, need, need_docker, tool_available};
 use std::process::{Command, Stdio};
 use vigil::assess::firewall::{FirewallVerdict, Forwarded, Probe, judge};
-use vigil::collect::ruleset::parse_nft_json;
+use vigil::collect::ruleset::{parse_nft_json, read_host};
 use vigil::model::firewall::{L4, Ruleset};
 
 fn need_root_and_nft(test: &str) -> bool {
@@ -221,6 +223,107 @@ fn the_verdict_agrees_with_an_outside_client() {
     let rule = filtered_by(after).expect("filtered");
     assert!(
         rule.starts_with(&format!("inet {table} input handle")),
+        "{rule}"
+    );
+}
+
+/// Docker's packet path on the host: a drop of the published port in INPUT does nothing (the
+/// outsider still gets in, and vigil says open); a drop on conntrack's original port in a
+/// forward chain closes it (the outsider is cut off, and vigil names the rule). Docker's own
+/// rules are read from iptables-save, so its `RELATED,ESTABLISHED` accept is understood.
+#[test]
+#[ignore = "needs Docker, root and nft"]
+fn the_published_port_traps_agree_with_an_outside_client() {
+    let test = "the_published_port_traps_agree_with_an_outside_client";
+    if !need_docker(test) || !need_root_and_nft(test) {
+        return;
+    }
+    let sandbox = Sandbox::new();
+    let mut containers = docker::Containers::new();
+    let name = containers.open_http("fw-trap", "0.0.0.0::80", &[]);
+    let port = containers.host_port(&name, "80/tcp");
+    let ip = docker::docker(&["inspect", "-f", "{{.NetworkSettings.IPAddress}}", &name]);
+    let probe = Probe {
+        forwarded: Some(Forwarded {
+            container_port: 80,
+            container_ip: Some(ip.trim().parse().expect("container ip")),
+            bridge: Some("docker0".into()),
+        }),
+        ..listener(port)
+    };
+    let outsider = netns::Outsider::create();
+    let verdict = || judge(&read_host().expect("the host's rule set"), &probe);
+    assert!(outsider.reaches(port), "published on 0.0.0.0: reachable");
+    assert!(
+        matches!(verdict(), FirewallVerdict::Open { .. }),
+        "{:?}",
+        verdict()
+    );
+
+    let table = &sandbox.firewall_tag;
+    let nft = |args: &[&str]| common::run("nft", args);
+    nft(&["add", "table", "inet", table]);
+    nft(&[
+        "add",
+        "chain",
+        "inet",
+        table,
+        "input",
+        "{ type filter hook input priority -5; policy accept; }",
+    ]);
+    nft(&[
+        "add",
+        "rule",
+        "inet",
+        table,
+        "input",
+        "tcp",
+        "dport",
+        &port.to_string(),
+        "drop",
+    ]);
+    assert!(
+        outsider.reaches(port),
+        "an INPUT drop does not filter a published port"
+    );
+    assert!(
+        matches!(verdict(), FirewallVerdict::Open { .. }),
+        "{:?}",
+        verdict()
+    );
+
+    nft(&[
+        "add",
+        "chain",
+        "inet",
+        table,
+        "forward",
+        "{ type filter hook forward priority -5; policy accept; }",
+    ]);
+    nft(&[
+        "add",
+        "rule",
+        "inet",
+        table,
+        "forward",
+        "meta",
+        "l4proto",
+        "tcp",
+        "ct",
+        "original",
+        "proto-dst",
+        &port.to_string(),
+        "drop",
+    ]);
+    assert!(
+        !outsider.reaches(port),
+        "a drop on the original port filters it"
+    );
+    let FirewallVerdict::Filtered { rule, .. } = verdict() else {
+        panic!("filtered: {:?}", verdict());
+    };
+    assert!(
+        rule.starts_with(&format!("inet {table} forward handle")),
         "{rule}"
     );
 }

@@ -422,9 +422,10 @@ fn iface_holds(names: &[String], negated: bool, candidates: &[String], word: &st
 }
 
 fn rule_name(chain: &Chain, rule: &Rule) -> String {
-    match rule.handle {
-        Some(handle) => format!("{} handle {handle}", chain.label()),
-        None => format!("{} (a rule without handle)", chain.label()),
+    match (rule.handle, &rule.text) {
+        (Some(handle), _) => format!("{} handle {handle}", chain.label()),
+        (None, Some(text)) => format!("{} `{text}`", chain.label()),
+        (None, None) => format!("{} (a rule without handle)", chain.label()),
     }
 }
 

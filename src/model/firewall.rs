@@ -75,8 +75,10 @@ impl Family {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Rule {
-    /// The kernel's handle, which names the rule exactly.
+    /// The kernel's handle, which names an nftables rule exactly.
     pub handle: Option<u64>,
+    /// The rule as iptables-save prints it (`-A DOCKER-USER …`), how an iptables rule is named.
+    pub text: Option<String>,
     pub conditions: Vec<Condition>,
     pub verdict: Option<Verdict>,
 }

@@ -36,6 +36,7 @@ fn regular(name: &str, rules: Vec<Rule>) -> Chain {
 fn rule(handle: u64, conditions: Vec<Condition>, verdict: Verdict) -> Rule {
     Rule {
         handle: Some(handle),
+        text: None,
         conditions,
         verdict: Some(verdict),
     }

@@ -1,42 +1,13 @@
-//! The host's nftables rule set, read with `nft -j list ruleset` and reduced to
-//! `model::firewall`. Read-only: listing changes nothing, so observer mode reads it too.
+//! `nft -j list ruleset` into `model::firewall`.
 //!
 //! Every expression vigil does not evaluate becomes `Condition::Unknown` with its JSON, so the
 //! verdict that depends on it says `unknown`, never a guess.
 
+use super::RulesetError;
 use crate::model::firewall::{
     BaseHook, Chain, Condition, Family, Hook, L4, NamedSet, Ports, Rule, Ruleset, Verdict,
 };
 use serde_json::Value;
-
-/// Why the rule set could not be read.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum RulesetError {
-    #[error("`nft` is not installed")]
-    NoTool,
-    #[error("`nft -j list ruleset` failed: {0}")]
-    Failed(String),
-    #[error("`nft -j list ruleset` printed no JSON vigil can read: {0}")]
-    Unreadable(String),
-}
-
-/// Runs `nft -j list ruleset` (in the caller's network namespace) and parses it.
-pub fn read_nftables() -> Result<Ruleset, RulesetError> {
-    let output = std::process::Command::new("nft")
-        .args(["-j", "list", "ruleset"])
-        .output()
-        .map_err(|err| match err.kind() {
-            std::io::ErrorKind::NotFound => RulesetError::NoTool,
-            _ => RulesetError::Failed(err.to_string()),
-        })?;
-    if !output.status.success() {
-        let said = String::from_utf8_lossy(&output.stderr);
-        return Err(RulesetError::Failed(crate::util::text::one_line(
-            &said, 200,
-        )));
-    }
-    parse_nft_json(&output.stdout)
-}
 
 /// Parses `nft -j list ruleset` output.
 pub fn parse_nft_json(bytes: &[u8]) -> Result<Ruleset, RulesetError> {
@@ -134,6 +105,7 @@ fn set_of(set: &Value) -> NamedSet {
 fn rule_of(rule: &Value) -> Rule {
     let mut out = Rule {
         handle: rule["handle"].as_u64(),
+        text: None,
         conditions: Vec::new(),
         verdict: None,
     };
