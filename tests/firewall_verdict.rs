@@ -326,4 +326,25 @@ fn the_published_port_traps_agree_with_an_outside_client() {
         rule.starts_with(&format!("inet {table} forward handle")),
         "{rule}"
     );
+
+    // What the engineer sees: the port filtered, the rule named, the service no longer critical.
+    let (code, out, err) = common::vigil(&sandbox, &["scan", "containers", "--format", "json"]);
+    assert!(code == 0 || code == 3, "{err}");
+    let report: serde_json::Value = serde_json::from_str(&out).expect("json");
+    let entry = docker::container(&report, &name);
+    let published = &entry["ports"][0];
+    assert_eq!(published["firewall"], "filtered", "{entry:#}");
+    assert!(
+        published["firewall_rule"]
+            .as_str()
+            .is_some_and(|r| r.contains(table.as_str())),
+        "{entry:#}"
+    );
+    assert_ne!(entry["risk"], "critical", "{entry:#}");
+    assert!(
+        entry["reasons"]
+            .to_string()
+            .contains("dropped by the firewall"),
+        "{entry:#}"
+    );
 }

@@ -13,6 +13,9 @@ pub struct PortVerdict {
     pub auth: AuthKind,
     /// True while a probe for this port has been asked for but has not answered.
     pub probe_pending: bool,
+    /// Whether the host's firewall drops a new connection from outside (`None`: not judged,
+    /// for a loopback port or when the rule set could not be read).
+    pub firewall: Option<super::firewall::FirewallVerdict>,
 }
 
 /// Everything the containers pane and the reports show about one container's risk.
@@ -38,6 +41,14 @@ pub trait HostContext {
     }
     /// What the container's processes use on the GPUs, from the latest NVML sample.
     fn gpu_use(&self, _container_id: &str) -> Option<&crate::model::ContainerGpuUse> {
+        None
+    }
+    /// The firewall's verdict on a published port, when the rule set was read.
+    fn firewall_for(
+        &self,
+        _container_id: &str,
+        _binding: &PortBinding,
+    ) -> Option<&super::firewall::FirewallVerdict> {
         None
     }
 }
@@ -111,6 +122,7 @@ pub fn assess_container(
                     binding.protocol == crate::model::Protocol::Tcp,
                 ),
                 probe_pending: probes.is_pending(&container.id, &binding),
+                firewall: probes.firewall_for(&container.id, &binding).cloned(),
                 binding,
             }
         })
@@ -146,28 +158,39 @@ pub fn assess_container(
     for port in &ports {
         let report = probes.report_for(&container.id, &port.binding);
         let shown = port.binding.display();
+        let public =
+            |level, reason: String| through_firewall(level, reason, &shown, port.firewall.as_ref());
         match (port.exposure, port.auth) {
-            (Exposure::Public, AuthKind::None) => risk.raise(
-                RiskLevel::Critical,
-                format!(
-                    "{shown} reachable from outside with no authentication ({})",
-                    auth_evidence(report, &port.binding)
-                ),
-            ),
-            (Exposure::Public, AuthKind::Unknown) => risk.raise(
-                RiskLevel::High,
-                format!(
-                    "{shown} reachable from outside; authentication unknown ({})",
-                    auth_evidence(report, &port.binding)
-                ),
-            ),
-            (Exposure::Public, kind) => risk.raise(
-                RiskLevel::Medium,
-                format!(
-                    "{shown} reachable from outside behind {} authentication",
-                    kind.as_str()
-                ),
-            ),
+            (Exposure::Public, AuthKind::None) => {
+                let (level, reason) = public(
+                    RiskLevel::Critical,
+                    format!(
+                        "{shown} reachable from outside with no authentication ({})",
+                        auth_evidence(report, &port.binding)
+                    ),
+                );
+                risk.raise(level, reason);
+            }
+            (Exposure::Public, AuthKind::Unknown) => {
+                let (level, reason) = public(
+                    RiskLevel::High,
+                    format!(
+                        "{shown} reachable from outside; authentication unknown ({})",
+                        auth_evidence(report, &port.binding)
+                    ),
+                );
+                risk.raise(level, reason);
+            }
+            (Exposure::Public, kind) => {
+                let (level, reason) = public(
+                    RiskLevel::Medium,
+                    format!(
+                        "{shown} reachable from outside behind {} authentication",
+                        kind.as_str()
+                    ),
+                );
+                risk.raise(level, reason);
+            }
             (_, _) => match probes.docker_major_version() {
                 Some(major) if major < LOOPBACK_SAFE_FROM_DOCKER => risk.raise(
                     RiskLevel::Low,
@@ -285,6 +308,61 @@ fn assess_gpu_use(
 }
 
 /// The container-level auth: that of the weakest port among the most exposed ones.
+/// A public port's risk once the firewall's verdict is known: dropped for every outsider, it
+/// is published but closed (low); accepted only for some sources before a drop, one level
+/// lower and said; open or unknown, as it was, with what the firewall does said.
+fn through_firewall(
+    level: RiskLevel,
+    reason: String,
+    shown: &str,
+    firewall: Option<&super::firewall::FirewallVerdict>,
+) -> (RiskLevel, String) {
+    use super::firewall::FirewallVerdict as F;
+    let said = |exceptions: &[super::firewall::Exception], dropped: bool| {
+        exceptions
+            .iter()
+            .filter(|e| e.dropped == dropped)
+            .map(|e| format!("{} ({})", e.when, e.rule))
+            .collect::<Vec<_>>()
+    };
+    match firewall {
+        None => (level, reason),
+        Some(F::Open { exceptions }) => match said(exceptions, true) {
+            dropped if dropped.is_empty() => (level, reason),
+            dropped => (
+                level,
+                format!(
+                    "{reason}; the firewall drops it only {}",
+                    dropped.join(", ")
+                ),
+            ),
+        },
+        Some(F::Filtered { rule, exceptions }) => match said(exceptions, false) {
+            accepted if accepted.is_empty() => (
+                RiskLevel::Low,
+                format!("{shown} published but dropped by the firewall ({rule})"),
+            ),
+            accepted => (
+                one_lower(level),
+                format!(
+                    "{reason}; but only {}: dropped for others by {rule}",
+                    accepted.join(", ")
+                ),
+            ),
+        },
+        Some(F::Unknown { why }) => (level, format!("{reason}; firewall: unknown ({why})")),
+    }
+}
+
+fn one_lower(level: RiskLevel) -> RiskLevel {
+    match level {
+        RiskLevel::Critical => RiskLevel::High,
+        RiskLevel::High => RiskLevel::Medium,
+        RiskLevel::Medium => RiskLevel::Low,
+        _ => RiskLevel::Info,
+    }
+}
+
 fn worst_auth(ports: &[PortVerdict], exposure: Exposure) -> AuthKind {
     let rank = |kind: AuthKind| match kind {
         AuthKind::None => 0,
@@ -468,5 +546,63 @@ mod tests {
         let a = assess_container(&c, None, &[], &Probes(HashMap::new()));
         assert_eq!(a.auth, AuthKind::Unknown);
         assert_eq!(a.risk.level, RiskLevel::High);
+    }
+
+    #[test]
+    fn the_firewall_verdict_moves_a_public_port_risk() {
+        use crate::assess::firewall::{Exception, FirewallVerdict as F};
+        let reason =
+            || "0.0.0.0:8080->80/tcp reachable from outside with no authentication".to_string();
+        let rule = "inet guard forward handle 4".to_string();
+        let dropped = F::Filtered {
+            rule: rule.clone(),
+            exceptions: vec![],
+        };
+        let (level, said) = through_firewall(
+            RiskLevel::Critical,
+            reason(),
+            "0.0.0.0:8080",
+            Some(&dropped),
+        );
+        assert_eq!(level, RiskLevel::Low);
+        assert!(
+            said.contains("dropped by the firewall") && said.contains(&rule),
+            "{said}"
+        );
+        let lan = Exception {
+            when: "from 10.0.0.0/8".into(),
+            dropped: false,
+            rule: "inet guard forward handle 3".into(),
+        };
+        let partly = F::Filtered {
+            rule,
+            exceptions: vec![lan],
+        };
+        let (level, said) =
+            through_firewall(RiskLevel::Critical, reason(), "0.0.0.0:8080", Some(&partly));
+        assert_eq!(level, RiskLevel::High);
+        assert!(said.contains("but only from 10.0.0.0/8"), "{said}");
+        let unknown = F::Unknown {
+            why: "ip filter INPUT handle 9: cannot evaluate xt".into(),
+        };
+        let (level, said) = through_firewall(
+            RiskLevel::Critical,
+            reason(),
+            "0.0.0.0:8080",
+            Some(&unknown),
+        );
+        assert_eq!(
+            level,
+            RiskLevel::Critical,
+            "unknown is never the optimistic answer"
+        );
+        assert!(said.contains("firewall: unknown"), "{said}");
+        let (level, _) = through_firewall(
+            RiskLevel::Critical,
+            reason(),
+            "0.0.0.0:8080",
+            Some(&F::Open { exceptions: vec![] }),
+        );
+        assert_eq!(level, RiskLevel::Critical);
     }
 }

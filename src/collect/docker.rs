@@ -571,6 +571,7 @@ pub fn details_from_inspect(response: ContainerInspectResponse) -> ContainerDeta
         .into_iter()
         .map(|(name, endpoint)| NetworkInfo {
             name,
+            network_id: endpoint.network_id.unwrap_or_default(),
             ip_address: endpoint.ip_address.unwrap_or_default(),
             aliases: endpoint.aliases.unwrap_or_default(),
         })

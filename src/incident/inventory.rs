@@ -37,6 +37,8 @@ pub struct Inventory {
     pub docker_version: Option<String>,
     /// GPU memory per container id, from the latest NVML sample.
     pub gpu_use: HashMap<String, crate::model::ContainerGpuUse>,
+    /// The firewall's verdict on each public published port, from the last rule set read.
+    pub firewall: HashMap<ProbeKey, crate::assess::firewall::FirewallVerdict>,
 }
 
 /// One container with its verdict.
@@ -61,6 +63,14 @@ impl HostContext for Inventory {
 
     fn gpu_use(&self, container_id: &str) -> Option<&crate::model::ContainerGpuUse> {
         self.gpu_use.get(container_id)
+    }
+
+    fn firewall_for(
+        &self,
+        container_id: &str,
+        binding: &PortBinding,
+    ) -> Option<&crate::assess::firewall::FirewallVerdict> {
+        self.firewall.get(&ProbeKey::new(container_id, binding))
     }
 }
 
@@ -167,6 +177,48 @@ impl Inventory {
             .collect()
     }
 
+    /// Judges every public published port of every container against `ruleset`, for packets
+    /// arriving on `interfaces` (the host's outside interfaces).
+    pub fn apply_ruleset(
+        &mut self,
+        ruleset: &crate::model::firewall::Ruleset,
+        interfaces: &[String],
+    ) {
+        use crate::assess::firewall::{Forwarded, Probe, judge};
+        let mut verdicts = HashMap::new();
+        for container in &self.containers {
+            let network = self
+                .details
+                .get(&container.id)
+                .and_then(|d| d.networks.iter().find(|n| n.bridge_interface().is_some()));
+            for binding in container
+                .ports
+                .iter()
+                .filter(|b| b.exposure() == crate::model::Exposure::Public)
+            {
+                let probe = Probe {
+                    v6: binding.host_ip.contains(':'),
+                    l4: match binding.protocol {
+                        Protocol::Udp => crate::model::firewall::L4::Udp,
+                        _ => crate::model::firewall::L4::Tcp,
+                    },
+                    host_port: binding.host_port,
+                    forwarded: Some(Forwarded {
+                        container_port: binding.container_port,
+                        container_ip: network.and_then(|n| n.ip_address.parse().ok()),
+                        bridge: network.and_then(|n| n.bridge_interface()),
+                    }),
+                    interfaces: interfaces.to_vec(),
+                };
+                verdicts.insert(
+                    ProbeKey::new(&container.id, binding),
+                    judge(ruleset, &probe),
+                );
+            }
+        }
+        self.firewall = verdicts;
+    }
+
     /// Takes the GPU use from a new sample. True when it changed (the risks may have).
     pub fn apply_gpu(&mut self, snapshot: &crate::model::GpuSnapshot) -> bool {
         let uses = snapshot.use_by_container();
@@ -231,6 +283,18 @@ pub async fn collect(
             .await
             .map_err(|err| err.to_string())?;
     inventory.apply_gpu(&gpu);
+    // The firewall's verdicts: a rule set that cannot be read leaves them unjudged (and said).
+    let ruleset = tokio::task::spawn_blocking(|| {
+        (
+            crate::collect::ruleset::read_host(),
+            crate::collect::ruleset::outside_interfaces(),
+        )
+    })
+    .await
+    .map_err(|err| err.to_string())?;
+    if let (Ok(ruleset), interfaces) = ruleset {
+        inventory.apply_ruleset(&ruleset, &interfaces);
+    }
     inventory.listeners =
         tokio::task::spawn_blocking(|| crate::collect::listeners::ListenerScanner::new().scan())
             .await

@@ -223,8 +223,23 @@ pub struct MountInfo {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct NetworkInfo {
     pub name: String,
+    /// The network's id: a bridge network's interface is `br-` and its first 12 characters.
+    pub network_id: String,
     pub ip_address: String,
     pub aliases: Vec<String>,
+}
+
+impl NetworkInfo {
+    /// The host interface of this network's bridge: `docker0` for the default network,
+    /// `br-<id>` for a user-defined bridge network (unless renamed by a driver option, which
+    /// inspect does not show: then the firewall verdict names what it could not match).
+    pub fn bridge_interface(&self) -> Option<String> {
+        match self.name.as_str() {
+            "bridge" => Some("docker0".into()),
+            "host" | "none" => None,
+            _ => self.network_id.get(..12).map(|id| format!("br-{id}")),
+        }
+    }
 }
 
 /// What `docker inspect` adds. Fetched once per container id and again when it (re)starts:

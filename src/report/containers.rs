@@ -12,6 +12,12 @@ pub struct PortJson {
     pub protocol: &'static str,
     pub exposure: Exposure,
     pub auth: AuthKind,
+    /// `open`, `filtered` or `unknown`; null when not judged (loopback, or no rule set read).
+    pub firewall: Option<&'static str>,
+    /// The rule that drops it (filtered), or why vigil could not tell (unknown).
+    pub firewall_rule: Option<String>,
+    /// Rules that decide otherwise for some sources or interfaces only.
+    pub firewall_exceptions: Vec<String>,
 }
 
 #[derive(Serialize)]
@@ -53,6 +59,45 @@ pub struct ContainersReport {
     pub listeners: Vec<ListenerJson>,
 }
 
+use crate::assess::firewall::FirewallVerdict;
+
+/// The verdict as one word, for JSON and tables.
+pub fn firewall_word(verdict: &FirewallVerdict) -> &'static str {
+    match verdict {
+        FirewallVerdict::Open { .. } => "open",
+        FirewallVerdict::Filtered { .. } => "filtered",
+        FirewallVerdict::Unknown { .. } => "unknown",
+    }
+}
+
+fn firewall_rule(verdict: &FirewallVerdict) -> Option<String> {
+    match verdict {
+        FirewallVerdict::Open { .. } => None,
+        FirewallVerdict::Filtered { rule, .. } => Some(rule.clone()),
+        FirewallVerdict::Unknown { why } => Some(why.clone()),
+    }
+}
+
+fn firewall_exceptions(verdict: &FirewallVerdict) -> Vec<String> {
+    let exceptions = match verdict {
+        FirewallVerdict::Open { exceptions } | FirewallVerdict::Filtered { exceptions, .. } => {
+            exceptions
+        }
+        FirewallVerdict::Unknown { .. } => return Vec::new(),
+    };
+    exceptions
+        .iter()
+        .map(|e| {
+            format!(
+                "{} {} by {}",
+                if e.dropped { "dropped" } else { "accepted" },
+                e.when,
+                e.rule
+            )
+        })
+        .collect()
+}
+
 impl ContainersReport {
     pub fn build(inventory: &Inventory) -> Self {
         let containers = inventory
@@ -75,6 +120,13 @@ impl ContainersReport {
                         protocol: port.binding.protocol.as_str(),
                         exposure: port.exposure,
                         auth: port.auth,
+                        firewall: port.firewall.as_ref().map(firewall_word),
+                        firewall_rule: port.firewall.as_ref().and_then(firewall_rule),
+                        firewall_exceptions: port
+                            .firewall
+                            .as_ref()
+                            .map(firewall_exceptions)
+                            .unwrap_or_default(),
                     })
                     .collect(),
                 exposure: item.assessment.exposure,
@@ -140,7 +192,16 @@ impl ContainersReport {
                     } else {
                         p.host_ip.clone()
                     };
-                    format!("{ip}:{}->{}/{}", p.host_port, p.container_port, p.protocol)
+                    // A port the firewall drops, or whose fate vigil cannot tell, says so.
+                    let firewall = match p.firewall {
+                        Some("filtered") => " (firewall: filtered)",
+                        Some("unknown") => " (firewall: unknown)",
+                        _ => "",
+                    };
+                    format!(
+                        "{ip}:{}->{}/{}{firewall}",
+                        p.host_port, p.container_port, p.protocol
+                    )
                 })
                 .collect();
             let state = if c.health == "none" {

@@ -58,6 +58,24 @@ pub fn merge(mut nft: Ruleset, iptables: impl IntoIterator<Item = Ruleset>) -> R
     nft
 }
 
+/// The interfaces an outside packet may arrive on: every interface but loopback and Docker's
+/// own (`docker0`, `br-…` bridges, `veth…` pairs).
+pub fn outside_interfaces() -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir("/sys/class/net")
+        .map(|entries| {
+            entries
+                .flatten()
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .filter(|n| {
+                    n != "lo" && n != "docker0" && !n.starts_with("br-") && !n.starts_with("veth")
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    names.sort();
+    names
+}
+
 fn run(tool: &'static str, args: &[&str]) -> Result<Vec<u8>, RulesetError> {
     let output = std::process::Command::new(tool)
         .args(args)
