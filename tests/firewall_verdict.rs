@@ -8,8 +8,10 @@ mod common;
 mod docker;
 #[path = "common/netns.rs"]
 mod netns;
+#[path = "common/tmux.rs"]
+mod tmux;
 
-use common::{Sandbox, is_root, need, need_docker, tool_available};
+use common::{Sandbox, is_root, need, need_docker, need_tmux, tool_available};
 use std::process::{Command, Stdio};
 use vigil::assess::firewall::{FirewallVerdict, Forwarded, Probe, judge};
 use vigil::collect::ruleset::{parse_nft_json, read_host};
@@ -347,4 +349,26 @@ fn the_published_port_traps_agree_with_an_outside_client() {
             .contains("dropped by the firewall"),
         "{entry:#}"
     );
+
+    // Pane 1 says it next to the exposure, and the details name the rule.
+    if !need_tmux(test) {
+        return;
+    }
+    let screen = tmux::Tmux::start(
+        &format!("{} --read-only", common::vigil_bin()),
+        &sandbox.env(),
+        200,
+        50,
+    );
+    let patience = std::time::Duration::from_secs(15);
+    screen.wait_for("the firewalled row", patience, |s| {
+        tmux::line_with(s, &name).is_some_and(|row| row.contains("PUB/FW"))
+    });
+    screen.keys(&["/"]);
+    screen.keys(&["-l", &name]);
+    screen.keys(&["Enter", "Enter"]);
+    screen.wait_for("the rule in the details", patience, |s| {
+        s.contains("firewall: filtered by") && s.contains(table.as_str())
+    });
+    screen.keys(&["Escape", "Escape", "q"]);
 }

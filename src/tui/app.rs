@@ -158,6 +158,10 @@ impl App {
                 self.containers.apply_listeners(update, &mut self.shell);
                 self.rebuild_rows();
             }
+            Msg::Ruleset(update) => {
+                self.containers.apply_ruleset(*update);
+                self.rebuild_rows();
+            }
             Msg::Probe(key, report) => {
                 self.containers.apply_probe(key, report);
                 self.rebuild_rows();

@@ -21,6 +21,8 @@ pub enum Msg {
     Tick(jiff::Timestamp),
     Docker(DockerUpdate),
     Listeners(ListenerUpdate),
+    /// The host's firewall rule set, when it changed.
+    Ruleset(Box<crate::collect::ruleset::watch::RulesetUpdate>),
     Probe(ProbeKey, ProbeReport),
     Sample(Box<Sample>),
     /// The running secret scan's progress (never a replaced scan's).

@@ -14,6 +14,7 @@ pub struct Producers {
     docker: mpsc::Receiver<DockerUpdate>,
     listeners: mpsc::Receiver<ListenerUpdate>,
     samples: mpsc::Receiver<Sample>,
+    ruleset: mpsc::Receiver<crate::collect::ruleset::watch::RulesetUpdate>,
     /// Asks the listener scanner for a scan now (containers changed, so did docker-proxy).
     pub rescan: Option<RescanHandle>,
 }
@@ -35,10 +36,17 @@ impl Producers {
             problems.push(format!("cannot start the GPU sampler: {err}"));
             receiver
         });
+        let (sender, ruleset) = mpsc::channel(2);
+        if let Err(err) =
+            crate::collect::ruleset::watch::spawn(crate::collect::ruleset::watch::INTERVAL, sender)
+        {
+            problems.push(format!("cannot start the firewall reader: {err}"));
+        }
         let producers = Producers {
             docker,
             listeners,
             samples,
+            ruleset,
             rescan,
         };
         (producers, problems)
@@ -50,6 +58,7 @@ impl Producers {
             Some(update) = self.docker.recv() => Msg::Docker(update),
             Some(update) = self.listeners.recv() => Msg::Listeners(update),
             Some(sample) = self.samples.recv() => Msg::Sample(Box::new(sample)),
+            Some(update) = self.ruleset.recv() => Msg::Ruleset(Box::new(update)),
             else => std::future::pending().await,
         }
     }

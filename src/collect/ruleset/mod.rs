@@ -9,6 +9,7 @@
 
 mod iptables;
 mod nft;
+pub mod watch;
 
 pub use iptables::parse_save;
 pub use nft::parse_nft_json;

@@ -140,6 +140,9 @@ fn container_lines(inventory: &Inventory, theme: &Theme, id: &str) -> Option<Vec
                 auth_style(theme, port.auth),
             ),
         ]));
+        if let Some(verdict) = &port.firewall {
+            out.extend(firewall_lines(theme, verdict));
+        }
         let key = ProbeKey::new(id, &port.binding);
         match inventory.report_for(id, &port.binding) {
             Some(report) => {
@@ -316,4 +319,45 @@ pub fn draw(
         scroll,
         frame,
     )
+}
+
+/// What the firewall does to a public port: the verdict, the rule, the exceptions.
+fn firewall_lines(
+    theme: &Theme,
+    verdict: &crate::assess::firewall::FirewallVerdict,
+) -> Vec<Line<'static>> {
+    use crate::assess::firewall::FirewallVerdict as F;
+    let (head, style, exceptions) = match verdict {
+        F::Open { exceptions } => (
+            "firewall: open (no rule drops it)".to_string(),
+            theme.warn,
+            exceptions.as_slice(),
+        ),
+        F::Filtered { rule, exceptions } => (
+            format!("firewall: filtered by {rule}"),
+            theme.ok,
+            exceptions.as_slice(),
+        ),
+        F::Unknown { why } => (format!("firewall: unknown ({why})"), theme.warn, &[][..]),
+    };
+    let mut lines = vec![Line::from(Span::styled(
+        format!("    {}", escape(&head)),
+        style,
+    ))];
+    for exception in exceptions {
+        let what = if exception.dropped {
+            "dropped"
+        } else {
+            "accepted"
+        };
+        lines.push(Line::from(Span::styled(
+            format!(
+                "      {what} {} by {}",
+                escape(&exception.when),
+                escape(&exception.rule)
+            ),
+            theme.muted,
+        )));
+    }
+    lines
 }

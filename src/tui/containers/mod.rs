@@ -64,6 +64,8 @@ pub struct ContainerRow {
     pub gpu: String,
     /// Marked on the recovery checklist (isolated, or exposure accepted).
     pub marked: bool,
+    /// Public, but the firewall drops every public port for every outsider.
+    pub firewalled: bool,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -93,6 +95,10 @@ pub struct ContainersPane {
     probes_enabled: bool,
     /// Set once the first container list arrived, for the start-up measurement.
     pub first_list_at: Option<Instant>,
+    /// The host's rule set as last read, to judge ports again when containers change.
+    ruleset: Option<(crate::model::firewall::Ruleset, Vec<String>)>,
+    /// Why the rule set could not be read, if it could not.
+    pub firewall_problem: Option<String>,
     /// Set once every container of the first list was inspected (or Docker is down): the secret
     /// scan waits for it, so the containers' environments are in it.
     pub inventory_settled: bool,
@@ -115,6 +121,36 @@ impl ContainersPane {
             probes_enabled,
             first_list_at: None,
             inventory_settled: false,
+            ruleset: None,
+            firewall_problem: None,
+        }
+    }
+
+    /// Judges every public port against the rule set: when the rule set changes and when the
+    /// containers do, never on a timer.
+    fn judge_firewall(&mut self) {
+        if let Some((ruleset, interfaces)) = &self.ruleset {
+            self.inventory.apply_ruleset(ruleset, interfaces);
+        }
+    }
+
+    /// A new read of the host's rule set: every public port is judged again.
+    pub fn apply_ruleset(&mut self, update: crate::collect::ruleset::watch::RulesetUpdate) {
+        use crate::collect::ruleset::watch::RulesetUpdate;
+        match update {
+            RulesetUpdate::Read {
+                ruleset,
+                interfaces,
+            } => {
+                self.firewall_problem = None;
+                self.ruleset = Some((ruleset, interfaces));
+                self.judge_firewall();
+            }
+            RulesetUpdate::Unavailable(why) => {
+                self.firewall_problem = Some(why);
+                self.ruleset = None;
+                self.inventory.firewall.clear();
+            }
         }
     }
 
@@ -155,12 +191,15 @@ impl ContainersPane {
             DockerUpdate::Containers(containers) => {
                 self.first_list_at.get_or_insert_with(Instant::now);
                 self.inventory.apply_containers(containers);
+                self.judge_firewall();
                 shell.push(Effect::RescanListeners);
                 self.schedule_probes(shell);
                 self.check_settled();
             }
             DockerUpdate::Details(details) => {
                 self.inventory.apply_details(*details);
+                // The container's address and bridge are known now.
+                self.judge_firewall();
                 self.schedule_probes(shell);
                 self.check_settled();
                 details_changed = true;
@@ -437,6 +476,20 @@ impl ContainersPane {
     }
 }
 
+/// True when there is a public port and the firewall drops each one for every outsider.
+fn all_public_ports_dropped(ports: &[crate::assess::risk::PortVerdict]) -> bool {
+    use crate::assess::firewall::FirewallVerdict;
+    let mut public = ports
+        .iter()
+        .filter(|p| p.exposure == Exposure::Public)
+        .peekable();
+    public.peek().is_some()
+        && public.all(|p| {
+            matches!(&p.firewall, Some(FirewallVerdict::Filtered { exceptions, .. })
+                if exceptions.iter().all(|e| e.dropped))
+        })
+}
+
 fn container_row(item: &crate::incident::inventory::Assessed<'_>, marks: &Marks) -> ContainerRow {
     let c = item.container;
     let assessment = &item.assessment;
@@ -457,6 +510,7 @@ fn container_row(item: &crate::incident::inventory::Assessed<'_>, marks: &Marks)
         exit_code: item.details.and_then(|d| d.exit_code),
         started_at: item.details.and_then(|d| d.started_at.clone()),
         exposure: assessment.exposure,
+        firewalled: all_public_ports_dropped(&assessment.ports),
         auth: assessment.auth,
         auth_pending: assessment.ports.iter().any(|p| p.probe_pending),
         risk: assessment.risk.level,

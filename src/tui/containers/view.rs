@@ -306,10 +306,15 @@ fn draw_containers(pane: &ContainersPane, ctx: &Ctx, area: Rect, frame: &mut rat
             };
             let mut cells = vec![
                 Cell::from(name),
-                Cell::from(Span::styled(
-                    row.exposure.marker(),
-                    exposure_style(ctx.theme, row.exposure),
-                )),
+                // Published on 0.0.0.0 but dropped by the firewall: said in the exposure column.
+                if row.firewalled {
+                    Cell::from(Span::styled("PUB/FW", ctx.theme.ok))
+                } else {
+                    Cell::from(Span::styled(
+                        row.exposure.marker(),
+                        exposure_style(ctx.theme, row.exposure),
+                    ))
+                },
                 Cell::from(Span::styled(
                     row.risk.as_str().to_uppercase(),
                     ctx.theme.risk(row.risk),
