@@ -214,6 +214,8 @@ fn the_verdict_agrees_with_an_outside_client() {
     );
     let after = judge(&host_ruleset(), &listener(port));
     let reached_after = outsider.reaches(port);
+    let (_, out, err) = common::vigil(&sandbox, &["scan", "containers", "--format", "json"]);
+    let scan: serde_json::Value = serde_json::from_str(&out).unwrap_or_else(|_| panic!("{err}"));
     let _ = server.kill();
     let _ = server.wait();
     assert!(
@@ -227,6 +229,15 @@ fn the_verdict_agrees_with_an_outside_client() {
         rule.starts_with(&format!("inet {table} input handle")),
         "{rule}"
     );
+    // `vigil scan containers` says it of the host listener too.
+    let listed = scan["listeners"]
+        .as_array()
+        .expect("listeners")
+        .iter()
+        .find(|l| l["port"] == port)
+        .unwrap_or_else(|| panic!("listener {port} listed: {scan:#}"));
+    assert_eq!(listed["firewall"], "filtered", "{listed:#}");
+    assert_eq!(listed["firewall_rule"], rule.as_str(), "{listed:#}");
 }
 
 /// Docker's packet path on the host: a drop of the published port in INPUT does nothing (the

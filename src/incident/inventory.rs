@@ -39,6 +39,9 @@ pub struct Inventory {
     pub gpu_use: HashMap<String, crate::model::ContainerGpuUse>,
     /// The firewall's verdict on each public published port, from the last rule set read.
     pub firewall: HashMap<ProbeKey, crate::assess::firewall::FirewallVerdict>,
+    /// The same for each public host listener, by (address, port).
+    pub listener_firewall:
+        HashMap<(std::net::IpAddr, u16), crate::assess::firewall::FirewallVerdict>,
 }
 
 /// One container with its verdict.
@@ -217,6 +220,36 @@ impl Inventory {
             }
         }
         self.firewall = verdicts;
+        // Host listeners are filtered in INPUT, at the port they listen on.
+        let mut listeners = HashMap::new();
+        for listener in self
+            .listeners
+            .iter()
+            .filter(|l| l.exposure() == crate::model::Exposure::Public)
+        {
+            let probe = Probe {
+                v6: listener.address.is_ipv6(),
+                l4: if listener.protocol == "udp" {
+                    crate::model::firewall::L4::Udp
+                } else {
+                    crate::model::firewall::L4::Tcp
+                },
+                host_port: listener.port,
+                forwarded: None,
+                interfaces: interfaces.to_vec(),
+            };
+            listeners.insert((listener.address, listener.port), judge(ruleset, &probe));
+        }
+        self.listener_firewall = listeners;
+    }
+
+    /// The firewall's verdict on a host listener, when judged.
+    pub fn listener_firewall(
+        &self,
+        listener: &Listener,
+    ) -> Option<&crate::assess::firewall::FirewallVerdict> {
+        self.listener_firewall
+            .get(&(listener.address, listener.port))
     }
 
     /// Takes the GPU use from a new sample. True when it changed (the risks may have).
@@ -292,14 +325,14 @@ pub async fn collect(
     })
     .await
     .map_err(|err| err.to_string())?;
-    if let (Ok(ruleset), interfaces) = ruleset {
-        inventory.apply_ruleset(&ruleset, &interfaces);
-    }
     inventory.listeners =
         tokio::task::spawn_blocking(|| crate::collect::listeners::ListenerScanner::new().scan())
             .await
             .map_err(|err| err.to_string())?
             .unwrap_or_default();
+    if let (Ok(ruleset), interfaces) = ruleset {
+        inventory.apply_ruleset(&ruleset, &interfaces);
+    }
     if probe_ports {
         let probe = settings.probe();
         let reports: Vec<_> = futures_util::stream::iter(inventory.probes_needed())

@@ -51,6 +51,10 @@ pub struct ListenerJson {
     pub process: Option<String>,
     pub user: Option<String>,
     pub exposure: Exposure,
+    /// As on a published port: `open`, `filtered`, `unknown`, or null when not judged.
+    pub firewall: Option<&'static str>,
+    pub firewall_rule: Option<String>,
+    pub firewall_exceptions: Vec<String>,
 }
 
 #[derive(Serialize)]
@@ -156,6 +160,12 @@ impl ContainersReport {
                 process: l.process.clone(),
                 user: l.user.clone(),
                 exposure: l.exposure(),
+                firewall: inventory.listener_firewall(l).map(firewall_word),
+                firewall_rule: inventory.listener_firewall(l).and_then(firewall_rule),
+                firewall_exceptions: inventory
+                    .listener_firewall(l)
+                    .map(firewall_exceptions)
+                    .unwrap_or_default(),
             })
             .collect();
         ContainersReport {

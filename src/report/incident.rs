@@ -372,8 +372,15 @@ pub fn to_markdown(report: &IncidentReport) -> String {
                 .ports
                 .iter()
                 .map(|p| {
+                    let firewall = match (p.firewall, &p.firewall_rule) {
+                        (Some("filtered"), Some(rule)) => {
+                            format!(" (firewall: filtered by {rule})")
+                        }
+                        (Some("unknown"), _) => " (firewall: unknown)".to_string(),
+                        _ => String::new(),
+                    };
                     format!(
-                        "{}:{}->{}/{}",
+                        "{}:{}->{}/{}{firewall}",
                         p.host_ip, p.host_port, p.container_port, p.protocol
                     )
                 })
@@ -418,12 +425,21 @@ pub fn to_markdown(report: &IncidentReport) -> String {
                 vec![
                     format!("{}:{}", l.address, l.port),
                     l.exposure.marker().to_string(),
+                    match (l.firewall, &l.firewall_rule) {
+                        (Some("filtered"), Some(rule)) => format!("filtered by {rule}"),
+                        (Some(word), _) => word.to_string(),
+                        (None, _) => "-".into(),
+                    },
                     l.process.clone().unwrap_or_else(|| "?".into()),
                     l.user.clone().unwrap_or_else(|| "?".into()),
                 ]
             })
             .collect();
-        table(&mut out, &["address", "exposure", "process", "user"], &rows);
+        table(
+            &mut out,
+            &["address", "exposure", "firewall", "process", "user"],
+            &rows,
+        );
     }
 
     out.push_str("## GPUs\n\n");

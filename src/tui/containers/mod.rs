@@ -222,6 +222,11 @@ impl ContainersPane {
     }
 
     pub fn apply_listeners(&mut self, update: ListenerUpdate, shell: &mut Shell) {
+        self.apply_listener_update(update, shell);
+        self.judge_firewall();
+    }
+
+    fn apply_listener_update(&mut self, update: ListenerUpdate, shell: &mut Shell) {
         match update {
             ListenerUpdate::Listeners(listeners) => {
                 self.listeners_problem = None;
