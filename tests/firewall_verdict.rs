@@ -383,3 +383,45 @@ fn the_published_port_traps_agree_with_an_outside_client() {
     });
     screen.keys(&["Escape", "Escape", "q"]);
 }
+
+/// A block that would cut the operator's SSH session off says so and is never done on `--yes`.
+#[test]
+#[ignore = "needs Docker, root and nft"]
+fn a_block_of_the_ssh_port_says_so_and_wants_it_typed() {
+    let test = "a_block_of_the_ssh_port_says_so_and_wants_it_typed";
+    if !need_docker(test) || !need_root_and_nft(test) {
+        return;
+    }
+    let sandbox = Sandbox::new();
+    let run = |args: &[&str]| {
+        let out = Command::new(common::vigil_bin())
+            .args(args)
+            .env_clear()
+            .env("PATH", std::env::var("PATH").unwrap_or_default())
+            .envs(sandbox.env())
+            .env("SSH_CONNECTION", "198.18.0.2 51000 198.18.0.1 2022")
+            .stdin(Stdio::null())
+            .output()
+            .expect("vigil");
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stdout).into_owned()
+                + &String::from_utf8_lossy(&out.stderr),
+        )
+    };
+    let (code, out) = run(&["block", "2000-2100", "--dry-run"]);
+    assert_eq!(code, Some(0), "{out}");
+    assert!(out.contains("THIS BLOCKS SSH: port 2022"), "{out}");
+    assert!(out.contains("Type `cut off ssh`"), "{out}");
+    let (code, out) = run(&["block", "2022", "--yes"]);
+    assert_eq!(code, Some(1), "{out}");
+    assert!(out.contains("--yes is not enough"), "{out}");
+    let tables = common::run("nft", &["list", "tables"]);
+    assert!(
+        !String::from_utf8_lossy(&tables.stdout).contains(sandbox.firewall_tag.as_str()),
+        "nothing was blocked"
+    );
+    // A port SSH does not use is blocked on --yes as before (and removed with the sandbox).
+    let (code, out) = run(&["block", "38999", "--yes"]);
+    assert_eq!(code, Some(0), "{out}");
+}

@@ -65,8 +65,17 @@ fn confirm(plan: &Plan, yes: bool) -> Result<bool, Failure> {
     if plan.refused.is_some() {
         return Ok(false);
     }
-    if yes {
+    // Cutting off SSH is never done on a script's `--yes`: someone types it.
+    let cuts_ssh = matches!(&plan.confirmation, crate::ops::plan::Confirmation::Type(text)
+        if text == crate::ops::block::LOCKOUT_CONFIRMATION);
+    if yes && !cuts_ssh {
         return Ok(true);
+    }
+    if cuts_ssh && !std::io::stdin().is_terminal() {
+        return Err(Failure(format!(
+            "this block cuts off SSH: run it on a terminal and type `{}` (--yes is not enough)",
+            crate::ops::block::LOCKOUT_CONFIRMATION
+        )));
     }
     if !std::io::stdin().is_terminal() {
         return Err(Failure(

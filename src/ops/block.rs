@@ -45,6 +45,8 @@ pub fn plan_block(spec: FirewallSpec, published_by: Vec<String>) -> Plan {
     } else {
         warnings.push(format!("published by: {}", published_by.join(", ")));
     }
+    let lockout = lockout(&spec, &ssh_ports());
+    warnings.extend(lockout.iter().cloned());
     let blocked = is_blocked(&spec);
     let (work, steps) = work(&spec, &id, ActionKind::Block, blocked);
     Plan {
@@ -57,7 +59,12 @@ pub fn plan_block(spec: FirewallSpec, published_by: Vec<String>) -> Plan {
         host: host(),
         steps,
         warnings,
-        confirmation: Confirmation::Type(spec.range.element()),
+        // Cutting off SSH is asked for in words, not with the port: no reflex types it.
+        confirmation: if lockout.is_empty() {
+            Confirmation::Type(spec.range.element())
+        } else {
+            Confirmation::Type(LOCKOUT_CONFIRMATION.into())
+        },
         refused: firewall::cannot_change_firewall(backend)
             .or_else(|| blocked.then(|| already_blocked(&spec))),
         undoes: None,
@@ -67,6 +74,67 @@ pub fn plan_block(spec: FirewallSpec, published_by: Vec<String>) -> Plan {
         work: Some(work),
         target,
     }
+}
+
+/// What must be typed to block a port SSH uses.
+pub const LOCKOUT_CONFIRMATION: &str = "cut off ssh";
+
+/// A port SSH uses on this host, and how vigil knows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SshPort {
+    pub port: u16,
+    pub why: String,
+}
+
+/// The ports SSH uses: the one this session came in on (`SSH_CONNECTION`'s fourth field) and
+/// every port an `sshd` listens on.
+fn ssh_ports() -> Vec<SshPort> {
+    let listeners = crate::collect::listeners::ListenerScanner::new()
+        .scan()
+        .unwrap_or_default();
+    ssh_ports_from(std::env::var("SSH_CONNECTION").ok().as_deref(), &listeners)
+}
+
+pub fn ssh_ports_from(
+    ssh_connection: Option<&str>,
+    listeners: &[crate::model::Listener],
+) -> Vec<SshPort> {
+    let mut ports: Vec<SshPort> = ssh_connection
+        .and_then(|c| c.split_whitespace().nth(3)?.parse().ok())
+        .map(|port| SshPort {
+            port,
+            why: "the port this SSH session came in on".into(),
+        })
+        .into_iter()
+        .collect();
+    for listener in listeners {
+        if listener.process.as_deref() == Some("sshd")
+            && !ports.iter().any(|p| p.port == listener.port)
+        {
+            ports.push(SshPort {
+                port: listener.port,
+                why: "sshd listens on it".into(),
+            });
+        }
+    }
+    ports
+}
+
+/// Warnings for a block that would cut SSH off; empty when it would not.
+pub fn lockout(spec: &FirewallSpec, ssh: &[SshPort]) -> Vec<String> {
+    if spec.proto != Proto::Tcp {
+        return Vec::new();
+    }
+    ssh.iter()
+        .filter(|p| (spec.range.first..=spec.range.last).contains(&p.port))
+        .map(|p| {
+            format!(
+                "THIS BLOCKS SSH: port {} ({}); new SSH connections to this host will be dropped, \
+                 and yours may be cut; type `{LOCKOUT_CONFIRMATION}` to go ahead",
+                p.port, p.why
+            )
+        })
+        .collect()
 }
 
 /// The operations of a block or unblock, and the steps that show them.
@@ -155,4 +223,52 @@ pub fn spec(ports: &str, proto: Proto) -> Result<FirewallSpec, OpsError> {
         range: PortRange::parse(ports)?,
         backend: firewall::selected_backend().unwrap_or_default(),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Listener, ListenerOwner};
+
+    fn sshd(port: u16) -> Listener {
+        Listener {
+            address: "0.0.0.0".parse().expect("ip"),
+            port,
+            protocol: "tcp",
+            inode: 1,
+            pid: Some(1),
+            process: Some("sshd".into()),
+            user: Some("root".into()),
+            owner: ListenerOwner::Host,
+        }
+    }
+
+    fn spec(range: &str, proto: Proto) -> FirewallSpec {
+        FirewallSpec {
+            proto,
+            range: PortRange::parse(range).expect("range"),
+            backend: Backend::default(),
+        }
+    }
+
+    #[test]
+    fn a_block_covering_ssh_says_so_and_a_plain_one_does_not() {
+        let ssh = ssh_ports_from(
+            Some("198.18.0.2 51000 198.18.0.1 2222"),
+            &[sshd(22), sshd(2222)],
+        );
+        assert_eq!(
+            ssh.iter().map(|p| p.port).collect::<Vec<_>>(),
+            vec![2222, 22]
+        );
+        assert_eq!(lockout(&spec("22", Proto::Tcp), &ssh).len(), 1);
+        assert_eq!(lockout(&spec("1-65535", Proto::Tcp), &ssh).len(), 2);
+        assert!(lockout(&spec("2222", Proto::Tcp), &ssh)[0].contains("this SSH session"));
+        assert!(
+            lockout(&spec("22", Proto::Udp), &ssh).is_empty(),
+            "SSH is TCP"
+        );
+        assert!(lockout(&spec("38191", Proto::Tcp), &ssh).is_empty());
+        assert!(ssh_ports_from(None, &[]).is_empty());
+    }
 }
