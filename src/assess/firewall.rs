@@ -169,27 +169,28 @@ impl Walker<'_> {
             ));
         }
         for rule in &chain.rules {
-            let name = rule_name(chain, rule);
             let Some(verdict) = &rule.verdict else {
                 continue;
             };
+            // The rule's name is built only when it is said: most rules do not match.
+            let name = || rule_name(chain, rule);
             match self.all_hold(chain, rule) {
                 Holds::No => continue,
                 Holds::Unknown(what) => {
-                    return Flow::Unknown(format!("{name}: cannot evaluate {what}"));
+                    return Flow::Unknown(format!("{}: cannot evaluate {what}", name()));
                 }
                 Holds::Some(when) => match verdict {
                     Verdict::Accept | Verdict::Drop | Verdict::Reject => {
                         exceptions.push(Exception {
                             when,
                             dropped: !matches!(verdict, Verdict::Accept),
-                            rule: name,
+                            rule: name(),
                         })
                     }
                     Verdict::Return => {}
-                    _ => return Flow::Unknown(format!("{name}: a jump taken only {when}")),
+                    _ => return Flow::Unknown(format!("{}: a jump taken only {when}", name())),
                 },
-                Holds::Yes => match self.apply(chain, verdict, &name, depth, exceptions) {
+                Holds::Yes => match self.apply(chain, verdict, &name(), depth, exceptions) {
                     Flow::Continue if !matches!(verdict, Verdict::Return) => continue,
                     flow => return flow,
                 },
