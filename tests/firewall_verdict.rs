@@ -425,3 +425,72 @@ fn a_block_of_the_ssh_port_says_so_and_wants_it_typed() {
     let (code, out) = run(&["block", "38999", "--yes"]);
     assert_eq!(code, Some(0), "{out}");
 }
+
+/// The legacy iptables backend, loaded into a namespace the test creates and read back with
+/// `iptables-legacy-save`: its rules count (as `filter (legacy)`), a drop in its INPUT is found.
+#[test]
+#[ignore = "needs root and iptables-legacy"]
+fn the_legacy_backend_is_read_and_judged() {
+    let test = "the_legacy_backend_is_read_and_judged";
+    if !need_root_and_nft(test)
+        || !need(
+            test,
+            tool_available("iptables-legacy-save"),
+            "iptables-legacy",
+        )
+    {
+        return;
+    }
+    let namespace = Namespace::with_rules("fw-legacy", "table inet empty {}\n");
+    let inside = |args: &[&str]| {
+        let mut full = vec!["netns", "exec", namespace.0.as_str()];
+        full.extend(args);
+        common::run("ip", &full)
+    };
+    inside(&[
+        "iptables-legacy",
+        "-A",
+        "INPUT",
+        "-p",
+        "tcp",
+        "--dport",
+        "8443",
+        "-j",
+        "DROP",
+    ]);
+    inside(&[
+        "iptables-legacy",
+        "-A",
+        "INPUT",
+        "-s",
+        "10.0.0.0/8",
+        "-j",
+        "ACCEPT",
+    ]);
+    let saved = inside(&["iptables-legacy-save"]);
+    let chains =
+        vigil::collect::ruleset::legacy_chains(&String::from_utf8_lossy(&saved.stdout), false);
+    assert!(
+        chains.iter().all(|c| c.table.ends_with("(legacy)")),
+        "{chains:?}"
+    );
+    let mut ruleset = namespace.ruleset();
+    ruleset.chains.extend(chains);
+    let rule = filtered_by(judge(&ruleset, &listener(8443))).expect("filtered");
+    assert!(
+        rule.contains("filter (legacy) INPUT") && rule.contains("--dport 8443"),
+        "{rule}"
+    );
+    let FirewallVerdict::Open { exceptions } = judge(&ruleset, &listener(9000)) else {
+        panic!("9000 is open");
+    };
+    assert!(
+        exceptions
+            .iter()
+            .any(|e| !e.dropped && e.when.contains("10.0.0.0/8"))
+    );
+    // An untouched legacy backend adds nothing.
+    let empty =
+        vigil::collect::ruleset::legacy_chains("*filter\n:INPUT ACCEPT [0:0]\nCOMMIT\n", false);
+    assert!(empty.is_empty());
+}

@@ -34,15 +34,50 @@ const IPTABLES_TABLES: &[&str] = &["filter", "raw", "mangle", "nat", "security"]
 /// their own tools. Either may be missing; both missing is an error.
 pub fn read_host() -> Result<Ruleset, RulesetError> {
     let nft = run("nft", &["-j", "list", "ruleset"]).and_then(|out| parse_nft_json(&out));
-    let v4 = run("iptables-save", &[]).map(|out| parse_save(&String::from_utf8_lossy(&out), false));
+    let v4_text = run("iptables-save", &[]).map(|out| String::from_utf8_lossy(&out).into_owned());
+    // Its header says which backend `iptables` is: `(legacy)` or `(nf_tables)`.
+    let primary_is_legacy = v4_text.as_ref().is_ok_and(|t| t.contains("(legacy)"));
+    let v4 = v4_text.map(|text| parse_save(&text, false));
     let v6 = run("ip6tables-save", &[]).map(|out| parse_save(&String::from_utf8_lossy(&out), true));
     if let (Err(err), Err(_)) = (&nft, &v4) {
         return Err(err.clone());
     }
-    Ok(merge(
+    let mut ruleset = merge(
         nft.unwrap_or_default(),
         [v4.ok(), v6.ok()].into_iter().flatten(),
-    ))
+    );
+    // Where `iptables` is the nft variant, legacy tables may still be loaded beside it (an older
+    // Docker, a distribution's firewall service): the kernel runs both, so both count.
+    for (tool, v6) in [
+        ("iptables-legacy-save", false),
+        ("ip6tables-legacy-save", true),
+    ] {
+        if primary_is_legacy {
+            break;
+        }
+        if let Ok(out) = run(tool, &[]) {
+            ruleset
+                .chains
+                .extend(legacy_chains(&String::from_utf8_lossy(&out), v6));
+        }
+    }
+    Ok(ruleset)
+}
+
+/// The legacy backend's chains, when it holds anything (a rule or a policy other than accept),
+/// their tables named `filter (legacy)` so they never mix with the nft variant's.
+pub fn legacy_chains(text: &str, v6: bool) -> Vec<crate::model::firewall::Chain> {
+    let mut chains = parse_save(text, v6).chains;
+    let in_use = chains
+        .iter()
+        .any(|c| !c.rules.is_empty() || c.base.as_ref().is_some_and(|b| b.policy_drops));
+    if !in_use {
+        return Vec::new();
+    }
+    for chain in &mut chains {
+        chain.table = format!("{} (legacy)", chain.table);
+    }
+    chains
 }
 
 /// The nftables rule set with its iptables-owned tables replaced by what iptables-save says.
