@@ -33,15 +33,7 @@ impl Namespace {
         let name = common::unique_name(label);
         common::run("ip", &["netns", "add", &name]);
         let namespace = Namespace(name);
-        let mut child = Command::new("ip")
-            .args(["netns", "exec", &namespace.0, "nft", "-f", "-"])
-            .stdin(Stdio::piped())
-            .spawn()
-            .expect("nft");
-        std::io::Write::write_all(child.stdin.as_mut().expect("stdin"), rules.as_bytes())
-            .expect("write");
-        drop(child.stdin.take());
-        assert!(child.wait().expect("nft").success(), "rules load:\n{rules}");
+        load_nft(&["ip", "netns", "exec", &namespace.0, "nft"], rules);
         namespace
     }
 
@@ -58,6 +50,31 @@ impl Drop for Namespace {
     fn drop(&mut self) {
         let _ = Command::new("ip").args(["netns", "del", &self.0]).output();
     }
+}
+
+/// Adds `rule` (nft syntax) to chain `hook` of the test's own table, creating both as needed:
+/// a filter chain on that hook at priority -5 with policy accept.
+fn own_rule(table: &str, hook: &str, rule: &str) {
+    let script = format!(
+        "add table inet {table}\n\
+         add chain inet {table} {hook} {{ type filter hook {hook} priority -5; policy accept; }}\n\
+         add rule inet {table} {hook} {rule}\n"
+    );
+    load_nft(&["nft"], &script);
+}
+
+/// Feeds `script` to `nft -f -`, run as `command` (`nft`, or `ip netns exec NS nft`).
+fn load_nft(command: &[&str], script: &str) {
+    let mut child = Command::new(command[0])
+        .args(&command[1..])
+        .args(["-f", "-"])
+        .stdin(Stdio::piped())
+        .spawn()
+        .expect("nft");
+    std::io::Write::write_all(child.stdin.as_mut().expect("stdin"), script.as_bytes())
+        .expect("write");
+    drop(child.stdin.take());
+    assert!(child.wait().expect("nft").success(), "nft loads:\n{script}");
 }
 
 const RULES: &str = r#"
@@ -186,32 +203,7 @@ fn the_verdict_agrees_with_an_outside_client() {
     let reached_before = outsider.reaches(port);
     // The sandbox's tag names the table: removed when the sandbox drops, also on failure.
     let table = &sandbox.firewall_tag;
-    common::run("nft", &["add", "table", "inet", table]);
-    common::run(
-        "nft",
-        &[
-            "add",
-            "chain",
-            "inet",
-            table,
-            "input",
-            "{ type filter hook input priority -5; policy accept; }",
-        ],
-    );
-    common::run(
-        "nft",
-        &[
-            "add",
-            "rule",
-            "inet",
-            table,
-            "input",
-            "tcp",
-            "dport",
-            &port.to_string(),
-            "drop",
-        ],
-    );
+    own_rule(table, "input", &format!("tcp dport {port} drop"));
     let after = judge(&host_ruleset(), &listener(port));
     let reached_after = outsider.reaches(port);
     let (_, out, err) = common::vigil(&sandbox, &["scan", "containers", "--format", "json"]);
@@ -274,27 +266,7 @@ fn the_published_port_traps_agree_with_an_outside_client() {
     );
 
     let table = &sandbox.firewall_tag;
-    let nft = |args: &[&str]| common::run("nft", args);
-    nft(&["add", "table", "inet", table]);
-    nft(&[
-        "add",
-        "chain",
-        "inet",
-        table,
-        "input",
-        "{ type filter hook input priority -5; policy accept; }",
-    ]);
-    nft(&[
-        "add",
-        "rule",
-        "inet",
-        table,
-        "input",
-        "tcp",
-        "dport",
-        &port.to_string(),
-        "drop",
-    ]);
+    own_rule(table, "input", &format!("tcp dport {port} drop"));
     assert!(
         outsider.reaches(port),
         "an INPUT drop does not filter a published port"
@@ -305,29 +277,11 @@ fn the_published_port_traps_agree_with_an_outside_client() {
         verdict()
     );
 
-    nft(&[
-        "add",
-        "chain",
-        "inet",
+    own_rule(
         table,
         "forward",
-        "{ type filter hook forward priority -5; policy accept; }",
-    ]);
-    nft(&[
-        "add",
-        "rule",
-        "inet",
-        table,
-        "forward",
-        "meta",
-        "l4proto",
-        "tcp",
-        "ct",
-        "original",
-        "proto-dst",
-        &port.to_string(),
-        "drop",
-    ]);
+        &format!("meta l4proto tcp ct original proto-dst {port} drop"),
+    );
     assert!(
         !outsider.reaches(port),
         "a drop on the original port filters it"

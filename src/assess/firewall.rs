@@ -86,14 +86,12 @@ pub fn judge(ruleset: &Ruleset, probe: &Probe) -> FirewallVerdict {
                 stage,
             };
             match walker.run(chain, 0, &mut exceptions) {
-                Flow::Accept | Flow::Continue if !policy_drops(chain) => {}
-                Flow::Continue => {
-                    return FirewallVerdict::Filtered {
-                        rule: format!("{} policy drop", chain.label()),
-                        exceptions,
-                    };
-                }
                 Flow::Accept => {}
+                Flow::Continue if !policy_drops(chain) => {}
+                Flow::Continue => {
+                    let rule = format!("{} policy drop", chain.label());
+                    return FirewallVerdict::Filtered { rule, exceptions };
+                }
                 Flow::Drop(rule) => return FirewallVerdict::Filtered { rule, exceptions },
                 Flow::Unknown(why) => return FirewallVerdict::Unknown { why },
             }
@@ -246,19 +244,22 @@ impl Walker<'_> {
             .find(|c| c.family == from.family && c.table == from.table && c.name == name)
     }
 
-    /// The destination port the packet carries at this stage.
-    fn dport(&self) -> u16 {
-        // Docker's DNAT runs in nat PREROUTING at priority -100; after it, and in FORWARD, the
-        // packet carries the container's port.
+    /// What Docker's DNAT made of a published port's packet by this stage: it runs in nat
+    /// PREROUTING at priority -100, so after it, and in FORWARD, the packet carries the
+    /// container's address and port. `None` for a host listener or before the DNAT.
+    fn translated(&self) -> Option<&Forwarded> {
         let after_dnat = match self.stage.hook {
             Hook::Forward => true,
             Hook::Prerouting => self.stage.priority > -100,
             _ => false,
         };
-        match &self.probe.forwarded {
-            Some(forwarded) if after_dnat => forwarded.container_port,
-            _ => self.probe.host_port,
-        }
+        self.probe.forwarded.as_ref().filter(|_| after_dnat)
+    }
+
+    /// The destination port the packet carries at this stage.
+    fn dport(&self) -> u16 {
+        self.translated()
+            .map_or(self.probe.host_port, |f| f.container_port)
     }
 
     fn all_hold(&self, chain: &Chain, rule: &Rule) -> Holds {
@@ -362,14 +363,7 @@ impl Walker<'_> {
     }
 
     fn destination_holds(&self, prefixes: &[String], negated: bool) -> Holds {
-        let after_dnat = matches!(self.stage.hook, Hook::Forward)
-            || (self.stage.hook == Hook::Prerouting && self.stage.priority > -100);
-        let address = self
-            .probe
-            .forwarded
-            .as_ref()
-            .filter(|_| after_dnat)
-            .and_then(|f| f.container_ip);
+        let address = self.translated().and_then(|f| f.container_ip);
         let Some(address) = address else {
             let what = prefixes.join(", ");
             return Holds::Some(if negated {

@@ -158,40 +158,38 @@ pub fn assess_container(
     for port in &ports {
         let report = probes.report_for(&container.id, &port.binding);
         let shown = port.binding.display();
-        let public =
-            |level, reason: String| through_firewall(level, reason, &shown, port.firewall.as_ref());
-        match (port.exposure, port.auth) {
-            (Exposure::Public, AuthKind::None) => {
-                let (level, reason) = public(
-                    RiskLevel::Critical,
-                    format!(
-                        "{shown} reachable from outside with no authentication ({})",
-                        auth_evidence(report, &port.binding)
-                    ),
-                );
+        // A public port: its level and reason from the authentication, then what the firewall
+        // does to it.
+        let public = match port.auth {
+            AuthKind::None => (
+                RiskLevel::Critical,
+                format!(
+                    "{shown} reachable from outside with no authentication ({})",
+                    auth_evidence(report, &port.binding)
+                ),
+            ),
+            AuthKind::Unknown => (
+                RiskLevel::High,
+                format!(
+                    "{shown} reachable from outside; authentication unknown ({})",
+                    auth_evidence(report, &port.binding)
+                ),
+            ),
+            kind => (
+                RiskLevel::Medium,
+                format!(
+                    "{shown} reachable from outside behind {} authentication",
+                    kind.as_str()
+                ),
+            ),
+        };
+        match port.exposure {
+            Exposure::Public => {
+                let (level, reason) =
+                    through_firewall(public.0, public.1, &shown, port.firewall.as_ref());
                 risk.raise(level, reason);
             }
-            (Exposure::Public, AuthKind::Unknown) => {
-                let (level, reason) = public(
-                    RiskLevel::High,
-                    format!(
-                        "{shown} reachable from outside; authentication unknown ({})",
-                        auth_evidence(report, &port.binding)
-                    ),
-                );
-                risk.raise(level, reason);
-            }
-            (Exposure::Public, kind) => {
-                let (level, reason) = public(
-                    RiskLevel::Medium,
-                    format!(
-                        "{shown} reachable from outside behind {} authentication",
-                        kind.as_str()
-                    ),
-                );
-                risk.raise(level, reason);
-            }
-            (_, _) => match probes.docker_major_version() {
+            _ => match probes.docker_major_version() {
                 Some(major) if major < LOOPBACK_SAFE_FROM_DOCKER => risk.raise(
                     RiskLevel::Low,
                     format!(

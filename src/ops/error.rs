@@ -48,7 +48,9 @@ pub enum AuditError {
 pub enum OpsError {
     /// Observer mode: the capability to change the host is never built.
     #[error(
-        "read-only mode: observer mode cannot change anything (drop --read-only / VIGIL_READ_ONLY)"
+        "read-only mode: observer mode cannot change anything (set by --read-only, VIGIL_READ_ONLY \
+         or the config's read_only; when vigil chose it because one of them could not be read, \
+         the warning above says why; --read-only=false overrides)"
     )]
     ReadOnly,
     #[error("no container named or with id `{0}`")]

@@ -82,12 +82,12 @@ fn firewall_rule(verdict: &FirewallVerdict) -> Option<String> {
     }
 }
 
-fn firewall_exceptions(verdict: &FirewallVerdict) -> Vec<String> {
+fn firewall_exceptions(verdict: Option<&FirewallVerdict>) -> Vec<String> {
     let exceptions = match verdict {
-        FirewallVerdict::Open { exceptions } | FirewallVerdict::Filtered { exceptions, .. } => {
-            exceptions
-        }
-        FirewallVerdict::Unknown { .. } => return Vec::new(),
+        Some(
+            FirewallVerdict::Open { exceptions } | FirewallVerdict::Filtered { exceptions, .. },
+        ) => exceptions,
+        Some(FirewallVerdict::Unknown { .. }) | None => return Vec::new(),
     };
     exceptions
         .iter()
@@ -126,11 +126,7 @@ impl ContainersReport {
                         auth: port.auth,
                         firewall: port.firewall.as_ref().map(firewall_word),
                         firewall_rule: port.firewall.as_ref().and_then(firewall_rule),
-                        firewall_exceptions: port
-                            .firewall
-                            .as_ref()
-                            .map(firewall_exceptions)
-                            .unwrap_or_default(),
+                        firewall_exceptions: firewall_exceptions(port.firewall.as_ref()),
                     })
                     .collect(),
                 exposure: item.assessment.exposure,
@@ -152,7 +148,8 @@ impl ContainersReport {
         let listeners = inventory
             .host_listeners()
             .into_iter()
-            .map(|l| ListenerJson {
+            .map(|l| (l, inventory.listener_firewall(l)))
+            .map(|(l, verdict)| ListenerJson {
                 address: l.address.to_string(),
                 port: l.port,
                 protocol: l.protocol,
@@ -160,12 +157,9 @@ impl ContainersReport {
                 process: l.process.clone(),
                 user: l.user.clone(),
                 exposure: l.exposure(),
-                firewall: inventory.listener_firewall(l).map(firewall_word),
-                firewall_rule: inventory.listener_firewall(l).and_then(firewall_rule),
-                firewall_exceptions: inventory
-                    .listener_firewall(l)
-                    .map(firewall_exceptions)
-                    .unwrap_or_default(),
+                firewall: verdict.map(firewall_word),
+                firewall_rule: verdict.and_then(firewall_rule),
+                firewall_exceptions: firewall_exceptions(verdict),
             })
             .collect();
         ContainersReport {

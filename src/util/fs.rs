@@ -247,4 +247,27 @@ mod tests {
         std::fs::set_permissions(&open, std::fs::Permissions::from_mode(0o1777)).expect("chmod");
         append_line_synced(&open.join("log"), "x").expect("sticky is fine");
     }
+
+    /// `sudo -E vigil` over a state directory the user made: refused, saying whose it is.
+    #[test]
+    fn a_directory_of_another_user_is_refused_with_its_owner() {
+        if crate::util::host::effective_uid() != Some(0) {
+            assert!(
+                std::env::var("VIGIL_REQUIRE_DOCKER").as_deref() != Ok("1"),
+                "needs root to give a directory away"
+            );
+            eprintln!("SKIPPED a_directory_of_another_user_is_refused_with_its_owner: needs root");
+            return;
+        }
+        let dir = tempfile::tempdir().expect("tempdir");
+        let theirs = dir.path().join("state");
+        std::fs::create_dir(&theirs).expect("mkdir");
+        std::os::unix::fs::chown(&theirs, Some(65534), None).expect("chown");
+        let err = append_line_synced(&theirs.join("audit.jsonl"), "x").expect_err("refused");
+        assert!(
+            matches!(err, WriteError::NotOwned { owner: 65534, .. }),
+            "{err}"
+        );
+        assert!(err.to_string().contains("uid 65534"), "{err}");
+    }
 }

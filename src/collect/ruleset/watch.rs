@@ -18,6 +18,9 @@ pub enum RulesetUpdate {
 /// How often the rule set is read: three tool runs each time, and rule sets change rarely.
 pub const INTERVAL: std::time::Duration = std::time::Duration::from_secs(30);
 
+/// When the first read happens, after start.
+const FIRST_READ_AFTER: std::time::Duration = std::time::Duration::from_millis(500);
+
 /// Starts the watcher; it ends when the receiver is dropped.
 pub fn spawn(
     interval: std::time::Duration,
@@ -26,6 +29,8 @@ pub fn spawn(
     std::thread::Builder::new()
         .name("vigil-ruleset".into())
         .spawn(move || {
+            // Off the start-up path: the first frame and the container list come first.
+            std::thread::sleep(FIRST_READ_AFTER);
             let mut last: Option<RulesetUpdate> = None;
             loop {
                 let update = match read_host() {
